@@ -1,0 +1,38 @@
+# Everything claw needs is installed from the package registries by these targets.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run demo serve test test-deep lint typecheck eval bench reliability clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/claw demo --once
+
+serve: $(STAMP)
+	$(BIN)/claw serve
+
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+test-deep: $(STAMP)
+	CLAW_HYPOTHESIS_PROFILE=deep $(BIN)/pytest -q tests/unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy
+
+eval: $(STAMP)
+	$(BIN)/claw eval --path ../shared/datasets/clinc150/data_full.json
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,128 @@
+"""The ports: what the domain and service layer need from the world.
+
+Adapters in ``claw_adapters`` implement these; tests use fakes with memory.
+Errors are the ones in ``claw_domain.errors``.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+import attrs
+
+from claw_domain.values import Classification, Entities, Intent, LlmUsage
+
+
+@attrs.frozen
+class SentText:
+    """The vendor's receipt for an outbound text."""
+
+    vendor_message_id: str
+    status: str
+
+
+@attrs.frozen
+class DeviceStatus:
+    device_id: str
+    online: bool
+    last_contact: datetime | None = None
+
+
+@attrs.frozen
+class ActionReceipt:
+    """What the vendor said when it accepted an action."""
+
+    detail: str = ""
+    vendor_reference: str = ""
+
+
+class AlertSeverity(enum.StrEnum):
+    INFO = "info"
+    URGENT = "urgent"
+
+
+@attrs.frozen
+class StaffAlert:
+    """A message to the on-duty staff (SMS and, when configured, Slack)."""
+
+    title: str
+    body: str
+    conversation_id: str = ""
+    severity: AlertSeverity = AlertSeverity.INFO
+
+
+@attrs.frozen
+class LlmClassification:
+    """The language model's reading of a text; never authority for an action."""
+
+    intent: Intent
+    confidence: float
+    entities: Entities
+    usage: LlmUsage
+
+
+@attrs.frozen
+class LlmDraft:
+    text: str
+    usage: LlmUsage
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class Messenger(Protocol):
+    async def send_text(self, *, to: str, body: str) -> SentText:
+        """Send one SMS from the venue line. Raises an ``EffectError``."""
+        ...
+
+
+class DeviceController(Protocol):
+    async def device_status(self, device_id: str) -> DeviceStatus: ...
+
+    async def reset_simulator(self, device_id: str) -> ActionReceipt:
+        """Run the reset script once. Never retried by the adapter."""
+        ...
+
+
+class DoorController(Protocol):
+    async def unlock(self, door_id: str, *, seconds: int | None, actor: str) -> ActionReceipt:
+        """Unlock a door, for a bounded time where ``seconds`` is given."""
+        ...
+
+
+class StaffNotifier(Protocol):
+    async def notify(self, alert: StaffAlert) -> None: ...
+
+
+class LanguageModel(Protocol):
+    async def classify(self, text: str, intents: Sequence[Intent]) -> LlmClassification: ...
+
+    async def draft_answer(self, question: str, knowledge: str) -> LlmDraft: ...
+
+
+class TextClassifier(Protocol):
+    """The local, deterministic stages of understanding (patterns, statistical model)."""
+
+    def classify(self, text: str) -> Classification | None:
+        """A confident classification, or None to defer to the next stage."""
+        ...
+
+
+class KnowledgeBase(Protocol):
+    def answer(self, intent: Intent, entities: Entities) -> str | None:
+        """A canned answer with placeholders filled, or None where staff must answer."""
+        ...
+
+    def reference_text(self) -> str:
+        """The venue facts an LLM draft may use, and nothing else."""
+        ...
+
+
+class CustomerDirectory(Protocol):
+    def may_open_door(self, phone: str, location: str) -> bool:
+        """Whether the venue knows this number as a member or booked customer there."""
+        ...
