@@ -1,0 +1,42 @@
+"""The ``claw`` command line: one entry point, one module per command group."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# Each module exposes register(subparsers) and sets ``handler`` on its parsers:
+# a callable taking the parsed namespace and returning the exit code.
+COMMAND_MODULES = (
+    "claw_entrypoints.commands.eval",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="claw",
+        description=(
+            "claw answers customer texts for unattended venues, asks before it touches "
+            "hardware, and records every input, decision and effect as an event. "
+            "Configuration comes from CLAW_* environment variables (see docs/operations.md)."
+        ),
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module_name in COMMAND_MODULES:
+        module = importlib.import_module(module_name)
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = args.handler
+    code: int = handler(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
