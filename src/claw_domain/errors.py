@@ -7,7 +7,7 @@ class DomainError(Exception):
     """A command broke an invariant; nothing was changed."""
 
 
-class InvariantViolation(DomainError):
+class InvariantError(DomainError):
     """The command is not allowed in the aggregate's current state."""
 
 

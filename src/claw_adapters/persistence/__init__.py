@@ -1,0 +1,1 @@
+"""Event storage through the eventsourcing library: SQLite or PostgreSQL."""

@@ -1,0 +1,557 @@
+"""The conversation aggregate: one per venue line and customer number.
+
+Everything claw hears, understands, decides and sends in a conversation is an
+event here. Command methods check invariants and raise before any change; the
+``@event`` bodies only apply the change, because they re-run on every replay.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timedelta
+from uuid import UUID
+
+import attrs
+from eventsourcing.domain import Aggregate, event
+
+from claw_domain.decisions import Decision, DecisionKind, Reason
+from claw_domain.errors import InvariantError
+from claw_domain.identity import conversation_id
+from claw_domain.values import Classification, InboundText, Intent
+
+# OpenPhone delivers one inbound text twice (message.received and message.created)
+# with different ids; the same sender, text and near time is the same message.
+TWIN_WINDOW = timedelta(minutes=2)
+# How many inbound times the aggregate keeps for rapid-message and loop checks.
+RECENT_INBOUND_KEPT = 50
+
+
+class ReplyStatus(enum.StrEnum):
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+    OUTCOME_UNKNOWN = "outcome_unknown"
+    WITHHELD = "withheld"  # the emergency stop or an opt-out held it back
+
+
+class ReplyPurpose(enum.StrEnum):
+    ANSWER = "answer"
+    CONFIRMATION_REQUEST = "confirmation_request"
+    ACTION_UPDATE = "action_update"
+    APPROVED_SUGGESTION = "approved_suggestion"
+    NOTICE = "notice"
+
+
+class SuggestionStatus(enum.StrEnum):
+    WAITING = "waiting"
+    APPROVED = "approved"
+    EDITED = "edited"
+    REJECTED = "rejected"
+
+
+@attrs.define
+class Reply:
+    number: int
+    body: str
+    purpose: ReplyPurpose
+    queued_at: datetime
+    status: ReplyStatus = ReplyStatus.QUEUED
+    attempts: int = 0
+    vendor_message_id: str | None = None
+
+
+@attrs.define
+class Suggestion:
+    decision_number: int
+    draft: str | None
+    intent: Intent
+    reason: Reason
+    status: SuggestionStatus = SuggestionStatus.WAITING
+
+
+@attrs.define
+class Ticket:
+    decision_number: int
+    reason: Reason
+    summary: str
+    opened_at: datetime
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+
+
+def _normalised(body: str) -> str:
+    return " ".join(body.lower().split())
+
+
+class Conversation(Aggregate):
+    """One customer's thread with one venue line."""
+
+    @staticmethod
+    def create_id(venue_line: str, customer_number: str) -> UUID:
+        return conversation_id(venue_line, customer_number)
+
+    @event("ConversationStarted")
+    def __init__(self, venue_line: str, customer_number: str, at: datetime) -> None:
+        self.venue_line = venue_line
+        self.customer_number = customer_number
+        self.inbound: list[InboundText] = []
+        self.processed_inbound = 0
+        self.decisions: list[Decision] = []
+        self.replies: dict[int, Reply] = {}
+        self.suggestions: dict[int, Suggestion] = {}
+        self.tickets: dict[int, Ticket] = {}
+        self.opted_out = False
+        self.staff_active_until: datetime | None = None
+        self.auto_replies_by_intent: dict[Intent, int] = {}
+        self.consecutive_failures = 0
+        self.awaiting_action: UUID | None = None
+        self.staff_message_ids: set[str] = set()
+        self.last_classification: Classification | None = None
+
+    # Queries -----------------------------------------------------------------
+
+    def is_duplicate(self, text: InboundText) -> bool:
+        """The same vendor id, or the same text from the same sender moments apart."""
+        body = _normalised(text.body)
+        for seen in reversed(self.inbound):
+            if seen.message_id == text.message_id:
+                return True
+            if _normalised(seen.body) == body and abs(seen.sent_at - text.sent_at) <= TWIN_WINDOW:
+                return True
+        return False
+
+    def unprocessed(self) -> list[InboundText]:
+        return self.inbound[self.processed_inbound :]
+
+    def recent_inbound_times(self) -> tuple[datetime, ...]:
+        return tuple(text.sent_at for text in self.inbound[-RECENT_INBOUND_KEPT:])
+
+    def queued_replies(self) -> list[Reply]:
+        return [reply for reply in self.replies.values() if reply.status is ReplyStatus.QUEUED]
+
+    def sent_vendor_ids(self) -> set[str]:
+        return {r.vendor_message_id for r in self.replies.values() if r.vendor_message_id}
+
+    def is_own_outbound(self, vendor_message_id: str, body: str) -> bool:
+        """Whether an outgoing text seen on the line is one claw sent itself.
+
+        Ids first (the lesson: know what you sent); the body catches the webhook
+        that arrives before the send call has returned its id.
+        """
+        if vendor_message_id in self.sent_vendor_ids():
+            return True
+        wanted = _normalised(body)
+        return any(
+            _normalised(reply.body) == wanted
+            for reply in self.replies.values()
+            if reply.status in (ReplyStatus.QUEUED, ReplyStatus.OUTCOME_UNKNOWN)
+            or reply.vendor_message_id is None
+        )
+
+    def staff_active(self, now: datetime) -> bool:
+        return self.staff_active_until is not None and now < self.staff_active_until
+
+    @property
+    def next_decision_number(self) -> int:
+        return len(self.decisions) + 1
+
+    # Intake ------------------------------------------------------------------
+
+    def receive_text(self, text: InboundText) -> None:
+        if text.customer_number != self.customer_number or text.venue_line != self.venue_line:
+            msg = "a text for another conversation cannot be recorded here"
+            raise InvariantError(msg)
+        if self.is_duplicate(text):
+            msg = f"text {text.message_id} was already received"
+            raise InvariantError(msg)
+        self._text_received(text=text)
+
+    @event("TextReceived")
+    def _text_received(self, text: InboundText) -> None:
+        self.inbound.append(text)
+
+    def record_staff_text(self, message_id: str, at: datetime, backoff: timedelta) -> None:
+        """Staff texted the customer by hand: claw backs off this conversation."""
+        if message_id in self.staff_message_ids:
+            return
+        self._staff_text_sent(message_id=message_id, at=at, paused_until=at + backoff)
+
+    @event("StaffTextSent")
+    def _staff_text_sent(self, message_id: str, at: datetime, paused_until: datetime) -> None:
+        self.staff_message_ids.add(message_id)
+        if self.staff_active_until is None or paused_until > self.staff_active_until:
+            self.staff_active_until = paused_until
+
+    def opt_out(self, keyword: str, at: datetime) -> None:
+        if not self.opted_out:
+            self._opted_out(keyword=keyword, at=at)
+
+    @event("OptedOut")
+    def _opted_out(self, keyword: str, at: datetime) -> None:
+        self.opted_out = True
+        self.awaiting_action = None
+        for reply in self.replies.values():
+            if reply.status is ReplyStatus.QUEUED:
+                reply.status = ReplyStatus.WITHHELD
+
+    def opt_in(self, keyword: str, at: datetime) -> None:
+        if self.opted_out:
+            self._opted_in(keyword=keyword, at=at)
+
+    @event("OptedIn")
+    def _opted_in(self, keyword: str, at: datetime) -> None:
+        self.opted_out = False
+
+    def mark_processed(self, through: int, at: datetime) -> None:
+        """Texts up to ``through`` were handled without a new decision (e.g. an opt-out)."""
+        if through <= self.processed_inbound:
+            return
+        if through > len(self.inbound):
+            msg = "cannot mark texts processed that were never received"
+            raise InvariantError(msg)
+        self._texts_processed(through=through, at=at)
+
+    @event("TextsProcessed")
+    def _texts_processed(self, through: int, at: datetime) -> None:
+        self.processed_inbound = through
+
+    # Understanding -----------------------------------------------------------
+
+    def record_classification(
+        self, classification: Classification, text: str, through: int, at: datetime
+    ) -> None:
+        if through > len(self.inbound) or through <= 0:
+            msg = "a classification must cover texts that were received"
+            raise InvariantError(msg)
+        self._text_classified(classification=classification, text=text, through=through, at=at)
+
+    @event("TextClassified")
+    def _text_classified(
+        self, classification: Classification, text: str, through: int, at: datetime
+    ) -> None:
+        self.last_classification = classification
+
+    def record_feedback(self, positive: bool, at: datetime) -> None:
+        self._feedback_received(positive=positive, at=at)
+
+    @event("FeedbackReceived")
+    def _feedback_received(self, positive: bool, at: datetime) -> None:
+        self.consecutive_failures = 0 if positive else self.consecutive_failures + 1
+
+    # Decisions ---------------------------------------------------------------
+
+    def record_decision(
+        self,
+        decision: Decision,
+        at: datetime,
+        through: int | None = None,
+        pending_action_id: UUID | None = None,
+        reply: str | None = None,
+    ) -> int:
+        """Record one decision, and queue the text it sends. Returns the decision number."""
+        if through is not None and (through > len(self.inbound) or through < 0):
+            msg = "a decision must cover texts that were received"
+            raise InvariantError(msg)
+        if decision.sends_text and (self.opted_out and decision.kind is not DecisionKind.EXECUTE):
+            msg = "claw never texts an opted-out number"
+            raise InvariantError(msg)
+        if decision.kind is DecisionKind.REQUEST_CONFIRMATION and pending_action_id is None:
+            msg = "a confirmation request needs the pending action it asks about"
+            raise InvariantError(msg)
+        recorder = {
+            DecisionKind.RESPOND: self._decided_to_respond,
+            DecisionKind.SUGGEST: self._decided_to_suggest,
+            DecisionKind.REQUEST_CONFIRMATION: self._decided_to_request_confirmation,
+            DecisionKind.EXECUTE: self._decided_to_execute,
+            DecisionKind.ESCALATE: self._decided_to_escalate,
+            DecisionKind.IGNORE: self._decided_to_ignore,
+        }[decision.kind]
+        number = self.next_decision_number
+        recorder(
+            number=number,
+            decision=decision,
+            through=self.processed_inbound if through is None else through,
+            pending_action_id=pending_action_id,
+            reply=reply,
+            at=at,
+        )
+        return number
+
+    def _apply_decision(
+        self, number: int, decision: Decision, through: int, reply: str | None, at: datetime
+    ) -> None:
+        self.decisions.append(decision)
+        self.processed_inbound = max(self.processed_inbound, through)
+        if decision.sends_text:
+            self.auto_replies_by_intent[decision.intent] = (
+                self.auto_replies_by_intent.get(decision.intent, 0) + 1
+            )
+        if reply is not None:
+            purpose = {
+                DecisionKind.RESPOND: ReplyPurpose.ANSWER,
+                DecisionKind.REQUEST_CONFIRMATION: ReplyPurpose.CONFIRMATION_REQUEST,
+                DecisionKind.EXECUTE: ReplyPurpose.ACTION_UPDATE,
+            }.get(decision.kind, ReplyPurpose.NOTICE)
+            self._queue(reply, purpose, at)
+
+    def _queue(self, body: str, purpose: ReplyPurpose, at: datetime) -> None:
+        number = len(self.replies) + 1
+        self.replies[number] = Reply(number=number, body=body, purpose=purpose, queued_at=at)
+
+    @event("DecidedToRespond")
+    def _decided_to_respond(
+        self,
+        number: int,
+        decision: Decision,
+        through: int,
+        pending_action_id: UUID | None,
+        reply: str | None,
+        at: datetime,
+    ) -> None:
+        self._apply_decision(number, decision, through, reply, at)
+        if decision.reason is Reason.CUSTOMER_DECLINED:
+            self.awaiting_action = None
+
+    @event("DecidedToSuggest")
+    def _decided_to_suggest(
+        self,
+        number: int,
+        decision: Decision,
+        through: int,
+        pending_action_id: UUID | None,
+        reply: str | None,
+        at: datetime,
+    ) -> None:
+        self._apply_decision(number, decision, through, None, at)
+        self.suggestions[number] = Suggestion(
+            decision_number=number,
+            draft=reply if reply is not None else decision.reply,
+            intent=decision.intent,
+            reason=decision.reason,
+        )
+
+    @event("DecidedToRequestConfirmation")
+    def _decided_to_request_confirmation(
+        self,
+        number: int,
+        decision: Decision,
+        through: int,
+        pending_action_id: UUID | None,
+        reply: str | None,
+        at: datetime,
+    ) -> None:
+        self._apply_decision(number, decision, through, reply, at)
+        self.awaiting_action = pending_action_id
+
+    @event("DecidedToExecute")
+    def _decided_to_execute(
+        self,
+        number: int,
+        decision: Decision,
+        through: int,
+        pending_action_id: UUID | None,
+        reply: str | None,
+        at: datetime,
+    ) -> None:
+        self._apply_decision(number, decision, through, reply, at)
+        self.awaiting_action = None
+
+    @event("DecidedToEscalate")
+    def _decided_to_escalate(
+        self,
+        number: int,
+        decision: Decision,
+        through: int,
+        pending_action_id: UUID | None,
+        reply: str | None,
+        at: datetime,
+    ) -> None:
+        self._apply_decision(number, decision, through, None, at)
+        self.tickets[number] = Ticket(
+            decision_number=number,
+            reason=decision.reason,
+            summary=reply or "",
+            opened_at=at,
+        )
+
+    @event("DecidedToIgnore")
+    def _decided_to_ignore(
+        self,
+        number: int,
+        decision: Decision,
+        through: int,
+        pending_action_id: UUID | None,
+        reply: str | None,
+        at: datetime,
+    ) -> None:
+        self._apply_decision(number, decision, through, None, at)
+
+    # Replies -----------------------------------------------------------------
+
+    def queue_notice(
+        self, body: str, at: datetime, purpose: ReplyPurpose = ReplyPurpose.NOTICE
+    ) -> int:
+        """Queue a text that follows from an effect (e.g. 'restarting box 3 now')."""
+        if self.opted_out:
+            msg = "claw never texts an opted-out number"
+            raise InvariantError(msg)
+        if not body.strip():
+            msg = "a text needs a body"
+            raise InvariantError(msg)
+        number = len(self.replies) + 1
+        self._notice_queued(number=number, body=body, purpose=purpose, at=at)
+        return number
+
+    @event("NoticeQueued")
+    def _notice_queued(self, number: int, body: str, purpose: ReplyPurpose, at: datetime) -> None:
+        self._queue(body, purpose, at)
+
+    def _reply(self, number: int) -> Reply:
+        try:
+            return self.replies[number]
+        except KeyError:
+            msg = f"no reply {number} in this conversation"
+            raise InvariantError(msg) from None
+
+    def record_reply_sent(self, number: int, vendor_message_id: str, at: datetime) -> None:
+        reply = self._reply(number)
+        if reply.status is ReplyStatus.SENT:
+            return
+        self._reply_sent(number=number, vendor_message_id=vendor_message_id, at=at)
+
+    @event("ReplySent")
+    def _reply_sent(self, number: int, vendor_message_id: str, at: datetime) -> None:
+        reply = self.replies[number]
+        reply.status = ReplyStatus.SENT
+        reply.attempts += 1
+        reply.vendor_message_id = vendor_message_id
+
+    def record_reply_failed(self, number: int, error: str, retryable: bool, at: datetime) -> None:
+        reply = self._reply(number)
+        if reply.status is not ReplyStatus.QUEUED:
+            msg = f"reply {number} is {reply.status}, not queued"
+            raise InvariantError(msg)
+        self._reply_failed(number=number, error=error, retryable=retryable, at=at)
+
+    @event("ReplyFailed")
+    def _reply_failed(self, number: int, error: str, retryable: bool, at: datetime) -> None:
+        reply = self.replies[number]
+        reply.attempts += 1
+        if not retryable:
+            reply.status = ReplyStatus.FAILED
+
+    def record_reply_outcome_unknown(self, number: int, error: str, at: datetime) -> None:
+        reply = self._reply(number)
+        if reply.status is not ReplyStatus.QUEUED:
+            return
+        self._reply_outcome_unknown(number=number, error=error, at=at)
+
+    @event("ReplyOutcomeUnknown")
+    def _reply_outcome_unknown(self, number: int, error: str, at: datetime) -> None:
+        reply = self.replies[number]
+        reply.attempts += 1
+        reply.status = ReplyStatus.OUTCOME_UNKNOWN
+
+    def withhold_reply(self, number: int, reason: Reason, at: datetime) -> None:
+        reply = self._reply(number)
+        if reply.status is ReplyStatus.QUEUED:
+            self._reply_withheld(number=number, reason=reason, at=at)
+
+    @event("ReplyWithheld")
+    def _reply_withheld(self, number: int, reason: Reason, at: datetime) -> None:
+        self.replies[number].status = ReplyStatus.WITHHELD
+
+    # Review queue -------------------------------------------------------------
+
+    def _waiting_suggestion(self, decision_number: int) -> Suggestion:
+        suggestion = self.suggestions.get(decision_number)
+        if suggestion is None:
+            msg = f"no suggestion {decision_number} in this conversation"
+            raise InvariantError(msg)
+        if suggestion.status is not SuggestionStatus.WAITING:
+            msg = f"suggestion {decision_number} was already {suggestion.status}"
+            raise InvariantError(msg)
+        return suggestion
+
+    def approve_suggestion(self, decision_number: int, actor: str, at: datetime) -> None:
+        suggestion = self._waiting_suggestion(decision_number)
+        if not suggestion.draft:
+            msg = "this suggestion has no draft to send: edit it first"
+            raise InvariantError(msg)
+        if self.opted_out:
+            msg = "the customer opted out; claw never texts an opted-out number"
+            raise InvariantError(msg)
+        self._suggestion_approved(decision_number=decision_number, actor=actor, at=at)
+
+    @event("SuggestionApproved")
+    def _suggestion_approved(self, decision_number: int, actor: str, at: datetime) -> None:
+        suggestion = self.suggestions[decision_number]
+        suggestion.status = SuggestionStatus.APPROVED
+        self._queue(suggestion.draft or "", ReplyPurpose.APPROVED_SUGGESTION, at)
+
+    def edit_and_send_suggestion(
+        self, decision_number: int, text: str, actor: str, at: datetime
+    ) -> None:
+        self._waiting_suggestion(decision_number)
+        if not text.strip():
+            msg = "an edited suggestion needs text to send"
+            raise InvariantError(msg)
+        if self.opted_out:
+            msg = "the customer opted out; claw never texts an opted-out number"
+            raise InvariantError(msg)
+        self._suggestion_edited(decision_number=decision_number, text=text, actor=actor, at=at)
+
+    @event("SuggestionEdited")
+    def _suggestion_edited(self, decision_number: int, text: str, actor: str, at: datetime) -> None:
+        self.suggestions[decision_number].status = SuggestionStatus.EDITED
+        self._queue(text, ReplyPurpose.APPROVED_SUGGESTION, at)
+
+    def reject_suggestion(
+        self, decision_number: int, actor: str, reason: str, at: datetime
+    ) -> None:
+        self._waiting_suggestion(decision_number)
+        self._suggestion_rejected(
+            decision_number=decision_number, actor=actor, reason=reason, at=at
+        )
+
+    @event("SuggestionRejected")
+    def _suggestion_rejected(
+        self, decision_number: int, actor: str, reason: str, at: datetime
+    ) -> None:
+        self.suggestions[decision_number].status = SuggestionStatus.REJECTED
+
+    # Tickets and actions -------------------------------------------------------
+
+    def resolve_ticket(self, decision_number: int, actor: str, at: datetime) -> None:
+        ticket = self.tickets.get(decision_number)
+        if ticket is None:
+            msg = f"no ticket {decision_number} in this conversation"
+            raise InvariantError(msg)
+        if ticket.resolved_at is not None:
+            return
+        self._ticket_resolved(decision_number=decision_number, actor=actor, at=at)
+
+    @event("TicketResolved")
+    def _ticket_resolved(self, decision_number: int, actor: str, at: datetime) -> None:
+        ticket = self.tickets[decision_number]
+        ticket.resolved_at = at
+        ticket.resolved_by = actor
+
+    def record_action_result(self, action_id: UUID, succeeded: bool, at: datetime) -> None:
+        """An action for this customer finished; failures count towards escalation."""
+        self._action_result_noted(action_id=action_id, succeeded=succeeded, at=at)
+
+    @event("ActionResultNoted")
+    def _action_result_noted(self, action_id: UUID, succeeded: bool, at: datetime) -> None:
+        if self.awaiting_action == action_id:
+            self.awaiting_action = None
+        self.consecutive_failures = 0 if succeeded else self.consecutive_failures + 1
+
+    def release_awaiting(self, action_id: UUID, at: datetime) -> None:
+        """A pending action closed without the customer (expired, cancelled, rejected)."""
+        if self.awaiting_action == action_id:
+            self._awaiting_released(action_id=action_id, at=at)
+
+    @event("AwaitedActionClosed")
+    def _awaiting_released(self, action_id: UUID, at: datetime) -> None:
+        self.awaiting_action = None

@@ -1,0 +1,266 @@
+"""The decision policy: one pure function from facts to exactly one decision.
+
+Read top to bottom, it lists every reason claw can give, in the order the rails
+apply. Nothing here reads a clock or calls out: the service layer gathers the
+facts (including ``now``) and records the decision as an event.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timedelta
+
+import attrs
+
+from claw_domain.decisions import Decision, DecisionKind, Reason
+from claw_domain.settings import FeatureMode, SettingsSnapshot
+from claw_domain.values import (
+    ACTION_FOR_INTENT,
+    ActionKind,
+    Classification,
+    Intent,
+    Sentiment,
+    YesNo,
+)
+
+# A customer who sends this many texts this fast is upset or stuck: staff should look.
+RAPID_MESSAGES = 5
+RAPID_WINDOW = timedelta(minutes=1)
+# Beyond this, the "customer" is most likely another bot answering claw: stop talking.
+LOOP_MESSAGES = 12
+LOOP_WINDOW = timedelta(minutes=10)
+# Two failures in a row (negative feedback, failed actions) and claw stops trying.
+REPEATED_FAILURES = 2
+
+
+class Trigger(enum.StrEnum):
+    """What asks for a decision."""
+
+    CUSTOMER_TEXT = "customer_text"  # a new text to understand and answer
+    CONFIRMATION_REPLY = "confirmation_reply"  # yes/no to a pending action
+    STAFF_APPROVAL = "staff_approval"  # staff approved a pending action
+
+
+@attrs.frozen
+class PendingActionFacts:
+    kind: ActionKind
+    intent: Intent
+    deadline: datetime
+    confirmation_needed: bool  # required and not yet given
+    approval_needed: bool  # required and not yet given
+
+
+@attrs.frozen
+class ConversationFacts:
+    is_own_number: bool = False
+    opted_out: bool = False
+    staff_active_until: datetime | None = None
+    auto_replies_by_intent: dict[Intent, int] = attrs.Factory(dict)
+    recent_inbound: tuple[datetime, ...] = ()
+    consecutive_failures: int = 0
+    action_in_progress: bool = False  # the same action for the same target is already running
+
+
+@attrs.frozen
+class Facts:
+    """Everything the policy may look at, gathered before it is asked."""
+
+    trigger: Trigger
+    now: datetime
+    settings: SettingsSnapshot
+    conversation: ConversationFacts
+    sent_this_hour: int = 0
+    classification: Classification | None = None
+    confirmation_reply: YesNo | None = None
+    pending: PendingActionFacts | None = None
+    # An answer the knowledge base has for this intent and these entities.
+    prepared_answer: str | None = None
+    # Whether the action's target (box and device, or door) is known.
+    action_target_known: bool = False
+    # Whether the venue knows this number as allowed to open the location's door.
+    door_authorised: bool = False
+
+
+def decide(facts: Facts) -> Decision:
+    """Turn facts into exactly one decision with a machine-readable reason."""
+    if facts.trigger is Trigger.STAFF_APPROVAL:
+        return _on_staff_approval(facts)
+    if facts.trigger is Trigger.CONFIRMATION_REPLY:
+        return _on_confirmation_reply(facts)
+    return _on_customer_text(facts)
+
+
+def _decision(facts: Facts, kind: DecisionKind, reason: Reason, **extra: object) -> Decision:
+    classification = facts.classification
+    if facts.pending is not None and facts.trigger is not Trigger.CUSTOMER_TEXT:
+        intent, confidence = facts.pending.intent, 1.0
+    elif classification is not None:
+        intent, confidence = classification.intent, classification.confidence
+    else:
+        intent, confidence = Intent.OTHER, 0.0
+    return Decision(
+        kind=kind,
+        reason=reason,
+        intent=intent,
+        confidence=confidence,
+        settings_version=facts.settings.version,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def _sending_blocked(facts: Facts) -> Reason | None:
+    """The rails every automatic text passes, whatever caused it."""
+    rails = facts.settings.globals
+    if facts.settings.emergency_stop is not None:
+        return Reason.EMERGENCY_STOP
+    if not rails.send_automatic_responses:
+        return Reason.AUTOMATIC_RESPONSES_DISABLED
+    if facts.sent_this_hour >= rails.messages_per_hour:
+        return Reason.HOURLY_LIMIT
+    if rails.in_quiet_hours(facts.now):
+        return Reason.QUIET_HOURS
+    return None
+
+
+def _staff_active(facts: Facts) -> bool:
+    until = facts.conversation.staff_active_until
+    return until is not None and facts.now < until
+
+
+def _on_staff_approval(facts: Facts) -> Decision:
+    pending = facts.pending
+    if pending is None:
+        return _decision(facts, DecisionKind.IGNORE, Reason.DEADLINE_PASSED)
+    if facts.settings.emergency_stop is not None:
+        return _decision(facts, DecisionKind.IGNORE, Reason.EMERGENCY_STOP, action=pending.kind)
+    if facts.conversation.opted_out:
+        return _decision(facts, DecisionKind.IGNORE, Reason.OPTED_OUT, action=pending.kind)
+    if facts.now > pending.deadline:
+        return _decision(facts, DecisionKind.IGNORE, Reason.DEADLINE_PASSED, action=pending.kind)
+    if pending.confirmation_needed:
+        return _decision(
+            facts, DecisionKind.IGNORE, Reason.AWAITING_CONFIRMATION, action=pending.kind
+        )
+    if not facts.settings.globals.execute_actions:
+        return _decision(facts, DecisionKind.SUGGEST, Reason.ACTIONS_DISABLED, action=pending.kind)
+    return _decision(facts, DecisionKind.EXECUTE, Reason.APPROVED_BY_STAFF, action=pending.kind)
+
+
+def _on_confirmation_reply(facts: Facts) -> Decision:
+    pending = facts.pending
+    if pending is None or facts.confirmation_reply is None:
+        return _on_customer_text(facts)
+    if facts.conversation.opted_out:
+        return _decision(facts, DecisionKind.IGNORE, Reason.OPTED_OUT, action=pending.kind)
+    if facts.now > pending.deadline:
+        return _decision(facts, DecisionKind.IGNORE, Reason.DEADLINE_PASSED, action=pending.kind)
+    blocked = _sending_blocked(facts)
+    if blocked is not None:
+        return _decision(facts, DecisionKind.SUGGEST, blocked, action=pending.kind)
+    if facts.confirmation_reply is YesNo.NO:
+        return _decision(facts, DecisionKind.RESPOND, Reason.CUSTOMER_DECLINED, action=pending.kind)
+    if not facts.settings.globals.execute_actions:
+        return _decision(facts, DecisionKind.SUGGEST, Reason.ACTIONS_DISABLED, action=pending.kind)
+    if pending.approval_needed:
+        return _decision(
+            facts, DecisionKind.REQUEST_CONFIRMATION, Reason.APPROVAL_REQUIRED, action=pending.kind
+        )
+    return _decision(facts, DecisionKind.EXECUTE, Reason.CUSTOMER_CONFIRMED, action=pending.kind)
+
+
+def _count_within(times: tuple[datetime, ...], now: datetime, window: timedelta) -> int:
+    return sum(1 for at in times if now - window <= at <= now)
+
+
+def _on_customer_text(facts: Facts) -> Decision:
+    conversation = facts.conversation
+    classification = facts.classification
+    if conversation.is_own_number:
+        return _decision(facts, DecisionKind.IGNORE, Reason.OWN_NUMBER)
+    if conversation.opted_out:
+        return _decision(facts, DecisionKind.IGNORE, Reason.OPTED_OUT)
+    if _count_within(conversation.recent_inbound, facts.now, LOOP_WINDOW) >= LOOP_MESSAGES:
+        return _decision(facts, DecisionKind.IGNORE, Reason.CONVERSATION_LOOP)
+    if facts.settings.emergency_stop is not None:
+        return _decision(
+            facts, DecisionKind.SUGGEST, Reason.EMERGENCY_STOP, reply=facts.prepared_answer
+        )
+    if _staff_active(facts):
+        return _decision(facts, DecisionKind.IGNORE, Reason.STAFF_ACTIVE)
+    if _count_within(conversation.recent_inbound, facts.now, RAPID_WINDOW) >= RAPID_MESSAGES:
+        return _decision(facts, DecisionKind.ESCALATE, Reason.RAPID_MESSAGES)
+    if classification is None or classification.intent is Intent.OTHER:
+        return _decision(facts, DecisionKind.ESCALATE, Reason.UNKNOWN_INTENT)
+    if classification.blacklisted_topic is not None:
+        return _decision(facts, DecisionKind.ESCALATE, Reason.BLACKLISTED_TOPIC)
+    if classification.intent is Intent.FEEDBACK_POSITIVE:
+        return _decision(facts, DecisionKind.IGNORE, Reason.ACKNOWLEDGEMENT)
+    if classification.intent is Intent.FEEDBACK_NEGATIVE:
+        return _decision(facts, DecisionKind.ESCALATE, Reason.REPEATED_FAILURE)
+    if classification.sentiment is Sentiment.NEGATIVE:
+        return _decision(facts, DecisionKind.ESCALATE, Reason.NEGATIVE_SENTIMENT)
+    if conversation.consecutive_failures >= REPEATED_FAILURES:
+        return _decision(facts, DecisionKind.ESCALATE, Reason.REPEATED_FAILURE)
+
+    feature = facts.settings.feature(classification.intent)
+    if feature is None or feature.mode is FeatureMode.OFF:
+        return _decision(facts, DecisionKind.ESCALATE, Reason.FEATURE_OFF)
+    action = ACTION_FOR_INTENT.get(classification.intent)
+    if feature.mode is FeatureMode.SHADOW:
+        return _decision(facts, DecisionKind.IGNORE, Reason.SHADOW_MODE, action=action)
+    if classification.confidence < feature.confidence_threshold:
+        return _decision(
+            facts,
+            DecisionKind.SUGGEST,
+            Reason.LOW_CONFIDENCE,
+            reply=facts.prepared_answer,
+            action=action,
+        )
+    if feature.mode is FeatureMode.SUGGEST:
+        return _decision(
+            facts,
+            DecisionKind.SUGGEST,
+            Reason.SUGGEST_MODE,
+            reply=facts.prepared_answer,
+            action=action,
+        )
+
+    blocked = _sending_blocked(facts)
+    if blocked is not None:
+        return _decision(
+            facts, DecisionKind.SUGGEST, blocked, reply=facts.prepared_answer, action=action
+        )
+    replies_so_far = conversation.auto_replies_by_intent.get(classification.intent, 0)
+    if replies_so_far >= feature.max_auto_replies:
+        return _decision(
+            facts,
+            DecisionKind.SUGGEST,
+            Reason.REPLY_LIMIT,
+            reply=facts.prepared_answer,
+            action=action,
+        )
+
+    if action is None:
+        if facts.prepared_answer is None:
+            return _decision(facts, DecisionKind.SUGGEST, Reason.NO_ANSWER_AVAILABLE)
+        return _decision(
+            facts, DecisionKind.RESPOND, Reason.ANSWERED_FROM_KNOWLEDGE, reply=facts.prepared_answer
+        )
+
+    if not facts.settings.globals.execute_actions:
+        return _decision(facts, DecisionKind.SUGGEST, Reason.ACTIONS_DISABLED, action=action)
+    if action is ActionKind.UNLOCK_DOOR and not facts.door_authorised:
+        return _decision(facts, DecisionKind.ESCALATE, Reason.DOOR_NOT_AUTHORISED, action=action)
+    if not facts.action_target_known:
+        return _decision(facts, DecisionKind.RESPOND, Reason.DETAILS_NEEDED, action=action)
+    if conversation.action_in_progress:
+        return _decision(facts, DecisionKind.RESPOND, Reason.ALREADY_IN_PROGRESS, action=action)
+    if feature.requires_confirmation:
+        return _decision(
+            facts, DecisionKind.REQUEST_CONFIRMATION, Reason.CONFIRMATION_REQUIRED, action=action
+        )
+    if feature.requires_approval:
+        return _decision(
+            facts, DecisionKind.REQUEST_CONFIRMATION, Reason.APPROVAL_REQUIRED, action=action
+        )
+    return _decision(facts, DecisionKind.EXECUTE, Reason.NO_CONFIRMATION_NEEDED, action=action)
