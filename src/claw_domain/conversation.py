@@ -17,6 +17,7 @@ from eventsourcing.domain import Aggregate, event
 from claw_domain.decisions import Decision, DecisionKind, Reason
 from claw_domain.errors import InvariantError
 from claw_domain.identity import conversation_id
+from claw_domain.policy import Situation
 from claw_domain.values import Classification, InboundText, Intent
 
 # OpenPhone delivers one inbound text twice (message.received and message.created)
@@ -107,6 +108,7 @@ class Conversation(Aggregate):
         self.awaiting_action: UUID | None = None
         self.staff_message_ids: set[str] = set()
         self.last_classification: Classification | None = None
+        self.action_ids: list[UUID] = []
 
     # Queries -----------------------------------------------------------------
 
@@ -247,6 +249,7 @@ class Conversation(Aggregate):
         through: int | None = None,
         pending_action_id: UUID | None = None,
         reply: str | None = None,
+        situation: Situation | None = None,
     ) -> int:
         """Record one decision, and queue the text it sends. Returns the decision number."""
         if through is not None and (through > len(self.inbound) or through < 0):
@@ -273,14 +276,23 @@ class Conversation(Aggregate):
             through=self.processed_inbound if through is None else through,
             pending_action_id=pending_action_id,
             reply=reply,
+            situation=situation,
             at=at,
         )
         return number
 
     def _apply_decision(
-        self, number: int, decision: Decision, through: int, reply: str | None, at: datetime
+        self,
+        number: int,
+        decision: Decision,
+        through: int,
+        reply: str | None,
+        at: datetime,
+        pending_action_id: UUID | None = None,
     ) -> None:
         self.decisions.append(decision)
+        if pending_action_id is not None and pending_action_id not in self.action_ids:
+            self.action_ids.append(pending_action_id)
         self.processed_inbound = max(self.processed_inbound, through)
         if decision.sends_text:
             self.auto_replies_by_intent[decision.intent] = (
@@ -306,6 +318,7 @@ class Conversation(Aggregate):
         through: int,
         pending_action_id: UUID | None,
         reply: str | None,
+        situation: Situation | None,
         at: datetime,
     ) -> None:
         self._apply_decision(number, decision, through, reply, at)
@@ -320,6 +333,7 @@ class Conversation(Aggregate):
         through: int,
         pending_action_id: UUID | None,
         reply: str | None,
+        situation: Situation | None,
         at: datetime,
     ) -> None:
         self._apply_decision(number, decision, through, None, at)
@@ -338,9 +352,10 @@ class Conversation(Aggregate):
         through: int,
         pending_action_id: UUID | None,
         reply: str | None,
+        situation: Situation | None,
         at: datetime,
     ) -> None:
-        self._apply_decision(number, decision, through, reply, at)
+        self._apply_decision(number, decision, through, reply, at, pending_action_id)
         self.awaiting_action = pending_action_id
 
     @event("DecidedToExecute")
@@ -351,9 +366,10 @@ class Conversation(Aggregate):
         through: int,
         pending_action_id: UUID | None,
         reply: str | None,
+        situation: Situation | None,
         at: datetime,
     ) -> None:
-        self._apply_decision(number, decision, through, reply, at)
+        self._apply_decision(number, decision, through, reply, at, pending_action_id)
         self.awaiting_action = None
 
     @event("DecidedToEscalate")
@@ -364,6 +380,7 @@ class Conversation(Aggregate):
         through: int,
         pending_action_id: UUID | None,
         reply: str | None,
+        situation: Situation | None,
         at: datetime,
     ) -> None:
         self._apply_decision(number, decision, through, None, at)
@@ -382,6 +399,7 @@ class Conversation(Aggregate):
         through: int,
         pending_action_id: UUID | None,
         reply: str | None,
+        situation: Situation | None,
         at: datetime,
     ) -> None:
         self._apply_decision(number, decision, through, None, at)

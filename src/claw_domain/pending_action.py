@@ -15,6 +15,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from claw_domain.errors import InvariantError
+from claw_domain.identity import pending_action_id
 from claw_domain.values import ActionKind, ActionParameters, Intent
 
 
@@ -46,10 +47,15 @@ OPEN = frozenset({ActionStatus.AWAITING, ActionStatus.READY})
 
 
 class PendingAction(Aggregate):
+    @staticmethod
+    def create_id(conversation_id: UUID, decision_number: int) -> UUID:
+        return pending_action_id(conversation_id, decision_number)
+
     @event("ActionRequested")
     def __init__(
         self,
         conversation_id: UUID,
+        decision_number: int,
         customer_number: str,
         kind: ActionKind,
         intent: Intent,
@@ -60,6 +66,7 @@ class PendingAction(Aggregate):
         at: datetime,
     ) -> None:
         self.conversation_id = conversation_id
+        self.decision_number = decision_number
         self.customer_number = customer_number
         self.kind = kind
         self.intent = intent

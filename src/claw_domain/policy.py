@@ -21,6 +21,7 @@ from claw_domain.values import (
     Intent,
     Sentiment,
     YesNo,
+    aware_datetime,
 )
 
 # A customer who sends this many texts this fast is upset or stuck: staff should look.
@@ -62,12 +63,15 @@ class ConversationFacts:
 
 
 @attrs.frozen
-class Facts:
-    """Everything the policy may look at, gathered before it is asked."""
+class Situation:
+    """Everything the policy looks at besides the settings, gathered before it is asked.
+
+    Recorded with every decision, so incident review can judge it again under
+    other settings without calling anything.
+    """
 
     trigger: Trigger
-    now: datetime
-    settings: SettingsSnapshot
+    now: datetime = attrs.field(validator=aware_datetime)
     conversation: ConversationFacts
     sent_this_hour: int = 0
     classification: Classification | None = None
@@ -81,16 +85,22 @@ class Facts:
     door_authorised: bool = False
 
 
-def decide(facts: Facts) -> Decision:
-    """Turn facts into exactly one decision with a machine-readable reason."""
+def decide(facts: Situation, settings: SettingsSnapshot) -> Decision:
+    """Turn the facts and settings into exactly one decision with a machine-readable reason."""
     if facts.trigger is Trigger.STAFF_APPROVAL:
-        return _on_staff_approval(facts)
+        return _on_staff_approval(facts, settings)
     if facts.trigger is Trigger.CONFIRMATION_REPLY:
-        return _on_confirmation_reply(facts)
-    return _on_customer_text(facts)
+        return _on_confirmation_reply(facts, settings)
+    return _on_customer_text(facts, settings)
 
 
-def _decision(facts: Facts, kind: DecisionKind, reason: Reason, **extra: object) -> Decision:
+def _decision(
+    facts: Situation,
+    settings: SettingsSnapshot,
+    kind: DecisionKind,
+    reason: Reason,
+    **extra: object,
+) -> Decision:
     classification = facts.classification
     if facts.pending is not None and facts.trigger is not Trigger.CUSTOMER_TEXT:
         intent, confidence = facts.pending.intent, 1.0
@@ -103,15 +113,15 @@ def _decision(facts: Facts, kind: DecisionKind, reason: Reason, **extra: object)
         reason=reason,
         intent=intent,
         confidence=confidence,
-        settings_version=facts.settings.version,
+        settings_version=settings.version,
         **extra,  # type: ignore[arg-type]
     )
 
 
-def _sending_blocked(facts: Facts) -> Reason | None:
+def _sending_blocked(facts: Situation, settings: SettingsSnapshot) -> Reason | None:
     """The rails every automatic text passes, whatever caused it."""
-    rails = facts.settings.globals
-    if facts.settings.emergency_stop is not None:
+    rails = settings.globals
+    if settings.emergency_stop is not None:
         return Reason.EMERGENCY_STOP
     if not rails.send_automatic_responses:
         return Reason.AUTOMATIC_RESPONSES_DISABLED
@@ -122,95 +132,124 @@ def _sending_blocked(facts: Facts) -> Reason | None:
     return None
 
 
-def _staff_active(facts: Facts) -> bool:
+def _staff_active(facts: Situation) -> bool:
     until = facts.conversation.staff_active_until
     return until is not None and facts.now < until
 
 
-def _on_staff_approval(facts: Facts) -> Decision:
+def _on_staff_approval(facts: Situation, settings: SettingsSnapshot) -> Decision:
     pending = facts.pending
     if pending is None:
-        return _decision(facts, DecisionKind.IGNORE, Reason.DEADLINE_PASSED)
-    if facts.settings.emergency_stop is not None:
-        return _decision(facts, DecisionKind.IGNORE, Reason.EMERGENCY_STOP, action=pending.kind)
+        return _decision(facts, settings, DecisionKind.IGNORE, Reason.DEADLINE_PASSED)
+    if settings.emergency_stop is not None:
+        return _decision(
+            facts, settings, DecisionKind.IGNORE, Reason.EMERGENCY_STOP, action=pending.kind
+        )
     if facts.conversation.opted_out:
-        return _decision(facts, DecisionKind.IGNORE, Reason.OPTED_OUT, action=pending.kind)
+        return _decision(
+            facts, settings, DecisionKind.IGNORE, Reason.OPTED_OUT, action=pending.kind
+        )
     if facts.now > pending.deadline:
-        return _decision(facts, DecisionKind.IGNORE, Reason.DEADLINE_PASSED, action=pending.kind)
+        return _decision(
+            facts, settings, DecisionKind.IGNORE, Reason.DEADLINE_PASSED, action=pending.kind
+        )
     if pending.confirmation_needed:
         return _decision(
-            facts, DecisionKind.IGNORE, Reason.AWAITING_CONFIRMATION, action=pending.kind
+            facts, settings, DecisionKind.IGNORE, Reason.AWAITING_CONFIRMATION, action=pending.kind
         )
-    if not facts.settings.globals.execute_actions:
-        return _decision(facts, DecisionKind.SUGGEST, Reason.ACTIONS_DISABLED, action=pending.kind)
-    return _decision(facts, DecisionKind.EXECUTE, Reason.APPROVED_BY_STAFF, action=pending.kind)
+    if not settings.globals.execute_actions:
+        return _decision(
+            facts, settings, DecisionKind.SUGGEST, Reason.ACTIONS_DISABLED, action=pending.kind
+        )
+    return _decision(
+        facts, settings, DecisionKind.EXECUTE, Reason.APPROVED_BY_STAFF, action=pending.kind
+    )
 
 
-def _on_confirmation_reply(facts: Facts) -> Decision:
+def _on_confirmation_reply(facts: Situation, settings: SettingsSnapshot) -> Decision:
     pending = facts.pending
     if pending is None or facts.confirmation_reply is None:
-        return _on_customer_text(facts)
+        return _on_customer_text(facts, settings)
     if facts.conversation.opted_out:
-        return _decision(facts, DecisionKind.IGNORE, Reason.OPTED_OUT, action=pending.kind)
+        return _decision(
+            facts, settings, DecisionKind.IGNORE, Reason.OPTED_OUT, action=pending.kind
+        )
     if facts.now > pending.deadline:
-        return _decision(facts, DecisionKind.IGNORE, Reason.DEADLINE_PASSED, action=pending.kind)
-    blocked = _sending_blocked(facts)
+        return _decision(
+            facts, settings, DecisionKind.IGNORE, Reason.DEADLINE_PASSED, action=pending.kind
+        )
+    blocked = _sending_blocked(facts, settings)
     if blocked is not None:
-        return _decision(facts, DecisionKind.SUGGEST, blocked, action=pending.kind)
+        return _decision(facts, settings, DecisionKind.SUGGEST, blocked, action=pending.kind)
     if facts.confirmation_reply is YesNo.NO:
-        return _decision(facts, DecisionKind.RESPOND, Reason.CUSTOMER_DECLINED, action=pending.kind)
-    if not facts.settings.globals.execute_actions:
-        return _decision(facts, DecisionKind.SUGGEST, Reason.ACTIONS_DISABLED, action=pending.kind)
+        return _decision(
+            facts, settings, DecisionKind.RESPOND, Reason.CUSTOMER_DECLINED, action=pending.kind
+        )
+    if not settings.globals.execute_actions:
+        return _decision(
+            facts, settings, DecisionKind.SUGGEST, Reason.ACTIONS_DISABLED, action=pending.kind
+        )
     if pending.approval_needed:
         return _decision(
-            facts, DecisionKind.REQUEST_CONFIRMATION, Reason.APPROVAL_REQUIRED, action=pending.kind
+            facts,
+            settings,
+            DecisionKind.REQUEST_CONFIRMATION,
+            Reason.APPROVAL_REQUIRED,
+            action=pending.kind,
         )
-    return _decision(facts, DecisionKind.EXECUTE, Reason.CUSTOMER_CONFIRMED, action=pending.kind)
+    return _decision(
+        facts, settings, DecisionKind.EXECUTE, Reason.CUSTOMER_CONFIRMED, action=pending.kind
+    )
 
 
 def _count_within(times: tuple[datetime, ...], now: datetime, window: timedelta) -> int:
     return sum(1 for at in times if now - window <= at <= now)
 
 
-def _on_customer_text(facts: Facts) -> Decision:
+def _on_customer_text(facts: Situation, settings: SettingsSnapshot) -> Decision:
     conversation = facts.conversation
     classification = facts.classification
     if conversation.is_own_number:
-        return _decision(facts, DecisionKind.IGNORE, Reason.OWN_NUMBER)
+        return _decision(facts, settings, DecisionKind.IGNORE, Reason.OWN_NUMBER)
     if conversation.opted_out:
-        return _decision(facts, DecisionKind.IGNORE, Reason.OPTED_OUT)
+        return _decision(facts, settings, DecisionKind.IGNORE, Reason.OPTED_OUT)
     if _count_within(conversation.recent_inbound, facts.now, LOOP_WINDOW) >= LOOP_MESSAGES:
-        return _decision(facts, DecisionKind.IGNORE, Reason.CONVERSATION_LOOP)
-    if facts.settings.emergency_stop is not None:
+        return _decision(facts, settings, DecisionKind.IGNORE, Reason.CONVERSATION_LOOP)
+    if settings.emergency_stop is not None:
         return _decision(
-            facts, DecisionKind.SUGGEST, Reason.EMERGENCY_STOP, reply=facts.prepared_answer
+            facts,
+            settings,
+            DecisionKind.SUGGEST,
+            Reason.EMERGENCY_STOP,
+            reply=facts.prepared_answer,
         )
     if _staff_active(facts):
-        return _decision(facts, DecisionKind.IGNORE, Reason.STAFF_ACTIVE)
+        return _decision(facts, settings, DecisionKind.IGNORE, Reason.STAFF_ACTIVE)
     if _count_within(conversation.recent_inbound, facts.now, RAPID_WINDOW) >= RAPID_MESSAGES:
-        return _decision(facts, DecisionKind.ESCALATE, Reason.RAPID_MESSAGES)
+        return _decision(facts, settings, DecisionKind.ESCALATE, Reason.RAPID_MESSAGES)
     if classification is None or classification.intent is Intent.OTHER:
-        return _decision(facts, DecisionKind.ESCALATE, Reason.UNKNOWN_INTENT)
+        return _decision(facts, settings, DecisionKind.ESCALATE, Reason.UNKNOWN_INTENT)
     if classification.blacklisted_topic is not None:
-        return _decision(facts, DecisionKind.ESCALATE, Reason.BLACKLISTED_TOPIC)
+        return _decision(facts, settings, DecisionKind.ESCALATE, Reason.BLACKLISTED_TOPIC)
     if classification.intent is Intent.FEEDBACK_POSITIVE:
-        return _decision(facts, DecisionKind.IGNORE, Reason.ACKNOWLEDGEMENT)
+        return _decision(facts, settings, DecisionKind.IGNORE, Reason.ACKNOWLEDGEMENT)
     if classification.intent is Intent.FEEDBACK_NEGATIVE:
-        return _decision(facts, DecisionKind.ESCALATE, Reason.REPEATED_FAILURE)
+        return _decision(facts, settings, DecisionKind.ESCALATE, Reason.REPEATED_FAILURE)
     if classification.sentiment is Sentiment.NEGATIVE:
-        return _decision(facts, DecisionKind.ESCALATE, Reason.NEGATIVE_SENTIMENT)
+        return _decision(facts, settings, DecisionKind.ESCALATE, Reason.NEGATIVE_SENTIMENT)
     if conversation.consecutive_failures >= REPEATED_FAILURES:
-        return _decision(facts, DecisionKind.ESCALATE, Reason.REPEATED_FAILURE)
+        return _decision(facts, settings, DecisionKind.ESCALATE, Reason.REPEATED_FAILURE)
 
-    feature = facts.settings.feature(classification.intent)
+    feature = settings.feature(classification.intent)
     if feature is None or feature.mode is FeatureMode.OFF:
-        return _decision(facts, DecisionKind.ESCALATE, Reason.FEATURE_OFF)
+        return _decision(facts, settings, DecisionKind.ESCALATE, Reason.FEATURE_OFF)
     action = ACTION_FOR_INTENT.get(classification.intent)
     if feature.mode is FeatureMode.SHADOW:
-        return _decision(facts, DecisionKind.IGNORE, Reason.SHADOW_MODE, action=action)
+        return _decision(facts, settings, DecisionKind.IGNORE, Reason.SHADOW_MODE, action=action)
     if classification.confidence < feature.confidence_threshold:
         return _decision(
             facts,
+            settings,
             DecisionKind.SUGGEST,
             Reason.LOW_CONFIDENCE,
             reply=facts.prepared_answer,
@@ -219,21 +258,28 @@ def _on_customer_text(facts: Facts) -> Decision:
     if feature.mode is FeatureMode.SUGGEST:
         return _decision(
             facts,
+            settings,
             DecisionKind.SUGGEST,
             Reason.SUGGEST_MODE,
             reply=facts.prepared_answer,
             action=action,
         )
 
-    blocked = _sending_blocked(facts)
+    blocked = _sending_blocked(facts, settings)
     if blocked is not None:
         return _decision(
-            facts, DecisionKind.SUGGEST, blocked, reply=facts.prepared_answer, action=action
+            facts,
+            settings,
+            DecisionKind.SUGGEST,
+            blocked,
+            reply=facts.prepared_answer,
+            action=action,
         )
     replies_so_far = conversation.auto_replies_by_intent.get(classification.intent, 0)
     if replies_so_far >= feature.max_auto_replies:
         return _decision(
             facts,
+            settings,
             DecisionKind.SUGGEST,
             Reason.REPLY_LIMIT,
             reply=facts.prepared_answer,
@@ -242,25 +288,47 @@ def _on_customer_text(facts: Facts) -> Decision:
 
     if action is None:
         if facts.prepared_answer is None:
-            return _decision(facts, DecisionKind.SUGGEST, Reason.NO_ANSWER_AVAILABLE)
+            return _decision(facts, settings, DecisionKind.SUGGEST, Reason.NO_ANSWER_AVAILABLE)
         return _decision(
-            facts, DecisionKind.RESPOND, Reason.ANSWERED_FROM_KNOWLEDGE, reply=facts.prepared_answer
+            facts,
+            settings,
+            DecisionKind.RESPOND,
+            Reason.ANSWERED_FROM_KNOWLEDGE,
+            reply=facts.prepared_answer,
         )
 
-    if not facts.settings.globals.execute_actions:
-        return _decision(facts, DecisionKind.SUGGEST, Reason.ACTIONS_DISABLED, action=action)
+    if not settings.globals.execute_actions:
+        return _decision(
+            facts, settings, DecisionKind.SUGGEST, Reason.ACTIONS_DISABLED, action=action
+        )
     if action is ActionKind.UNLOCK_DOOR and not facts.door_authorised:
-        return _decision(facts, DecisionKind.ESCALATE, Reason.DOOR_NOT_AUTHORISED, action=action)
+        return _decision(
+            facts, settings, DecisionKind.ESCALATE, Reason.DOOR_NOT_AUTHORISED, action=action
+        )
     if not facts.action_target_known:
-        return _decision(facts, DecisionKind.RESPOND, Reason.DETAILS_NEEDED, action=action)
+        return _decision(
+            facts, settings, DecisionKind.RESPOND, Reason.DETAILS_NEEDED, action=action
+        )
     if conversation.action_in_progress:
-        return _decision(facts, DecisionKind.RESPOND, Reason.ALREADY_IN_PROGRESS, action=action)
+        return _decision(
+            facts, settings, DecisionKind.RESPOND, Reason.ALREADY_IN_PROGRESS, action=action
+        )
     if feature.requires_confirmation:
         return _decision(
-            facts, DecisionKind.REQUEST_CONFIRMATION, Reason.CONFIRMATION_REQUIRED, action=action
+            facts,
+            settings,
+            DecisionKind.REQUEST_CONFIRMATION,
+            Reason.CONFIRMATION_REQUIRED,
+            action=action,
         )
     if feature.requires_approval:
         return _decision(
-            facts, DecisionKind.REQUEST_CONFIRMATION, Reason.APPROVAL_REQUIRED, action=action
+            facts,
+            settings,
+            DecisionKind.REQUEST_CONFIRMATION,
+            Reason.APPROVAL_REQUIRED,
+            action=action,
         )
-    return _decision(facts, DecisionKind.EXECUTE, Reason.NO_CONFIRMATION_NEEDED, action=action)
+    return _decision(
+        facts, settings, DecisionKind.EXECUTE, Reason.NO_CONFIRMATION_NEEDED, action=action
+    )

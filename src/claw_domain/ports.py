@@ -13,7 +13,14 @@ from typing import Protocol
 
 import attrs
 
-from claw_domain.values import Classification, Entities, Intent, LlmUsage
+from claw_domain.values import (
+    ActionKind,
+    ActionParameters,
+    Classification,
+    Entities,
+    Intent,
+    LlmUsage,
+)
 
 
 @attrs.frozen
@@ -126,3 +133,17 @@ class CustomerDirectory(Protocol):
     def may_open_door(self, phone: str, location: str) -> bool:
         """Whether the venue knows this number as a member or booked customer there."""
         ...
+
+
+class Venue(KnowledgeBase, CustomerDirectory, Protocol):
+    """Everything the service layer asks of the venue's own knowledge."""
+
+    def action_parameters(self, kind: ActionKind, entities: Entities) -> ActionParameters | None:
+        """The vendor ids for an action's target, or None when the text did not say enough."""
+        ...
+
+    def is_own_number(self, phone: str) -> bool:
+        """The venue's own lines: claw never answers them."""
+        ...
+
+    def location_name(self, location: str) -> str: ...

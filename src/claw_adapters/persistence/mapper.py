@@ -34,7 +34,7 @@ def make_converter() -> cattrs.Converter:
 
 
 @cache
-def _field_types(event_class: type[Any]) -> dict[str, Any]:
+def _field_types(event_class: Any) -> dict[str, Any]:
     hints = typing.get_type_hints(event_class)
     return {
         field.name: hints[field.name]
