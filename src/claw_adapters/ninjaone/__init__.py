@@ -1,0 +1,19 @@
+"""NinjaOne RMM: simulator PCs' status and the reset script (``DeviceController``)."""
+
+from claw_adapters.ninjaone.client import (
+    NinjaOneDeviceController,
+    ResetScript,
+    RunType,
+    ScriptRunResult,
+)
+from claw_adapters.ninjaone.tokens import NinjaOneCredentials, SystemClock, TokenKind
+
+__all__ = [
+    "NinjaOneCredentials",
+    "NinjaOneDeviceController",
+    "ResetScript",
+    "RunType",
+    "ScriptRunResult",
+    "SystemClock",
+    "TokenKind",
+]
