@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import AsyncIterator
 from typing import Any
@@ -307,6 +308,18 @@ async def test_backoff_is_capped(
     assert time.backoffs == [0.5, 1.0, 2.0, 3.0, 3.0, 3.0]
 
 
+async def test_a_retry_after_hint_is_honoured_within_the_cap(
+    client: OpenPhoneClient, fake: FakeOpenPhone, time: FakeTime
+) -> None:
+    fake.rate_limit_next(retry_after="3")
+    fake.rate_limit_next(retry_after="600")
+    fake.rate_limit_next(retry_after="Wed, 21 Oct 2026 07:28:00 GMT")
+
+    await client.send_text(to=CUSTOMER, body="Hi")
+
+    assert time.backoffs == [3.0, 8.0, 2.0]
+
+
 async def test_a_timeout_after_sending_is_an_unknown_outcome_and_not_retried(
     fake: FakeOpenPhone, time: FakeTime, session: aiohttp.ClientSession
 ) -> None:
@@ -371,6 +384,18 @@ async def test_requests_are_spaced_by_the_rate_limiter(
 
     assert time.limiter_waits == pytest.approx([0.1, 0.1])
     assert len(fake.sent) == 3
+
+
+async def test_concurrent_sends_share_the_rate_limit(
+    client: OpenPhoneClient, fake: FakeOpenPhone, time: FakeTime
+) -> None:
+    receipts = await asyncio.gather(
+        *(client.send_text(to=CUSTOMER, body=f"text {n}") for n in range(12))
+    )
+
+    assert len({receipt.vendor_message_id for receipt in receipts}) == 12
+    assert sum(time.limiter_waits) == pytest.approx(1.1)
+    assert len(fake.sent) == 12
 
 
 async def test_an_owned_session_is_opened_and_closed(fake: FakeOpenPhone, time: FakeTime) -> None:

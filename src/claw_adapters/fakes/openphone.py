@@ -74,6 +74,7 @@ class FaultKind(enum.StrEnum):
 class _Fault:
     kind: FaultKind
     code: OpenPhoneErrorCode | None = None
+    retry_after: str | None = None
 
 
 @attrs.frozen
@@ -172,8 +173,9 @@ class FakeOpenPhone:
         self._runner = None
         self._port = None
 
-    def rate_limit_next(self, times: int = 1) -> None:
-        self._queue(_Fault(FaultKind.RATE_LIMITED), times)
+    def rate_limit_next(self, times: int = 1, *, retry_after: str | None = None) -> None:
+        """Answer 429; OpenPhone documents no ``Retry-After``, so none is sent unless asked."""
+        self._queue(_Fault(FaultKind.RATE_LIMITED, retry_after=retry_after), times)
 
     def fail_next(self, times: int = 1) -> None:
         """Answer 500 with the documented ``0201500 Unknown`` body."""
@@ -212,7 +214,10 @@ class FakeOpenPhone:
         self, request: web.Request, body: bytes, fault: _Fault | None
     ) -> web.Response:
         if fault is not None and fault.kind is FaultKind.RATE_LIMITED:
-            return _error(429, "", "Too Many Requests", "Rate limit exceeded")
+            response = _error(429, "", "Too Many Requests", "Rate limit exceeded")
+            if fault.retry_after is not None:
+                response.headers["Retry-After"] = fault.retry_after
+            return response
         if fault is not None and fault.code is not None:
             return _documented_error(fault.code)
         if request.headers.get("Authorization") != self.api_key:
