@@ -14,6 +14,7 @@ texted again), although :func:`recognise_yes_no` also reads it as ``NO``.
 from __future__ import annotations
 
 import enum
+import itertools
 import re
 import unicodedata
 
@@ -22,8 +23,8 @@ from claw_domain.values import Sentiment, YesNo
 # Replies longer than this are sentences, not answers to "reply YES to confirm".
 MAX_CONFIRMATION_WORDS = 8
 
-# Apostrophes vanish so "don't", "dont" and "don’t" are one token.
-_APOSTROPHES = re.compile(r"['\u2019\u2018`´]")
+# Apostrophes (straight, curly, backtick, acute) vanish so "don't" and "dont" are one token.
+_APOSTROPHES = re.compile("['\u2019\u2018`\u00b4]")
 _WORD = re.compile(r"[a-z0-9]+")
 
 _THUMBS_UP = "\U0001f44d"
@@ -108,6 +109,7 @@ _YES_PHRASES: tuple[tuple[str, ...], ...] = (
     ("that", "works"),
     ("of", "course"),
     ("for", "sure"),
+    ("sure", "thing"),
     ("go", "for", "it"),
     ("lets", "do", "it"),
     ("please", "proceed"),
@@ -380,6 +382,8 @@ _PROBLEM_WORDS = frozenset(
     }
 )
 _PERSISTENCE_WORDS = frozenset({"still", "again"})
+# "Same problem", "same thing": the answer did not change anything.
+_SAME_WHAT = frozenset({"problem", "issue", "thing", "error", "screen", "again"})
 _POSITIVE_WORDS = frozenset(
     {
         "thanks",
@@ -427,6 +431,8 @@ def recognise_feedback(text: str) -> Sentiment | None:
     if _THUMBS_DOWN in words or words == ["still"]:
         return Sentiment.NEGATIVE
     persistent = any(word in _PERSISTENCE_WORDS for word in words)
+    if any(a == "same" and b in _SAME_WHAT for a, b in itertools.pairwise(words)):
+        return Sentiment.NEGATIVE
     for index, word in enumerate(words):
         window = words[max(0, index - _NEGATION_WINDOW) : index]
         negated = any(previous in _NEGATORS for previous in window)

@@ -1,0 +1,36 @@
+"""Understanding customer texts locally: patterns, a statistical model, and the pipeline.
+
+The stages run cheapest and most predictable first; the language model is only
+asked when neither local stage is confident, and never decides an entity the
+deterministic extractors found.
+"""
+
+from claw_adapters.understanding.local_model import (
+    IntentModel,
+    LocalModelClassifier,
+    ModelSettings,
+    Prediction,
+)
+from claw_adapters.understanding.patterns import (
+    DEFAULT_RULES,
+    EntityExtractor,
+    IntentRule,
+    PatternClassifier,
+    detect_sentiment,
+)
+from claw_adapters.understanding.pipeline import LlmFallback, UnderstandingPipeline, Understood
+
+__all__ = [
+    "DEFAULT_RULES",
+    "EntityExtractor",
+    "IntentModel",
+    "IntentRule",
+    "LlmFallback",
+    "LocalModelClassifier",
+    "ModelSettings",
+    "PatternClassifier",
+    "Prediction",
+    "UnderstandingPipeline",
+    "Understood",
+    "detect_sentiment",
+]

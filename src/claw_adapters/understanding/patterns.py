@@ -1,0 +1,519 @@
+"""The deterministic stage: intent patterns, entities, blacklisted topics and sentiment.
+
+Patterns decide only when exactly one intent's rule matches and none of that rule's
+exclusions do; anything ambiguous goes to the statistical model. Each rule carries
+negative patterns because the costly mistakes are near misses: "trackman is working
+great" is no reset request, and "how do I use my gift card" is no purchase.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+import attrs
+
+from claw_domain.replies import tokens
+from claw_domain.values import Classification, ClassificationSource, Entities, Intent, Sentiment
+
+
+def _rx(*patterns: str) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(pattern, re.IGNORECASE) for pattern in patterns)
+
+
+@attrs.frozen
+class IntentRule:
+    """One intent's evidence: any pattern may match, no exclusion may."""
+
+    intent: Intent
+    patterns: tuple[re.Pattern[str], ...]
+    exclusions: tuple[re.Pattern[str], ...] = ()
+    confidence: float = attrs.field(default=0.95, validator=[attrs.validators.gt(0.0)])
+
+    @confidence.validator
+    def _at_most_one(self, _attribute: attrs.Attribute[float], value: float) -> None:
+        if value > 1.0:
+            msg = f"confidence must be at most 1, got {value}"
+            raise ValueError(msg)
+
+    def matches(self, text: str) -> bool:
+        if not any(pattern.search(text) for pattern in self.patterns):
+            return False
+        return not any(exclusion.search(text) for exclusion in self.exclusions)
+
+
+# Phrases meaning "something is wrong with it", shared by the hardware rules.
+_BROKEN = (
+    r"(froze|frozen|freez\w*|stuck|crash\w*|glitch\w*|lag\w*|black|blank|dead|"
+    r"(?:is|went|gone|s) down|"
+    r"not (?:\w+ )?(?:work\w*|respond\w*|load\w*|track\w*|read\w*|register\w*|pick\w* up|on)|"
+    r"(?:isn'?t|is not|won'?t|wont|doesn'?t|does not|didn'?t|stopped|quit|"
+    r"can'?t get (?:it|the \w+) to) "
+    r"(?:\w+ )?(?:work\w*|respond\w*|load\w*|track\w*|read\w*|register\w*|pick\w* up|"
+    r"turn\w* on|start\w*)|"
+    r"error|broken|reset|restart|reboot)"
+)
+_SIMULATOR = (
+    r"(trackman|track man|simulator|sim\b|screen|projector|software|ball tracking|tracking|"
+    r"game|course|computer|\bpc\b|system)"
+)
+_DOOR = r"(door|lock|keypad|entry|entrance)"
+
+DEFAULT_RULES: tuple[IntentRule, ...] = (
+    IntentRule(
+        Intent.GIFT_CARD_PURCHASE,
+        _rx(
+            r"\b(buy|purchase|order|get|send|give)\b.{0,25}\bgift ?(card|certificate|voucher)s?\b",
+            r"\b(sell|offer|have|do)\b.{0,15}\bgift ?(card|certificate|voucher)s\b",
+            r"\bgift ?(card|certificate|voucher)s?\b.{0,20}"
+            r"\b(for sale|available|to buy|as a (gift|present))\b",
+        ),
+        _rx(
+            r"\b(use|using|redeem\w*|apply|applied|balance|activate|code|number|expire\w*)\b",
+            r"\b(i|we) (have|got|received|was given|were given)\b.{0,10}\bgift",
+            r"\b(my|this|the) gift ?card\b",
+            r"\brefund",
+        ),
+        confidence=0.95,
+    ),
+    IntentRule(
+        Intent.GIFT_CARD_REDEEM,
+        _rx(
+            r"\b(use|using|redeem\w*|apply|applied|activate|spend)\b.{0,25}"
+            r"\bgift ?(card|certificate|voucher)",
+            r"\bgift ?(card|certificate|voucher)s?\b.{0,25}"
+            r"\b(balance|code|number|expire\w*|redeem\w*|not (work|accepted)\w*|declined)\b",
+            r"\b(i|we) (have|got|received|was given|were given)\b.{0,10}"
+            r"\bgift ?(card|certificate|voucher)",
+            r"\b(balance|code|number)\b.{0,15}\bgift ?(card|certificate|voucher)",
+        ),
+        _rx(r"\b(buy|purchase|order)\b.{0,25}\bgift ?(card|certificate|voucher)"),
+        confidence=0.95,
+    ),
+    IntentRule(
+        Intent.SIDE_SCREEN,
+        _rx(
+            r"\b(side|second|other|small|extra) (screen|monitor|tv|display)\b",
+            r"\b(tv|monitor)\b.{0,20}\b(off|black|blank|not (on|working)|won'?t turn on)\b",
+        ),
+        _rx(r"\b(working|works) (great|fine|well|perfectly|now)\b", r"\bthank"),
+        confidence=0.9,
+    ),
+    IntentRule(
+        Intent.TRACKMAN_RESET,
+        _rx(
+            _SIMULATOR + r".{0,40}\b" + _BROKEN,
+            r"\b" + _BROKEN + r"\b.{0,30}" + _SIMULATOR,
+            r"\b(reset|restart|reboot)\b.{0,20}\b(box|bay|sim|room|trackman|simulator|it)\b",
+            r"\b(ball|shots?)\b.{0,25}\b(not|isn'?t|aren'?t|won'?t|doesn'?t)\b.{0,15}"
+            r"\b(register\w*|track\w*|read\w*|show\w*|pick\w* up)\b",
+        ),
+        _rx(
+            r"\b(working|works|worked) (great|fine|well|perfectly|again|now)\b",
+            r"\b(is|was|got) (fixed|sorted|resolved)\b",
+            r"\bsides? (screen|monitor)\b",
+            r"\b(door|gift|refund|wifi|wi-fi|password)\b",
+            r"\bhow (do|does|can) (i|we|you)\b.{0,20}"
+            r"\b(change|switch|pick|choose|select|play|use)\b",
+        ),
+        confidence=0.9,
+    ),
+    IntentRule(
+        Intent.DOOR_ACCESS,
+        _rx(
+            r"\b"
+            + _DOOR
+            + r"s?\b.{0,30}\b(locked|won'?t open|not open\w*|doesn'?t open|didn'?t open|"
+            r"stuck|not working|isn'?t working|won'?t unlock|not unlock\w*|code)\b",
+            r"\b(locked out|let (me|us) in|can'?t get in|cannot get in|can'?t get inside|"
+            r"can'?t open the door|unlock the door|open the door|door code|access code|"
+            r"entry code)\b",
+        ),
+        _rx(r"\bwhat time\b", r"\bhours\b", r"\block ?screen\b"),
+        confidence=0.92,
+    ),
+    IntentRule(
+        Intent.HOURS,
+        _rx(
+            r"\b(what are|what're|what is|whats|what's) (your|the) (opening |business )?hours\b",
+            r"\bhours of operation\b",
+            r"\bwhat time (do|does|are|will) (you|it|the \w+|y'?all) "
+            r"(open|close|closing|opening)\b",
+            r"\b(are|is) (you|it|the (club|place|venue)) open\b",
+            r"\bopen (24|late|on (sunday|saturday|holidays?|christmas|thanksgiving)|"
+            r"today|tonight|tomorrow)\b",
+            r"\bwhen (do|does) (you|it) (open|close)\b",
+        ),
+        _rx(r"\b(door|gift|lock|unlock)\b"),
+        confidence=0.93,
+    ),
+    IntentRule(
+        Intent.PRICING,
+        _rx(
+            r"\bhow much (is|does|do|for|to|per|are)\b",
+            r"\b(price|prices|pricing|rates?|cost)\b.{0,30}\b(hour|hr|session|box|bay|sim)\b",
+            r"\bper hour\b",
+            r"\bwhat (are|is) (your|the) (price|prices|pricing|rates?)\b",
+        ),
+        _rx(r"\bgift\b", r"\bmember", r"\brefund", r"\bcharged\b", r"\bclubs?\b"),
+        confidence=0.9,
+    ),
+    IntentRule(
+        Intent.MEMBERSHIP,
+        _rx(
+            r"\bmembership",
+            r"\b(become|becoming) a member\b",
+            r"\bmember (price|pricing|rate|benefits|perks)\b",
+        ),
+        _rx(r"\bgift\b", r"\brefund", r"\bdoor\b"),
+        confidence=0.9,
+    ),
+    IntentRule(
+        Intent.BOOKING_CHANGE,
+        _rx(
+            r"\b(change|move|reschedule|cancel|modify|extend|shift|push back)\b.{0,20}"
+            r"\b(booking|reservation|session|tee time|time slot|slot)\b",
+            r"\b(booking|reservation)\b.{0,20}\b(change|move|reschedule|cancel|modify|extend)\w*\b",
+        ),
+        _rx(r"\bmembership\b", r"\brefund"),
+        confidence=0.9,
+    ),
+    IntentRule(
+        Intent.BOOKING_NEW,
+        _rx(
+            r"\b(book|reserve)\b.{0,20}\b(box|bay|sim|simulator|session|time|slot|room|tee time)\b",
+            r"\b(make|want|need) a (booking|reservation)\b",
+            r"\b(any|have) (boxes|bays|sims|availability|openings)\b",
+            r"\bhow (do|can) (i|we) (book|reserve)\b",
+        ),
+        _rx(
+            r"\b(change|move|reschedule|cancel|modify|extend)\b",
+            r"\bgift\b",
+            r"\bmembership\b",
+        ),
+        confidence=0.9,
+    ),
+    IntentRule(
+        Intent.WIFI,
+        _rx(r"\b(wi-?fi|wireless|internet)\b"),
+        confidence=0.95,
+    ),
+    IntentRule(
+        Intent.CLUB_RENTAL,
+        _rx(
+            r"\b(rent|rental|borrow|hire)\b.{0,15}\bclubs?\b",
+            r"\bclubs?\b.{0,15}\b(rent|rental|available|provided|to borrow)\b",
+            r"\b(do|will) (you|they) (have|provide|supply) (golf )?clubs\b",
+            r"\bbring (my|our) own clubs\b",
+        ),
+        _rx(r"\b(left|lost|forgot|forgotten)\b", r"\bbroken\b"),
+        confidence=0.9,
+    ),
+    IntentRule(
+        Intent.LOST_ITEM,
+        _rx(
+            r"\blost (and|&|n) found\b",
+            r"\b(left|lost|forgot|forgotten|dropped)\b.{0,25}\b(phone|wallet|keys?|glove|jacket|coat|clubs?|"
+            r"bag|card|sunglasses|glasses|hat|cap|watch|airpods|headphones|driver|putter|purse|charger)\b",
+        ),
+        confidence=0.9,
+    ),
+    IntentRule(
+        Intent.REFUND_COMPLAINT,
+        _rx(
+            r"\brefund",
+            r"\b(charged|billed) (twice|double|two times|wrong|too much)\b",
+            r"\b(double|over)[- ]?charged\b",
+            r"\bmoney back\b",
+            r"\bchargeback\b",
+        ),
+        confidence=0.92,
+    ),
+    IntentRule(
+        Intent.FOOD_DRINK,
+        _rx(
+            r"\b(bring|have|sell|serve|allowed)\b.{0,20}\b(food|drinks?|beers?|alcohol|snacks|wine|booze|pizza)\b",
+            r"\bbyob\b",
+            r"\b(food|drinks?|beers?|alcohol|snacks)\b.{0,15}\b(allowed|ok|okay|available)\b",
+        ),
+        confidence=0.9,
+    ),
+    IntentRule(
+        Intent.FEEDBACK_POSITIVE,
+        _rx(
+            r"\b(had|have) (a|an|the) (great|amazing|awesome|fantastic|wonderful|fun|blast)\b",
+            r"\b(love|loved) (this|the|your) (place|club|venue|setup|spot)\b",
+        ),
+        _rx(r"\b(but|however|except|though)\b", r"\?"),
+        confidence=0.9,
+    ),
+)
+
+
+def _normalise_phrase(text: str) -> str:
+    return " ".join(tokens(text.replace("_", " ").replace("-", " ")))
+
+
+def _edit_distance(left: str, right: str) -> int:
+    """Optimal-string-alignment distance: typos, and swapped neighbours ("bedfrod") as one."""
+    previous_previous: list[int] = []
+    previous = list(range(len(right) + 1))
+    for i, left_char in enumerate(left, start=1):
+        current = [i] + [0] * len(right)
+        for j, right_char in enumerate(right, start=1):
+            cost = 0 if left_char == right_char else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if (
+                i > 1
+                and j > 1
+                and left_char == right[j - 2]
+                and left[i - 2] == right_char
+                and previous_previous
+            ):
+                current[j] = min(current[j], previous_previous[j - 2] + 1)
+        previous_previous, previous = previous, current
+    return previous[-1]
+
+
+def _allowed_typos(phrase: str) -> int:
+    # Short names collide with ordinary words under any edit ("main" vs "mail"),
+    # so only names long enough to be distinctive tolerate typos.
+    if len(phrase) < 5:
+        return 0
+    if len(phrase) < 9:
+        return 1
+    return 2
+
+
+_NUMBER_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+}
+_BOX = re.compile(
+    r"\b(?:box|bay|sim|simulator|room|b)\s*(?:#|no\.?|num(?:ber)?\.?)?\s*"
+    r"(\d{1,2}|" + "|".join(_NUMBER_WORDS) + r")\b",
+    re.IGNORECASE,
+)
+_ORDINAL_BOX = re.compile(
+    r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:box|bay|sim|simulator)\b", re.IGNORECASE
+)
+
+
+@attrs.frozen
+class EntityExtractor:
+    """Finds the location and box a text names, from the venue's own vocabulary.
+
+    ``locations`` maps each canonical location key to its aliases; the key itself
+    also counts as a name ("north_end" matches "north end").
+    """
+
+    locations: Mapping[str, Sequence[str]] = attrs.field(factory=dict)
+    _names: tuple[tuple[str, str], ...] = attrs.field(init=False)
+
+    @_names.default
+    def _build_names(self) -> tuple[tuple[str, str], ...]:
+        names: list[tuple[str, str]] = []
+        for key, aliases in self.locations.items():
+            for name in (key, *aliases):
+                phrase = _normalise_phrase(name)
+                if phrase:
+                    names.append((phrase, key))
+        # Longest first, so "north bedford" wins over "bedford" for the same text.
+        return tuple(sorted(names, key=lambda item: -len(item[0])))
+
+    def location(self, text: str) -> str | None:
+        """The canonical key of the one location the text names, or None if none or several."""
+        words = tokens(text)
+        padded = f" {' '.join(words)} "
+        exact = {key for phrase, key in self._names if f" {phrase} " in padded}
+        if exact:
+            return exact.pop() if len(exact) == 1 else None
+        fuzzy: set[str] = set()
+        for phrase, key in self._names:
+            allowed = _allowed_typos(phrase)
+            if not allowed:
+                continue
+            width = phrase.count(" ") + 1
+            for start in range(len(words) - width + 1):
+                candidate = " ".join(words[start : start + width])
+                if abs(len(candidate) - len(phrase)) > allowed:
+                    continue
+                if _edit_distance(candidate, phrase) <= allowed:
+                    fuzzy.add(key)
+        return fuzzy.pop() if len(fuzzy) == 1 else None
+
+    @staticmethod
+    def box(text: str) -> int | None:
+        """The one box (bay, sim, room) number the text names, or None if none or several."""
+        found: set[int] = set()
+        for match in _BOX.finditer(text):
+            raw = match.group(1).lower()
+            found.add(_NUMBER_WORDS[raw] if raw in _NUMBER_WORDS else int(raw))
+        for match in _ORDINAL_BOX.finditer(text):
+            found.add(int(match.group(1)))
+        found.discard(0)
+        return found.pop() if len(found) == 1 else None
+
+    def extract(self, text: str) -> Entities:
+        return Entities(location=self.location(text), box=self.box(text))
+
+
+_PROFANITY = frozenset(
+    {
+        "fuck",
+        "fucking",
+        "fucked",
+        "shit",
+        "shitty",
+        "damn",
+        "wtf",
+        "ffs",
+        "bullshit",
+        "crap",
+        "crappy",
+    }
+)
+_FRUSTRATION = frozenset(
+    {
+        "ridiculous",
+        "unacceptable",
+        "frustrated",
+        "frustrating",
+        "annoyed",
+        "annoying",
+        "terrible",
+        "awful",
+        "worst",
+        "useless",
+        "pathetic",
+        "joke",
+        "angry",
+        "furious",
+        "disappointed",
+        "disappointing",
+        "horrible",
+        "still",
+        "again",
+        "seriously",
+        "wasted",
+        "waste",
+    }
+)
+_PLEASED = frozenset(
+    {
+        "thanks",
+        "thank",
+        "great",
+        "awesome",
+        "amazing",
+        "love",
+        "loved",
+        "perfect",
+        "fantastic",
+        "excellent",
+        "appreciate",
+        "brilliant",
+    }
+)
+_NEGATIONS = frozenset({"not", "no", "never", "isnt", "wasnt", "doesnt", "didnt", "dont", "wont"})
+
+
+def detect_sentiment(text: str) -> Sentiment:
+    """Frustration outweighs politeness: "thanks but this is ridiculous" is NEGATIVE.
+
+    "Still" and "again" count as frustration because in this domain they almost
+    always mean a problem came back, the moment staff most need to know.
+    """
+    words = tokens(text)
+    if any(word in _PROFANITY or word in _FRUSTRATION for word in words):
+        return Sentiment.NEGATIVE
+    letters = [ch for ch in text if ch.isalpha()]
+    shouting = len(letters) >= 12 and sum(ch.isupper() for ch in letters) / len(letters) > 0.8
+    if shouting or "!!!" in text or "?!" in text:
+        return Sentiment.NEGATIVE
+    for index, word in enumerate(words):
+        if word in _PLEASED and not _NEGATIONS.intersection(words[max(0, index - 3) : index]):
+            return Sentiment.POSITIVE
+    return Sentiment.NEUTRAL
+
+
+def _keyword_pattern(keywords: Iterable[str]) -> re.Pattern[str] | None:
+    phrases = [_normalise_phrase(keyword) for keyword in keywords]
+    alternatives = [re.escape(phrase) for phrase in phrases if phrase]
+    if not alternatives:
+        return None
+    return re.compile(r"(?:^| )(?:" + "|".join(alternatives) + r")(?: |$)")
+
+
+@attrs.frozen
+class PatternClassifier:
+    """The ``TextClassifier`` for deterministic patterns, configured from venue data.
+
+    ``blacklist`` maps a topic claw must never answer (legal threats, injuries...)
+    to keywords. A blacklisted text with no intent rule still gets a PATTERN
+    classification (OTHER, flagged) so it is escalated without being sent to an LLM.
+    """
+
+    locations: Mapping[str, Sequence[str]] = attrs.field(factory=dict)
+    blacklist: Mapping[str, Sequence[str]] = attrs.field(factory=dict)
+    rules: Sequence[IntentRule] = DEFAULT_RULES
+    _extractor: EntityExtractor = attrs.field(init=False)
+    _blacklist_patterns: tuple[tuple[str, re.Pattern[str]], ...] = attrs.field(init=False)
+
+    @_extractor.default
+    def _build_extractor(self) -> EntityExtractor:
+        return EntityExtractor(self.locations)
+
+    @_blacklist_patterns.default
+    def _build_blacklist(self) -> tuple[tuple[str, re.Pattern[str]], ...]:
+        compiled: list[tuple[str, re.Pattern[str]]] = []
+        for topic, keywords in self.blacklist.items():
+            pattern = _keyword_pattern(keywords)
+            if pattern is not None:
+                compiled.append((topic, pattern))
+        return tuple(compiled)
+
+    def entities(self, text: str) -> Entities:
+        return self._extractor.extract(text)
+
+    def blacklisted_topic(self, text: str) -> str | None:
+        """The first configured topic any of whose keywords the text contains."""
+        padded = " ".join(tokens(text.replace("-", " ")))
+        for topic, pattern in self._blacklist_patterns:
+            if pattern.search(padded):
+                return topic
+        return None
+
+    def matching_intents(self, text: str) -> set[Intent]:
+        return {rule.intent for rule in self.rules if rule.matches(text)}
+
+    def classify(self, text: str) -> Classification | None:
+        """A PATTERN classification when exactly one intent's rule fires, else None."""
+        topic = self.blacklisted_topic(text)
+        matched = [rule for rule in self.rules if rule.matches(text)]
+        intents = {rule.intent for rule in matched}
+        if len(intents) == 1:
+            intent = intents.pop()
+            confidence = max(rule.confidence for rule in matched)
+        elif topic is not None:
+            intent, confidence = Intent.OTHER, 1.0
+        else:
+            return None
+        return Classification(
+            intent=intent,
+            confidence=confidence,
+            source=ClassificationSource.PATTERN,
+            entities=self.entities(text),
+            sentiment=detect_sentiment(text),
+            blacklisted_topic=topic,
+        )
