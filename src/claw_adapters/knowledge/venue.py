@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib.resources
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import attrs
@@ -42,11 +42,10 @@ def parse_venue_file(text: str, file: str = "venue.yaml") -> VenueFile:
     return venue_file
 
 
-def _locate(source: SourceDocument, errors: object) -> list[Problem]:
-    located: list[LocatedError] = list(errors)  # type: ignore[call-overload]
+def _locate(source: SourceDocument, errors: Iterable[LocatedError]) -> list[Problem]:
     return [
         Problem(source.file, source.line_of(e.path, key=e.on_key), e.path, e.message)
-        for e in located
+        for e in errors
     ]
 
 
