@@ -17,7 +17,7 @@ from eventsourcing.domain import Aggregate, event
 from claw_domain.decisions import Decision, DecisionKind, Reason
 from claw_domain.errors import InvariantError
 from claw_domain.identity import conversation_id
-from claw_domain.policy import Situation
+from claw_domain.policy import Situation, Trigger
 from claw_domain.values import Classification, InboundText, Intent
 
 # OpenPhone delivers one inbound text twice (message.received and message.created)
@@ -41,6 +41,12 @@ class ReplyPurpose(enum.StrEnum):
     ACTION_UPDATE = "action_update"
     APPROVED_SUGGESTION = "approved_suggestion"
     NOTICE = "notice"
+
+
+class AlertOutcome(enum.StrEnum):
+    SENT = "sent"
+    FAILED = "failed"
+    WITHHELD = "withheld"
 
 
 class SuggestionStatus(enum.StrEnum):
@@ -109,6 +115,7 @@ class Conversation(Aggregate):
         self.staff_message_ids: set[str] = set()
         self.last_classification: Classification | None = None
         self.action_ids: list[UUID] = []
+        self.alerts: list[tuple[str, AlertOutcome]] = []
 
     # Queries -----------------------------------------------------------------
 
@@ -289,12 +296,16 @@ class Conversation(Aggregate):
         reply: str | None,
         at: datetime,
         pending_action_id: UUID | None = None,
+        situation: Situation | None = None,
     ) -> None:
         self.decisions.append(decision)
         if pending_action_id is not None and pending_action_id not in self.action_ids:
             self.action_ids.append(pending_action_id)
         self.processed_inbound = max(self.processed_inbound, through)
-        if decision.sends_text:
+        # Only texts claw starts count towards the per-conversation limit; the
+        # follow-ups of a confirmation the customer asked for do not.
+        started_by_customer_text = situation is None or situation.trigger is Trigger.CUSTOMER_TEXT
+        if decision.sends_text and started_by_customer_text:
             self.auto_replies_by_intent[decision.intent] = (
                 self.auto_replies_by_intent.get(decision.intent, 0) + 1
             )
@@ -321,7 +332,7 @@ class Conversation(Aggregate):
         situation: Situation | None,
         at: datetime,
     ) -> None:
-        self._apply_decision(number, decision, through, reply, at)
+        self._apply_decision(number, decision, through, reply, at, None, situation)
         if decision.reason is Reason.CUSTOMER_DECLINED:
             self.awaiting_action = None
 
@@ -336,7 +347,7 @@ class Conversation(Aggregate):
         situation: Situation | None,
         at: datetime,
     ) -> None:
-        self._apply_decision(number, decision, through, None, at)
+        self._apply_decision(number, decision, through, None, at, None, situation)
         self.suggestions[number] = Suggestion(
             decision_number=number,
             draft=reply if reply is not None else decision.reply,
@@ -355,7 +366,7 @@ class Conversation(Aggregate):
         situation: Situation | None,
         at: datetime,
     ) -> None:
-        self._apply_decision(number, decision, through, reply, at, pending_action_id)
+        self._apply_decision(number, decision, through, reply, at, pending_action_id, situation)
         self.awaiting_action = pending_action_id
 
     @event("DecidedToExecute")
@@ -369,7 +380,7 @@ class Conversation(Aggregate):
         situation: Situation | None,
         at: datetime,
     ) -> None:
-        self._apply_decision(number, decision, through, reply, at, pending_action_id)
+        self._apply_decision(number, decision, through, reply, at, pending_action_id, situation)
         self.awaiting_action = None
 
     @event("DecidedToEscalate")
@@ -383,7 +394,7 @@ class Conversation(Aggregate):
         situation: Situation | None,
         at: datetime,
     ) -> None:
-        self._apply_decision(number, decision, through, None, at)
+        self._apply_decision(number, decision, through, None, at, None, situation)
         self.tickets[number] = Ticket(
             decision_number=number,
             reason=decision.reason,
@@ -402,7 +413,7 @@ class Conversation(Aggregate):
         situation: Situation | None,
         at: datetime,
     ) -> None:
-        self._apply_decision(number, decision, through, None, at)
+        self._apply_decision(number, decision, through, None, at, None, situation)
 
     # Replies -----------------------------------------------------------------
 
@@ -573,3 +584,17 @@ class Conversation(Aggregate):
     @event("AwaitedActionClosed")
     def _awaiting_released(self, action_id: UUID, at: datetime) -> None:
         self.awaiting_action = None
+
+    # Staff alerts ----------------------------------------------------------------
+
+    def record_staff_alert(
+        self, subject: str, outcome: AlertOutcome, detail: str, at: datetime
+    ) -> None:
+        """What became of an alert to staff about this conversation."""
+        self._staff_alert_recorded(subject=subject, outcome=outcome, detail=detail, at=at)
+
+    @event("StaffAlertRecorded")
+    def _staff_alert_recorded(
+        self, subject: str, outcome: AlertOutcome, detail: str, at: datetime
+    ) -> None:
+        self.alerts.append((subject, outcome))

@@ -558,7 +558,9 @@ class ClawApplication(Application[UUID]):
 
     # Effects: what the dispatcher records ---------------------------------------------------------
 
-    def record_effect(self, *aggregates: Aggregate | None, tracking: Tracking | None) -> int | None:
+    def record_effect(
+        self, *aggregates: Aggregate | None, tracking: Tracking | None = None
+    ) -> int | None:
         """Save an effect's outcome together with the dispatcher's position, atomically."""
         return self._store(*aggregates, tracking=tracking)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import attrs
 
@@ -39,6 +39,7 @@ class DatabaseConfig:
                 "CREATE_TABLE": "y",
             }
         parts = urlsplit(self.url)
+        query = parse_qs(parts.query)
         # The library's factory insists on a user and password; under trust
         # authentication any password is accepted, so derive both from the URL.
         return {
@@ -52,11 +53,20 @@ class DatabaseConfig:
             "POSTGRES_CONNECT_TIMEOUT": "5",
             "POSTGRES_POOL_SIZE": "4",
             "CREATE_TABLE": "y",
+            **({"POSTGRES_SCHEMA": query["schema"][0]} if "schema" in query else {}),
         }
+
+    @property
+    def postgres_schema(self) -> str | None:
+        schemas = parse_qs(urlsplit(self.url).query).get("schema")
+        return schemas[0] if schemas else None
 
 
 def parse_database_url(url: str) -> DatabaseConfig:
-    """Understand ``sqlite:///path``, ``postgresql://user:pass@host:port/db`` or ``memory://``."""
+    """Understand ``sqlite:///path``, ``postgresql://user:pass@host:port/db`` or ``memory://``.
+
+    A PostgreSQL URL may name a schema with ``?schema=name``.
+    """
     scheme = url.split("://", 1)[0].lower() if "://" in url else ""
     if scheme == "memory":
         return DatabaseConfig(backend=Backend.MEMORY, url=url)

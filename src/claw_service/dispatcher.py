@@ -1,0 +1,377 @@
+"""The effect dispatcher: follows the event log and carries out what was decided.
+
+Its position in the log is saved in the same transaction as each outcome, so a
+crash never loses an effect. Replies go out at least once; hardware actions at
+most once: ``ExecutionStarted`` is saved before the vendor is called, and an
+action found started-but-unfinished after a crash is recorded as an unknown
+outcome and raised with staff, never repeated. The emergency stop and the
+customer's opt-out are checked again immediately before every effect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+from uuid import UUID
+
+import attrs
+import structlog
+from eventsourcing.persistence import Notification, Tracking
+
+from claw_domain import wording
+from claw_domain.conversation import AlertOutcome, Conversation, ReplyPurpose
+from claw_domain.decisions import Decision, Reason
+from claw_domain.errors import EffectError, OutcomeUnknownError, TransientEffectError
+from claw_domain.pending_action import ActionStatus, PendingAction
+from claw_domain.ports import (
+    AlertSeverity,
+    Clock,
+    DeviceController,
+    DoorController,
+    Messenger,
+    StaffAlert,
+    StaffNotifier,
+)
+from claw_domain.values import ActionKind
+from claw_service.application import ClawApplication
+
+log = structlog.get_logger("claw.dispatcher")
+T = TypeVar("T")
+
+DISPATCHER_NAME = "dispatcher"
+# Attempts for a reply before it is given up and raised with staff.
+REPLY_ATTEMPTS = 4
+
+
+class EffectKind(enum.StrEnum):
+    SEND_REPLIES = "send_replies"
+    ALERT_STAFF = "alert_staff"
+    REQUEST_APPROVAL = "request_approval"
+    EXECUTE_ACTION = "execute_action"
+
+
+# Which recorded events call for an effect.
+_EFFECTS_BY_EVENT: dict[str, tuple[EffectKind, ...]] = {
+    "DecidedToRespond": (EffectKind.SEND_REPLIES,),
+    "DecidedToRequestConfirmation": (EffectKind.SEND_REPLIES, EffectKind.REQUEST_APPROVAL),
+    "DecidedToExecute": (EffectKind.EXECUTE_ACTION, EffectKind.SEND_REPLIES),
+    "DecidedToEscalate": (EffectKind.ALERT_STAFF,),
+    "NoticeQueued": (EffectKind.SEND_REPLIES,),
+    "SuggestionApproved": (EffectKind.SEND_REPLIES,),
+    "SuggestionEdited": (EffectKind.SEND_REPLIES,),
+}
+
+
+@attrs.frozen
+class EffectPorts:
+    messenger: Messenger
+    devices: DeviceController
+    doors: DoorController
+    staff: StaffNotifier
+
+
+async def _in_thread(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    # The eventsourcing library is synchronous: keep it off the event loop.
+    return await asyncio.to_thread(function, *args, **kwargs)
+
+
+class EffectDispatcher:
+    def __init__(
+        self,
+        app: ClawApplication,
+        ports: EffectPorts,
+        clock: Clock,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        retry_base_seconds: float = 0.5,
+        name: str = DISPATCHER_NAME,
+    ) -> None:
+        self.app = app
+        self.ports = ports
+        self.clock = clock
+        self.sleep = sleep
+        self.retry_base_seconds = retry_base_seconds
+        self.name = name
+
+    def position(self) -> int:
+        return self.app.process_recorder.max_tracking_id(self.name) or 0
+
+    async def run_once(self, limit: int = 200) -> int:
+        """Handle the notifications after the saved position; returns how many were handled."""
+        position = await _in_thread(self.position)
+        notifications = await _in_thread(
+            self.app.recorder.select_notifications, start=position + 1, limit=limit
+        )
+        pending_position: int | None = None
+        for notification in notifications:
+            effects = _EFFECTS_BY_EVENT.get(_event_name(notification.topic), ())
+            if not effects:
+                pending_position = notification.id
+                continue
+            event = self.app.mapper.to_domain_event(notification)
+            await self._carry_out(event, effects, notification)
+            pending_position = None
+        if pending_position is not None:
+            # Events with no effect: advance the position in one write.
+            await _in_thread(self.app.record_effect, tracking=self._tracking(pending_position))
+        return len(notifications)
+
+    def _tracking(self, notification_id: int) -> Tracking:
+        return Tracking(application_name=self.name, notification_id=notification_id)
+
+    async def _carry_out(
+        self, event: Any, effects: tuple[EffectKind, ...], notification: Notification
+    ) -> None:
+        conversation_id: UUID = event.originator_id
+        tracking = self._tracking(notification.id)
+        for effect in effects:
+            last = effect is effects[-1]
+            if effect is EffectKind.EXECUTE_ACTION:
+                await self._execute(event.pending_action_id, tracking if last else None)
+            elif effect is EffectKind.SEND_REPLIES:
+                await self._send_replies(conversation_id, tracking if last else None)
+            elif effect is EffectKind.ALERT_STAFF:
+                await self._alert_for_decision(conversation_id, event.decision, tracking)
+            elif effect is EffectKind.REQUEST_APPROVAL:
+                decision: Decision = event.decision
+                if decision.reason is Reason.APPROVAL_REQUIRED:
+                    await self._request_approval(
+                        event.pending_action_id, tracking if last else None
+                    )
+                elif last:
+                    await _in_thread(self.app.record_effect, tracking=tracking)
+
+    # Replies ---------------------------------------------------------------------------
+
+    async def _send_replies(self, conversation_id: UUID, tracking: Tracking | None) -> None:
+        conversation = await _in_thread(self.app.conversation, conversation_id)
+        queued = conversation.queued_replies()
+        if not queued and tracking is not None:
+            await _in_thread(self.app.record_effect, tracking=tracking)
+        for index, reply in enumerate(queued):
+            final = tracking if index == len(queued) - 1 else None
+            await self._send_reply(conversation_id, reply.number, final)
+
+    async def _send_reply(
+        self, conversation_id: UUID, number: int, tracking: Tracking | None
+    ) -> None:
+        for attempt in range(1, REPLY_ATTEMPTS + 1):
+            # Re-read right before the effect: the stop or an opt-out may have come in.
+            conversation = await _in_thread(self.app.conversation, conversation_id)
+            reply = conversation.replies[number]
+            if reply not in conversation.queued_replies():
+                await _in_thread(self.app.record_effect, tracking=tracking)
+                return
+            held = await _in_thread(self._hold_reason, conversation)
+            if held is not None:
+                conversation.withhold_reply(number, held, self.clock.now())
+                await _in_thread(self.app.record_effect, conversation, tracking=tracking)
+                log.info("reply_withheld", conversation=str(conversation_id), reason=held.value)
+                return
+            try:
+                sent = await self.ports.messenger.send_text(
+                    to=conversation.customer_number, body=reply.body
+                )
+            except (TransientEffectError, OutcomeUnknownError) as error:
+                # OpenPhone has no idempotency key: a resend after a timeout may
+                # double-send, which claw accepts for replies (at least once).
+                last_attempt = attempt == REPLY_ATTEMPTS
+                conversation.record_reply_failed(
+                    number, str(error), retryable=not last_attempt, at=self.clock.now()
+                )
+                await _in_thread(
+                    self.app.record_effect,
+                    conversation,
+                    tracking=tracking if last_attempt else None,
+                )
+                log.warning(
+                    "reply_failed", attempt=attempt, error=str(error), retrying=not last_attempt
+                )
+                if last_attempt:
+                    await self._alert(
+                        conversation_id, "A reply could not be sent", str(error), None
+                    )
+                    return
+                await self.sleep(self.retry_base_seconds * 2 ** (attempt - 1))
+                continue
+            except EffectError as error:
+                conversation.record_reply_failed(
+                    number, str(error), retryable=False, at=self.clock.now()
+                )
+                await _in_thread(self.app.record_effect, conversation, tracking=tracking)
+                log.warning("reply_rejected", error=str(error), code=error.code)
+                await self._alert(conversation_id, "A reply was refused", str(error), None)
+                return
+            conversation.record_reply_sent(number, sent.vendor_message_id, self.clock.now())
+            await _in_thread(self.app.record_effect, conversation, tracking=tracking)
+            log.info("reply_sent", conversation=str(conversation_id), purpose=reply.purpose.value)
+            return
+
+    def _hold_reason(self, conversation: Conversation) -> Reason | None:
+        if self.app.settings().emergency_stop is not None:
+            return Reason.EMERGENCY_STOP
+        if conversation.opted_out:
+            return Reason.OPTED_OUT
+        return None
+
+    # Staff -------------------------------------------------------------------------------
+
+    async def _alert_for_decision(
+        self, conversation_id: UUID, decision: Decision, tracking: Tracking
+    ) -> None:
+        conversation = await _in_thread(self.app.conversation, conversation_id)
+        latest = conversation.inbound[-1].body if conversation.inbound else ""
+        body = (
+            f"Customer {conversation.customer_number} needs a person "
+            f"({decision.reason.value}, intent {decision.intent.value}): {latest[:300]}"
+        )
+        await self._alert(conversation_id, "Customer needs staff", body, tracking)
+
+    async def _request_approval(self, action_id: UUID, tracking: Tracking | None) -> None:
+        action = await _in_thread(self.app.pending_action, action_id)
+        target = await _in_thread(self.app.describe, action)
+        body = (
+            f"{action.customer_number} asks to open {target}. Approve or cancel "
+            f"in the claw console before {action.deadline:%H:%M} UTC."
+        )
+        await self._alert(
+            action.conversation_id, "Door approval needed", body, tracking, AlertSeverity.URGENT
+        )
+
+    async def _alert(
+        self,
+        conversation_id: UUID,
+        title: str,
+        body: str,
+        tracking: Tracking | None,
+        severity: AlertSeverity = AlertSeverity.INFO,
+    ) -> None:
+        conversation = await _in_thread(self.app.conversation, conversation_id)
+        if await _in_thread(lambda: self.app.settings().emergency_stop is not None):
+            outcome, detail = AlertOutcome.WITHHELD, "emergency stop engaged"
+        else:
+            try:
+                await self.ports.staff.notify(
+                    StaffAlert(
+                        title=title,
+                        body=body,
+                        conversation_id=str(conversation_id),
+                        severity=severity,
+                    )
+                )
+                outcome, detail = AlertOutcome.SENT, ""
+            except EffectError as error:
+                # Recorded, never dropped: the alert's failure shows in the audit trail.
+                outcome, detail = AlertOutcome.FAILED, str(error)
+                log.error("staff_alert_failed", error=str(error))
+        conversation.record_staff_alert(title, outcome, detail, self.clock.now())
+        await _in_thread(self.app.record_effect, conversation, tracking=tracking)
+
+    # Actions -------------------------------------------------------------------------------
+
+    async def _execute(self, action_id: UUID | None, tracking: Tracking | None) -> None:
+        if action_id is None:
+            return
+        action = await _in_thread(self.app.pending_action, action_id)
+        conversation = await _in_thread(self.app.conversation, action.conversation_id)
+        target = await _in_thread(self.app.describe, action)
+        now = self.clock.now()
+
+        if action.status is ActionStatus.EXECUTING:
+            # Started before a crash, never finished: it may or may not have happened.
+            action.outcome_unknown("claw restarted while the action was in flight", now)
+            await self._finish(
+                action, conversation, wording.action_outcome_unknown(target), tracking
+            )
+            await self._alert(
+                conversation.id,
+                "Action outcome unknown",
+                f"{target}: claw restarted mid-action; please check it.",
+                None,
+                AlertSeverity.URGENT,
+            )
+            return
+        if action.status is not ActionStatus.READY:
+            await _in_thread(self.app.record_effect, tracking=tracking)
+            return
+        held = await _in_thread(self._hold_reason, conversation)
+        if held is not None:
+            action.cancel("claw", f"held back: {held.value}", now)
+            await _in_thread(self.app.record_effect, action, tracking=tracking)
+            return
+        if now > action.deadline:
+            action.expire(now)
+            await self._finish(action, conversation, wording.expired(action.kind), tracking)
+            return
+
+        if action.kind is ActionKind.RESET_SIMULATOR and action.parameters.device_id:
+            try:
+                status = await self.ports.devices.device_status(action.parameters.device_id)
+            except EffectError as error:
+                action.fail(f"device check failed: {error}", now)
+                await self._finish(action, conversation, wording.action_failed(target), tracking)
+                await self._alert(conversation.id, "Reset failed", f"{target}: {error}", None)
+                return
+            if not status.online:
+                action.fail("device offline", now)
+                await self._finish(action, conversation, wording.device_offline(target), tracking)
+                await self._alert(
+                    conversation.id, "Simulator PC offline", f"{target} is offline.", None
+                )
+                return
+
+        action.start_execution(now)
+        await _in_thread(self.app.record_effect, action)
+        try:
+            if action.kind is ActionKind.RESET_SIMULATOR:
+                receipt = await self.ports.devices.reset_simulator(
+                    action.parameters.device_id or ""
+                )
+            else:
+                receipt = await self.ports.doors.unlock(
+                    action.parameters.door_id or "",
+                    seconds=action.parameters.unlock_seconds,
+                    actor="claw",
+                )
+        except OutcomeUnknownError as error:
+            action.outcome_unknown(str(error), self.clock.now())
+            await self._finish(
+                action, conversation, wording.action_outcome_unknown(target), tracking
+            )
+            await self._alert(
+                conversation.id,
+                "Action outcome unknown",
+                f"{target}: {error}",
+                None,
+                AlertSeverity.URGENT,
+            )
+            return
+        except EffectError as error:
+            action.fail(str(error), self.clock.now())
+            await self._finish(action, conversation, wording.action_failed(target), tracking)
+            await self._alert(conversation.id, "Action failed", f"{target}: {error}", None)
+            return
+        action.succeed(receipt.detail or "accepted", self.clock.now())
+        await self._finish(action, conversation, wording.starting(action.kind, target), tracking)
+
+    async def _finish(
+        self,
+        action: PendingAction,
+        conversation: Conversation,
+        notice: str,
+        tracking: Tracking | None,
+    ) -> None:
+        now = self.clock.now()
+        conversation = await _in_thread(self.app.conversation, conversation.id)
+        succeeded = action.status is ActionStatus.SUCCEEDED
+        conversation.record_action_result(action.id, succeeded, now)
+        if not conversation.opted_out:
+            conversation.queue_notice(notice, now, ReplyPurpose.ACTION_UPDATE)
+        await _in_thread(self.app.record_effect, action, conversation, tracking=None)
+        await self._send_replies(conversation.id, tracking)
+
+
+def _event_name(topic: str) -> str:
+    return topic.rsplit(".", 1)[-1]
