@@ -119,6 +119,14 @@ class TextClassifier(Protocol):
         ...
 
 
+class Understanding(Protocol):
+    """The whole understanding pipeline: patterns, local model, then the LLM."""
+
+    async def understand(self, text: str) -> Classification:
+        """Always a classification: a failing LLM yields a fallback for staff."""
+        ...
+
+
 class KnowledgeBase(Protocol):
     def answer(self, intent: Intent, entities: Entities) -> str | None:
         """A canned answer with placeholders filled, or None where staff must answer."""

@@ -87,6 +87,7 @@ class EffectDispatcher:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         retry_base_seconds: float = 0.5,
         name: str = DISPATCHER_NAME,
+        on_effect: Callable[[str, str], None] | None = None,
     ) -> None:
         self.app = app
         self.ports = ports
@@ -94,6 +95,11 @@ class EffectDispatcher:
         self.sleep = sleep
         self.retry_base_seconds = retry_base_seconds
         self.name = name
+        self.on_effect = on_effect
+
+    def _observe(self, effect: str, outcome: str) -> None:
+        if self.on_effect is not None:
+            self.on_effect(effect, outcome)
 
     def position(self) -> int:
         return self.app.process_recorder.max_tracking_id(self.name) or 0
@@ -169,6 +175,7 @@ class EffectDispatcher:
                 conversation.withhold_reply(number, held, self.clock.now())
                 await _in_thread(self.app.record_effect, conversation, tracking=tracking)
                 log.info("reply_withheld", conversation=str(conversation_id), reason=held.value)
+                self._observe("reply", "withheld")
                 return
             try:
                 sent = await self.ports.messenger.send_text(
@@ -189,6 +196,7 @@ class EffectDispatcher:
                 log.warning(
                     "reply_failed", attempt=attempt, error=str(error), retrying=not last_attempt
                 )
+                self._observe("reply", "failed" if last_attempt else "retrying")
                 if last_attempt:
                     await self._alert(
                         conversation_id, "A reply could not be sent", str(error), None
@@ -202,11 +210,13 @@ class EffectDispatcher:
                 )
                 await _in_thread(self.app.record_effect, conversation, tracking=tracking)
                 log.warning("reply_rejected", error=str(error), code=error.code)
+                self._observe("reply", "rejected")
                 await self._alert(conversation_id, "A reply was refused", str(error), None)
                 return
             conversation.record_reply_sent(number, sent.vendor_message_id, self.clock.now())
             await _in_thread(self.app.record_effect, conversation, tracking=tracking)
             log.info("reply_sent", conversation=str(conversation_id), purpose=reply.purpose.value)
+            self._observe("reply", "sent")
             return
 
     def _hold_reason(self, conversation: Conversation) -> Reason | None:
@@ -267,6 +277,7 @@ class EffectDispatcher:
                 outcome, detail = AlertOutcome.FAILED, str(error)
                 log.error("staff_alert_failed", error=str(error))
         conversation.record_staff_alert(title, outcome, detail, self.clock.now())
+        self._observe("staff_alert", outcome.value)
         await _in_thread(self.app.record_effect, conversation, tracking=tracking)
 
     # Actions -------------------------------------------------------------------------------
@@ -364,6 +375,7 @@ class EffectDispatcher:
         tracking: Tracking | None,
     ) -> None:
         now = self.clock.now()
+        self._observe(action.kind.value, action.status.value)
         conversation = await _in_thread(self.app.conversation, conversation.id)
         succeeded = action.status is ActionStatus.SUCCEEDED
         conversation.record_action_result(action.id, succeeded, now)

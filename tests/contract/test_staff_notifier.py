@@ -215,7 +215,7 @@ def test_long_alerts_fit_one_sms_and_keep_the_conversation() -> None:
     "environ",
     [
         {},
-        {"CLAW_STAFF_ON_DUTY_NUMBER": "902-555-0199"},
+        {"CLAW_STAFF_NUMBER": "902-555-0199"},
         {"CLAW_SLACK_WEBHOOK_URL": "http://hooks.slack.com/services/T/B/x"},
     ],
 )
@@ -227,7 +227,7 @@ def test_settings_refuse_what_cannot_reach_staff(environ: dict[str, str]) -> Non
 def test_settings_from_the_environment_hide_the_webhook_secret() -> None:
     url = "https://hooks.slack.com/services/T0/B0/secret"
     settings = StaffSettings.from_env(
-        {"CLAW_STAFF_ON_DUTY_NUMBER": ON_DUTY, "CLAW_SLACK_WEBHOOK_URL": url}
+        {"CLAW_STAFF_NUMBER": ON_DUTY, "CLAW_SLACK_WEBHOOK_URL": url}
     )
 
     assert (settings.on_duty_number, settings.slack_webhook_url) == (ON_DUTY, url)

@@ -184,7 +184,7 @@ async def test_a_door_without_a_hub_cannot_be_unlocked_remotely(
 
 async def test_a_wrong_token_is_a_configuration_error(fake: FakeUniFiAccess) -> None:
     async with controller_for(fake, token="revoked") as doors:
-        with pytest.raises(ConfigurationError, match="CLAW_UNIFI_API_TOKEN"):
+        with pytest.raises(ConfigurationError, match="CLAW_UNIFI_TOKEN"):
             await doors.unlock(FRONT, seconds=None, actor="member 4411")
 
     assert fake.unlocked == []

@@ -55,11 +55,11 @@ class StaffSettings:
 
     def __attrs_post_init__(self) -> None:
         if self.on_duty_number is None and self.slack_webhook_url is None:
-            msg = "set CLAW_STAFF_ON_DUTY_NUMBER or CLAW_SLACK_WEBHOOK_URL: staff must be reachable"
+            msg = "set CLAW_STAFF_NUMBER or CLAW_SLACK_WEBHOOK_URL: staff must be reachable"
             raise ConfigurationError(msg)
         if self.on_duty_number is not None and not _E164.match(self.on_duty_number):
             got = self.on_duty_number
-            msg = f"CLAW_STAFF_ON_DUTY_NUMBER must be E.164, like +19025550123; got {got!r}"
+            msg = f"CLAW_STAFF_NUMBER must be E.164, like +19025550123; got {got!r}"
             raise ConfigurationError(msg)
         if self.slack_webhook_url is not None:
             check_webhook_url(self.slack_webhook_url)
@@ -67,7 +67,7 @@ class StaffSettings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> StaffSettings:
         return cls(
-            on_duty_number=environ.get("CLAW_STAFF_ON_DUTY_NUMBER", "").strip() or None,
+            on_duty_number=environ.get("CLAW_STAFF_NUMBER", "").strip() or None,
             slack_webhook_url=environ.get("CLAW_SLACK_WEBHOOK_URL", "").strip() or None,
         )
 

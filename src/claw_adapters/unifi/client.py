@@ -248,7 +248,7 @@ def _unreadable(status: int, text: str, *, effect: bool) -> object:
     snippet = text.strip()[:200]
     if status in {401, 403}:
         raise ConfigurationError(
-            f"UniFi Access refused the API token (HTTP {status}): check CLAW_UNIFI_API_TOKEN "
+            f"UniFi Access refused the API token (HTTP {status}): check CLAW_UNIFI_TOKEN "
             "and its view:space and edit:space permissions"
         )
     if status == 429 or status >= 500:

@@ -34,7 +34,7 @@ class UniFiCode(enum.StrEnum):
 
 _CREDENTIAL_REJECTED = (
     "UniFi Access rejected the API token (deleted or expired): create one under Access > "
-    "Settings > General > Advanced > API Token and configure CLAW_UNIFI_API_TOKEN"
+    "Settings > General > Advanced > API Token and configure CLAW_UNIFI_TOKEN"
 )
 
 _CONFIGURATION: dict[str, str] = {

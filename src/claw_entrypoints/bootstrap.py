@@ -1,0 +1,247 @@
+"""The composition root: the one place where adapters are chosen and wired to ports.
+
+``open_application`` gives the event-sourced core alone (for the CLI's database
+commands); ``bootstrap`` builds everything ``claw serve`` runs. Tests and the
+demo pass their own clock, ports or language model. Nothing is built at import.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable, Sequence
+
+import structlog
+from claw_service.work import ProjectedWork
+
+from claw_adapters.fakes.memory import (
+    MemoryDevices,
+    MemoryDoors,
+    MemoryMessenger,
+    MemoryStaff,
+    SystemClock,
+)
+from claw_adapters.knowledge import load_venue_knowledge
+from claw_adapters.knowledge.port import KnowledgeVenue, initial_domain_settings
+from claw_adapters.knowledge.venue import VenueKnowledge
+from claw_adapters.llm import LlmSettings, OpenAILanguageModel
+from claw_adapters.llm.adapter import OPENAI_BASE_URL
+from claw_adapters.ninjaone import NinjaOneCredentials, NinjaOneDeviceController, ResetScript
+from claw_adapters.openphone import (
+    LegacySignatureVerifier,
+    OpenPhoneClient,
+    OpenPhoneSettings,
+    StandardWebhookVerifier,
+    WebhookVerifier,
+)
+from claw_adapters.persistence.database import Backend
+from claw_adapters.persistence.lease import (
+    AlwaysLease,
+    FileLease,
+    PostgresAdvisoryLease,
+    lease_path_for,
+)
+from claw_adapters.staff import SmsAndSlackStaffNotifier, StaffSettings
+from claw_adapters.understanding import (
+    EntityExtractor,
+    LocalModelClassifier,
+    PatternClassifier,
+    UnderstandingPipeline,
+)
+from claw_adapters.unifi import UniFiAccessDoorController, UniFiTls
+from claw_domain.ports import (
+    Clock,
+    DeviceController,
+    DoorController,
+    LanguageModel,
+    Messenger,
+    StaffNotifier,
+)
+from claw_domain.values import Classification, Intent
+from claw_entrypoints.config import ClawConfig
+from claw_entrypoints.runtime import Runtime
+from claw_entrypoints.web.metrics import Metrics
+from claw_service.application import ClawApplication
+from claw_service.dispatcher import EffectDispatcher, EffectPorts
+from claw_service.processor import ConversationProcessor
+from claw_service.worker import Lease, Worker
+
+log = structlog.get_logger("claw.bootstrap")
+
+SYSTEM_ACTOR = "claw-bootstrap"
+
+
+def open_application(
+    config: ClawConfig, knowledge: VenueKnowledge | None = None, clock: Clock | None = None
+) -> ClawApplication:
+    """The core on the configured database, with settings initialised on first use."""
+    knowledge = knowledge or load_venue_knowledge(config.knowledge_file)
+    app = ClawApplication(KnowledgeVenue(knowledge), env=config.database.eventsourcing_env())
+    features, global_settings = initial_domain_settings(
+        knowledge.initial_settings, knowledge.file.venue.timezone
+    )
+    app.ensure_settings(features, global_settings, SYSTEM_ACTOR, (clock or SystemClock()).now())
+    return app
+
+
+class PipelineUnderstanding:
+    """The ``Understanding`` port over the patterns -> local model -> LLM pipeline."""
+
+    def __init__(self, pipeline: UnderstandingPipeline) -> None:
+        self.pipeline = pipeline
+
+    async def understand(self, text: str) -> Classification:
+        understood = await self.pipeline.understand(text)
+        if understood.llm_error is not None:
+            log.warning("llm_unavailable", error=understood.llm_error)
+        return understood.classification
+
+
+def build_understanding(
+    knowledge: VenueKnowledge, language_model: LanguageModel | None
+) -> PipelineUnderstanding:
+    patterns = PatternClassifier(
+        locations=knowledge.location_aliases(), blacklist=knowledge.blacklist
+    )
+    local = LocalModelClassifier.train(
+        knowledge.examples(), entities=EntityExtractor(knowledge.location_aliases())
+    )
+    llm = (
+        functools.partial(language_model.classify, intents=list(Intent))
+        if language_model is not None
+        else None
+    )
+    return PipelineUnderstanding(UnderstandingPipeline(patterns=patterns, local=[local], llm=llm))
+
+
+def _lease(config: ClawConfig) -> Lease:
+    database = config.database
+    if database.backend == Backend.POSTGRES and database.postgres_dsn:
+        return PostgresAdvisoryLease(database.postgres_dsn, database.postgres_schema)
+    if database.backend == Backend.SQLITE and database.sqlite_path is not None:
+        return FileLease(lease_path_for(database.sqlite_path))
+    return AlwaysLease()
+
+
+def _verifier(config: ClawConfig) -> WebhookVerifier | None:
+    key, secret = config.openphone.webhook_key, config.openphone.webhook_secret
+    if key is None and secret is None:
+        return None
+    return WebhookVerifier(
+        legacy=LegacySignatureVerifier(key) if key else None,
+        standard=StandardWebhookVerifier(secret) if secret else None,
+    )
+
+
+def build_ports(
+    config: ClawConfig, closers: list[Callable[[], Awaitable[None]]]
+) -> tuple[EffectPorts, Sequence[str]]:
+    """Real adapters where credentials are configured; dry-run memory adapters elsewhere."""
+    dry: list[str] = []
+    if config.messenger_configured and config.openphone.api_key and config.openphone.number:
+        client = OpenPhoneClient(
+            OpenPhoneSettings(
+                api_key=config.openphone.api_key,
+                sender=config.openphone.number,
+                base_url=config.openphone.base_url,
+            )
+        )
+        closers.append(client.aclose)
+        messenger: Messenger = client
+    else:
+        messenger = MemoryMessenger()
+        dry.append("openphone")
+    n = config.ninjaone
+    if config.ninjaone_configured and n.base_url and n.client_id and n.client_secret:
+        ninja = NinjaOneDeviceController(
+            base_url=n.base_url,
+            credentials=NinjaOneCredentials(
+                client_id=n.client_id, client_secret=n.client_secret, refresh_token=n.refresh_token
+            ),
+            reset_script=ResetScript(script_id=n.reset_script_id, action_uid=n.reset_action_uid),
+        )
+        closers.append(ninja.aclose)
+        devices: DeviceController = ninja
+    else:
+        devices = MemoryDevices()
+        dry.append("ninjaone")
+    u = config.unifi
+    if config.unifi_configured and u.base_url and u.token:
+        unifi = UniFiAccessDoorController(
+            base_url=u.base_url,
+            api_token=u.token,
+            tls=UniFiTls(
+                ca_file=str(u.ca_file) if u.ca_file else None, sha256_fingerprint=u.fingerprint
+            ),
+        )
+        closers.append(unifi.aclose)
+        doors: DoorController = unifi
+    else:
+        doors = MemoryDoors()
+        dry.append("unifi")
+    if config.staff_number or config.slack_webhook_url:
+        notifier = SmsAndSlackStaffNotifier(
+            messenger,
+            StaffSettings(
+                on_duty_number=config.staff_number, slack_webhook_url=config.slack_webhook_url
+            ),
+        )
+        closers.append(notifier.aclose)
+        staff: StaffNotifier = notifier
+    else:
+        staff = MemoryStaff()
+        dry.append("staff")
+    ports = EffectPorts(messenger=messenger, devices=devices, doors=doors, staff=staff)
+    return ports, dry
+
+
+async def bootstrap(
+    config: ClawConfig,
+    *,
+    clock: Clock | None = None,
+    ports: EffectPorts | None = None,
+    language_model: LanguageModel | None = None,
+    knowledge: VenueKnowledge | None = None,
+) -> Runtime:
+    """Build everything ``claw serve`` runs. Call inside the event loop that will use it."""
+    clock = clock or SystemClock()
+    knowledge = knowledge or load_venue_knowledge(config.knowledge_file)
+    app = open_application(config, knowledge, clock)
+    closers: list[Callable[[], Awaitable[None]]] = []
+    dry: Sequence[str] = ()
+    if ports is None:
+        ports, dry = build_ports(config, closers)
+    if language_model is None and config.llm_configured:
+        settings = LlmSettings(
+            api_key=config.llm.api_key or "unused",
+            model=config.llm.model,
+            base_url=config.llm.base_url or OPENAI_BASE_URL,
+        )
+        model = OpenAILanguageModel(settings, locations=knowledge.location_aliases())
+        closers.append(model.aclose)
+        language_model = model
+    metrics = Metrics.create()
+    understanding = build_understanding(knowledge, language_model)
+    processor = ConversationProcessor(
+        app, understanding, clock, on_decision=metrics.record_decision
+    )
+    dispatcher = EffectDispatcher(app, ports, clock, on_effect=metrics.record_effect)
+    work = ProjectedWork.open(app, config.database, debounce_seconds=config.debounce_seconds)
+    worker = Worker(app, processor, dispatcher, work, _lease(config), clock)
+    runtime = Runtime(
+        config=config,
+        app=app,
+        venue=KnowledgeVenue(knowledge),
+        ports=ports,
+        processor=processor,
+        dispatcher=dispatcher,
+        work=work,
+        worker=worker,
+        metrics=metrics,
+        verifier=_verifier(config),
+        clock=clock,
+        dry_run=tuple(dry),
+        closers=closers,
+    )
+    if dry:
+        log.warning("dry_run_adapters", vendors=list(dry))
+    return runtime

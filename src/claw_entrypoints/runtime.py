@@ -1,0 +1,44 @@
+"""The running object graph that the composition root builds and the web app uses."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import attrs
+from aiohttp import web
+
+from claw_adapters.knowledge.port import KnowledgeVenue
+from claw_adapters.openphone.signatures import WebhookVerifier
+from claw_domain.ports import Clock
+from claw_entrypoints.config import ClawConfig
+from claw_entrypoints.web.metrics import Metrics
+from claw_service.application import ClawApplication
+from claw_service.dispatcher import EffectDispatcher, EffectPorts
+from claw_service.processor import ConversationProcessor
+from claw_service.worker import DueWork, Worker
+
+
+@attrs.define
+class Runtime:
+    config: ClawConfig
+    app: ClawApplication
+    venue: KnowledgeVenue
+    ports: EffectPorts
+    processor: ConversationProcessor
+    dispatcher: EffectDispatcher
+    work: DueWork
+    worker: Worker
+    metrics: Metrics
+    verifier: WebhookVerifier | None
+    clock: Clock
+    dry_run: tuple[str, ...] = ()
+    closers: list[Callable[[], Awaitable[None]]] = attrs.Factory(list)
+
+    async def aclose(self) -> None:
+        for close in reversed(self.closers):
+            await close()
+        self.closers.clear()
+        self.app.close()
+
+
+RUNTIME = web.AppKey("claw_runtime", Runtime)

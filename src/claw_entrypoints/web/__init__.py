@@ -1,0 +1,1 @@
+"""claw's HTTP surface: the OpenPhone webhook, health, metrics and the console."""

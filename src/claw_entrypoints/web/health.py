@@ -1,0 +1,29 @@
+"""Liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+
+from claw_entrypoints.runtime import RUNTIME
+
+
+async def healthz(_request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME]
+    try:
+        position = await asyncio.wait_for(
+            asyncio.to_thread(runtime.app.recorder.max_notification_id), timeout=5
+        )
+    except Exception as error:  # any database failure means "not ready"
+        return web.json_response({"status": "unavailable", "error": str(error)}, status=503)
+    return web.json_response({"status": "ready", "last_notification_id": position or 0})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME]
+    return web.Response(body=runtime.metrics.render(), content_type="text/plain", charset="utf-8")

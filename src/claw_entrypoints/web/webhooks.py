@@ -1,0 +1,105 @@
+"""``POST /webhooks/openphone``: verify, parse, drop duplicates, append, answer fast.
+
+Nothing slow happens here: the text is appended and the worker is woken; the
+LLM and every vendor call come after the 2xx. A rejected request stores nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+
+import structlog
+from aiohttp import web
+
+from claw_adapters.openphone import (
+    IgnoredWebhook,
+    MalformedWebhookError,
+    WebhookMessage,
+    WebhookSignatureError,
+    parse_webhook,
+)
+from claw_entrypoints.runtime import RUNTIME, Runtime
+
+log = structlog.get_logger("claw.webhook")
+
+
+def _problem(status: int, detail: str) -> web.Response:
+    return web.json_response({"error": detail}, status=status)
+
+
+async def openphone_webhook(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME]
+    started = time.perf_counter()
+    try:
+        return await _handle(runtime, request)
+    finally:
+        runtime.metrics.webhook_seconds.observe(time.perf_counter() - started)
+
+
+async def _handle(runtime: Runtime, request: web.Request) -> web.Response:
+    metrics = runtime.metrics
+    if (
+        request.content_length is not None
+        and request.content_length > runtime.config.max_webhook_bytes
+    ):
+        metrics.rejected_webhooks.labels(reason="too_large").inc()
+        return _problem(413, f"body over {runtime.config.max_webhook_bytes} bytes")
+    body = await request.read()
+    if len(body) > runtime.config.max_webhook_bytes:
+        metrics.rejected_webhooks.labels(reason="too_large").inc()
+        return _problem(413, f"body over {runtime.config.max_webhook_bytes} bytes")
+    delivery_id: str | None = None
+    if runtime.verifier is not None:
+        try:
+            delivery = runtime.verifier.verify(body, request.headers, now=runtime.clock.now())
+        except WebhookSignatureError as error:
+            metrics.rejected_webhooks.labels(reason="signature").inc()
+            log.warning("webhook_signature_rejected", reason=str(error))
+            return _problem(401, str(error))
+        delivery_id = delivery.delivery_id
+    try:
+        parsed = parse_webhook(body)
+    except MalformedWebhookError as error:
+        metrics.rejected_webhooks.labels(reason="malformed").inc()
+        log.warning("webhook_malformed", reason=str(error))
+        return _problem(400, str(error))
+    if isinstance(parsed, IgnoredWebhook):
+        return web.json_response({"status": "ignored", "reason": parsed.reason.value})
+    return await _record(runtime, parsed, delivery_id)
+
+
+async def _record(
+    runtime: Runtime, message: WebhookMessage, delivery_id: str | None
+) -> web.Response:
+    correlation_id = delivery_id or message.event_id or uuid.uuid4().hex
+    now = runtime.clock.now()
+    with structlog.contextvars.bound_contextvars(correlation_id=correlation_id):
+        if not message.is_incoming:
+            await asyncio.to_thread(
+                runtime.app.record_outbound_text,
+                message.venue_number,
+                message.customer_number,
+                message.message_id,
+                message.text,
+                now,
+            )
+            return web.json_response({"status": "recorded", "direction": "outgoing"})
+        inbound = message.to_inbound_text(correlation_id=correlation_id)
+        result = await asyncio.to_thread(runtime.app.receive_text, inbound, now)
+        if not result.accepted:
+            runtime.metrics.duplicates.inc()
+            log.info("webhook_duplicate", message_id=message.message_id)
+            return web.json_response({"status": "duplicate"})
+        runtime.metrics.received.inc()
+        runtime.worker.wake.set()
+        log.info("text_received", length=len(inbound.body))
+        return web.json_response(
+            {
+                "status": "accepted",
+                "conversation_id": str(result.conversation_id),
+                "notification_id": result.notification_id,
+            },
+            status=202,
+        )

@@ -1,0 +1,78 @@
+"""Processing one conversation: understand its new texts, then decide.
+
+Nothing slow happens in the webhook handler: it only appends the text. This
+runs afterwards, one conversation at a time, and calls the LLM (through the
+understanding port) outside of any database transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from uuid import UUID
+
+import structlog
+
+from claw_domain.decisions import Decision
+from claw_domain.ports import Clock, Understanding
+from claw_service.application import ClawApplication, Outcome, TextToUnderstand
+
+log = structlog.get_logger("claw.processor")
+
+
+class ConversationProcessor:
+    def __init__(
+        self,
+        app: ClawApplication,
+        understanding: Understanding,
+        clock: Clock,
+        on_decision: Callable[[Decision], None] | None = None,
+    ) -> None:
+        self.app = app
+        self.understanding = understanding
+        self.clock = clock
+        self.on_decision = on_decision
+        # One conversation at a time: a second call for the same one waits.
+        self._locks: dict[UUID, asyncio.Lock] = {}
+
+    async def process(self, conversation_id: UUID) -> Decision | None:
+        lock = self._locks.setdefault(conversation_id, asyncio.Lock())
+        async with lock:
+            return await self._process(conversation_id)
+
+    async def _process(self, conversation_id: UUID) -> Decision | None:
+        work = await asyncio.to_thread(self.app.begin_processing, conversation_id, self.clock.now())
+        if isinstance(work, TextToUnderstand):
+            conversation = await asyncio.to_thread(self.app.conversation, conversation_id)
+            pending = conversation.unprocessed()
+            correlation = pending[-1].correlation_id if pending else ""
+            with structlog.contextvars.bound_contextvars(correlation_id=correlation):
+                classification = await self.understanding.understand(work.text)
+                log.info(
+                    "text_understood",
+                    intent=classification.intent.value,
+                    confidence=round(classification.confidence, 3),
+                    source=classification.source.value,
+                )
+                work = await asyncio.to_thread(
+                    self.app.decide_on_text,
+                    conversation_id,
+                    classification,
+                    work.text,
+                    work.through,
+                    self.clock.now(),
+                )
+        return self._report(work)
+
+    def _report(self, outcome: Outcome) -> Decision | None:
+        decision = outcome.decision
+        if decision is not None:
+            log.info(
+                "decided",
+                decision=decision.kind.value,
+                reason=decision.reason.value,
+                intent=decision.intent.value,
+            )
+            if self.on_decision is not None:
+                self.on_decision(decision)
+        return decision

@@ -1,0 +1,112 @@
+"""The background loop: durable timers, processing and effects.
+
+Timers come from the log, not from memory: due conversations (debounce over)
+and due deadlines are read from the ``work`` projection, which is rebuilt from
+events, so a restart picks up exactly where the last process stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+import structlog
+
+from claw_domain.errors import DomainError
+from claw_domain.ports import Clock
+from claw_service.application import ClawApplication
+from claw_service.dispatcher import EffectDispatcher
+from claw_service.processor import ConversationProcessor
+
+log = structlog.get_logger("claw.worker")
+
+
+class DueWork(Protocol):
+    """Where the timers live: read models kept up to date from the log."""
+
+    def catch_up(self) -> int:
+        """Apply new events to the read models; returns how many were applied."""
+        ...
+
+    def due_conversations(self, now: datetime) -> list[UUID]: ...
+
+    def due_actions(self, now: datetime) -> list[UUID]: ...
+
+
+class Lease(Protocol):
+    """Only the holder dispatches effects, so two processes never double an effect."""
+
+    def try_acquire(self) -> bool: ...
+
+    def release(self) -> None: ...
+
+
+class Worker:
+    def __init__(
+        self,
+        app: ClawApplication,
+        processor: ConversationProcessor,
+        dispatcher: EffectDispatcher,
+        work: DueWork,
+        lease: Lease,
+        clock: Clock,
+        *,
+        idle_seconds: float = 0.25,
+    ) -> None:
+        self.app = app
+        self.processor = processor
+        self.dispatcher = dispatcher
+        self.work = work
+        self.lease = lease
+        self.clock = clock
+        self.idle_seconds = idle_seconds
+        self.wake = asyncio.Event()
+        self.ticks = 0
+
+    async def tick(self) -> bool:
+        """One pass over everything due; returns whether anything happened."""
+        busy = False
+        busy |= await asyncio.to_thread(self.work.catch_up) > 0
+        now = self.clock.now()
+        for conversation_id in await asyncio.to_thread(self.work.due_conversations, now):
+            await self._guarded(self.processor.process, conversation_id)
+            busy = True
+        for action_id in await asyncio.to_thread(self.work.due_actions, now):
+            await self._guarded(self._expire, action_id)
+            busy = True
+        if await asyncio.to_thread(self.lease.try_acquire):
+            busy |= await self.dispatcher.run_once() > 0
+        self.ticks += 1
+        return busy
+
+    async def _expire(self, action_id: UUID) -> None:
+        await asyncio.to_thread(self.app.expire_action, action_id, self.clock.now())
+
+    async def _guarded(self, job: Callable[[UUID], Awaitable[object]], item: UUID) -> None:
+        try:
+            await job(item)
+        except DomainError as error:
+            # Another process got there first, or the state moved on: not a failure.
+            log.info("work_skipped", item=str(item), reason=str(error))
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Tick until ``stop`` is set; a failing tick is logged and retried, never fatal."""
+        while not stop.is_set():
+            try:
+                busy = await self.tick()
+            except Exception:
+                log.exception("worker_tick_failed")
+                busy = False
+            if busy:
+                continue
+            self.wake.clear()
+            waiters = [asyncio.ensure_future(self.wake.wait()), asyncio.ensure_future(stop.wait())]
+            await asyncio.wait(
+                waiters, timeout=self.idle_seconds, return_when=asyncio.FIRST_COMPLETED
+            )
+            for waiter in waiters:
+                waiter.cancel()
+        await asyncio.to_thread(self.lease.release)
