@@ -9,7 +9,12 @@ from collections.abc import Sequence
 
 # Each module exposes register(subparsers) and sets ``handler`` on its parsers:
 # a callable taking the parsed namespace and returning the exit code.
-COMMAND_MODULES = ("claw_entrypoints.commands.eval",)
+COMMAND_MODULES = (
+    "claw_entrypoints.commands.serve",
+    "claw_entrypoints.commands.demo",
+    "claw_entrypoints.commands.settings",
+    "claw_entrypoints.commands.eval",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

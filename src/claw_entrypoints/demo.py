@@ -1,0 +1,268 @@
+"""The demo: claw on the embedded default with the demo venue and local fake vendors.
+
+It starts the real server, plays scripted customer texts through the real,
+signed webhook, prints what claw understood, decided and did, and keeps serving
+until Ctrl-C (or exits after the script with ``--once``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import secrets
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import aiohttp
+import attrs
+from aiohttp import web
+
+from claw_adapters.fakes.ninjaone import FakeDevice, FakeNinjaOne
+from claw_adapters.fakes.openphone import FakeOpenPhone, message_received, signed_legacy_webhook
+from claw_adapters.fakes.unifi import FakeDoor, FakeUniFiAccess
+from claw_adapters.knowledge import load_venue_knowledge
+from claw_adapters.openphone import PayloadGeneration
+from claw_domain.conversation import Conversation
+from claw_domain.identity import conversation_id
+from claw_domain.pending_action import PendingAction
+from claw_entrypoints.bootstrap import bootstrap
+from claw_entrypoints.config import load_config
+from claw_entrypoints.runtime import Runtime
+from claw_entrypoints.web.app import create_web_app
+
+VENUE_LINE = "+19025550100"
+STAFF_NUMBER = "+19025550199"
+DEMO_ACTOR = "demo-manager"
+
+
+@attrs.frozen
+class Step:
+    customer: str
+    text: str
+    title: str = ""
+
+
+# (title, steps, approve the door afterwards?)
+SCENARIOS: tuple[tuple[str, tuple[Step, ...], bool], ...] = (
+    ("A gift-card question", (Step("+19025551001", "Hi! Do you sell gift cards?"),), False),
+    ("Opening hours", (Step("+19025551002", "what time do you close tonight?"),), False),
+    (
+        "A frozen TrackMan, confirmed with yes",
+        (
+            Step("+19025551003", "The trackman in box 3 at Dartmouth is frozen"),
+            Step("+19025551003", "yes"),
+        ),
+        False,
+    ),
+    (
+        "A member at the door: confirmed, then approved by staff",
+        (
+            Step("+19025550123", "I'm at the Bedford door and it won't open, can you let me in?"),
+            Step("+19025550123", "Yes please"),
+        ),
+        True,
+    ),
+    (
+        "STOP, then nothing more is sent",
+        (Step("+19025551005", "STOP"), Step("+19025551005", "what are your hours?")),
+        False,
+    ),
+    (
+        "Only staff can answer this",
+        (Step("+19025551006", "I want a refund for last night, the screen kept crashing"),),
+        False,
+    ),
+)
+
+
+@attrs.define
+class DemoVendors:
+    openphone: FakeOpenPhone
+    ninjaone: FakeNinjaOne
+    unifi: FakeUniFiAccess
+
+    async def stop(self) -> None:
+        await self.openphone.stop()
+        await self.ninjaone.stop()
+        await self.unifi.stop()
+
+
+async def start_vendors() -> DemoVendors:
+    knowledge = load_venue_knowledge(None)
+    devices = [
+        FakeDevice(id=int(device), display_name=f"{key} box {box}")
+        for key in knowledge.location_names()
+        for box, device in knowledge.boxes(key).items()
+    ]
+    doors = [
+        FakeDoor(id=door.id, name=door.name)
+        for key in knowledge.location_names()
+        if (door := knowledge.door(key)) is not None
+    ]
+    openphone = FakeOpenPhone(number=VENUE_LINE)
+    ninjaone = FakeNinjaOne(devices=devices)
+    unifi = FakeUniFiAccess(doors=doors)
+    await openphone.start()
+    await ninjaone.start()
+    await unifi.start()
+    return DemoVendors(openphone, ninjaone, unifi)
+
+
+def demo_environment(vendors: DemoVendors, database_url: str, signing_key: str) -> dict[str, str]:
+    return {
+        "CLAW_DATABASE_URL": database_url,
+        "CLAW_DEBOUNCE_SECONDS": "0.3",
+        "CLAW_OPENPHONE_BASE_URL": vendors.openphone.base_url,
+        "CLAW_OPENPHONE_API_KEY": vendors.openphone.api_key,
+        "CLAW_OPENPHONE_NUMBER": VENUE_LINE,
+        "CLAW_OPENPHONE_WEBHOOK_KEY": signing_key,
+        "CLAW_NINJAONE_BASE_URL": vendors.ninjaone.base_url,
+        "CLAW_NINJAONE_CLIENT_ID": vendors.ninjaone.client_id,
+        "CLAW_NINJAONE_CLIENT_SECRET": vendors.ninjaone.client_secret,
+        "CLAW_NINJAONE_REFRESH_TOKEN": vendors.ninjaone.refresh_token,
+        "CLAW_NINJAONE_RESET_SCRIPT_ID": "77",
+        "CLAW_UNIFI_BASE_URL": vendors.unifi.base_url,
+        "CLAW_UNIFI_TOKEN": vendors.unifi.api_token,
+        "CLAW_STAFF_NUMBER": STAFF_NUMBER,
+        "CLAW_LOG_FORMAT": os.environ.get("CLAW_LOG_FORMAT", "console"),
+    }
+
+
+async def post_text(
+    session: aiohttp.ClientSession, url: str, signing_key: str, customer: str, text: str
+) -> int:
+    payload = message_received(
+        PayloadGeneration.APP,
+        text=text,
+        customer=customer,
+        venue=VENUE_LINE,
+        created_at=datetime.now(UTC),
+    )
+    body, headers = signed_legacy_webhook(payload, signing_key, int(time.time() * 1000))
+    async with session.post(url, data=body, headers=headers) as response:
+        return response.status
+
+
+async def settle(runtime: Runtime, conversation: UUID, within_seconds: float = 15.0) -> None:
+    """Wait until the conversation's texts are decided and every effect is done."""
+    deadline = time.monotonic() + within_seconds
+    while time.monotonic() < deadline:
+        conv = await asyncio.to_thread(runtime.app.conversation, conversation)
+        head = await asyncio.to_thread(runtime.app.recorder.max_notification_id) or 0
+        done = await asyncio.to_thread(runtime.dispatcher.position)
+        if not conv.unprocessed() and not conv.queued_replies() and done >= head:
+            return
+        await asyncio.sleep(0.1)
+
+
+def describe(
+    runtime: Runtime, conversation: Conversation, print_line: Callable[[str], None]
+) -> None:
+    """A readable timeline of one conversation, straight from its events."""
+    recorded: Any
+    for recorded in runtime.app.repository.event_store.get(conversation.id):
+        name = type(recorded).__name__
+        if name == "TextReceived":
+            print_line(f"  customer  > {recorded.text.body}")
+        elif name == "TextClassified":
+            c = recorded.classification
+            where = ", ".join(
+                part
+                for part in (
+                    c.entities.location and f"location {c.entities.location}",
+                    c.entities.box and f"box {c.entities.box}",
+                )
+                if part
+            )
+            print_line(
+                f"  understood: {c.intent.value} ({c.confidence:.2f}, {c.source.value})"
+                + (f" [{where}]" if where else "")
+            )
+        elif name.startswith("DecidedTo"):
+            d = recorded.decision
+            print_line(f"  decided  : {d.kind.value} because {d.reason.value}")
+        elif name == "ReplySent":
+            body = conversation.replies[recorded.number].body
+            print_line(f"  claw      < {body}")
+        elif name == "ReplyWithheld":
+            print_line(f"  withheld : reply {recorded.number} ({recorded.reason.value})")
+        elif name == "OptedOut":
+            print_line("  opted out: claw will not text this number again")
+        elif name == "StaffAlertRecorded":
+            print_line(f"  staff    : alerted ({recorded.subject}: {recorded.outcome.value})")
+    for action_id in conversation.action_ids:
+        action: Any = runtime.app.repository.get(action_id)
+        if isinstance(action, PendingAction):
+            approved = f", approved by {action.approved_by}" if action.approved_by else ""
+            print_line(f"  action   : {action.kind.value} -> {action.status.value}{approved}")
+
+
+async def run_demo(
+    *, once: bool, port: int, database_url: str | None, print_line: Callable[[str], None] = print
+) -> int:
+    vendors = await start_vendors()
+    workdir = Path(tempfile.mkdtemp(prefix="claw-demo-"))
+    database_url = database_url or f"sqlite:///{workdir / 'claw-demo.db'}"
+    signing_key = base64.b64encode(secrets.token_bytes(32)).decode()
+    config = load_config(demo_environment(vendors, database_url, signing_key))
+    runtime = await bootstrap(config)
+    app = create_web_app(runtime)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    bound = runner.addresses[0][1]
+    url = f"http://127.0.0.1:{bound}"
+    print_line(f"claw demo: serving on {url} (database {database_url})")
+    print_line(
+        "fake OpenPhone, NinjaOne and UniFi Access run on 127.0.0.1; nothing leaves this machine\n"
+    )
+    try:
+        async with aiohttp.ClientSession() as session:
+            for title, steps, approve_door in SCENARIOS:
+                print_line(f"== {title}")
+                conv_id = conversation_id(VENUE_LINE, steps[0].customer)
+                for step in steps:
+                    await post_text(
+                        session, f"{url}/webhooks/openphone", signing_key, step.customer, step.text
+                    )
+                    await asyncio.sleep(0.05)
+                    await settle(runtime, conv_id)
+                if approve_door:
+                    conversation = await asyncio.to_thread(runtime.app.conversation, conv_id)
+                    if conversation.awaiting_action is not None:
+                        print_line(
+                            f"  (staff member {DEMO_ACTOR} approves the door in the console)"
+                        )
+                        await asyncio.to_thread(
+                            runtime.app.approve_action,
+                            conversation.awaiting_action,
+                            DEMO_ACTOR,
+                            runtime.clock.now(),
+                        )
+                        runtime.worker.wake.set()
+                        await settle(runtime, conv_id)
+                conversation = await asyncio.to_thread(runtime.app.conversation, conv_id)
+                describe(runtime, conversation, print_line)
+                print_line("")
+        print_line(
+            f"vendors saw: {len(vendors.openphone.sent)} texts sent, "
+            f"{len(vendors.ninjaone.script_runs)} TrackMan reset(s), "
+            f"{len(vendors.unifi.unlocked)} door unlock(s)"
+        )
+        if not once:
+            print_line(
+                f"\nstill serving on {url}: POST {url}/webhooks/openphone, "
+                f"GET {url}/metrics. Ctrl-C stops."
+            )
+            await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+        await vendors.stop()
+    return 0
