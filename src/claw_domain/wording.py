@@ -14,7 +14,10 @@ _TARGET_QUESTION = {
 def describe_target(kind: ActionKind, parameters: ActionParameters, location_name: str) -> str:
     if kind is ActionKind.RESET_SIMULATOR:
         return f"the TrackMan in {location_name} box {parameters.box}"
-    return f"the {parameters.door_name or 'front door'} at {location_name}"
+    door = parameters.door_name or "front door"
+    if location_name.lower() in door.lower():
+        return f"the {door}"
+    return f"the {door} at {location_name}"
 
 
 def confirmation_request(kind: ActionKind, target: str) -> str:

@@ -11,7 +11,6 @@ import functools
 from collections.abc import Awaitable, Callable, Sequence
 
 import structlog
-from claw_service.work import ProjectedWork
 
 from claw_adapters.fakes.memory import (
     MemoryDevices,
@@ -63,6 +62,7 @@ from claw_entrypoints.web.metrics import Metrics
 from claw_service.application import ClawApplication
 from claw_service.dispatcher import EffectDispatcher, EffectPorts
 from claw_service.processor import ConversationProcessor
+from claw_service.work import LogDerivedWork
 from claw_service.worker import Lease, Worker
 
 log = structlog.get_logger("claw.bootstrap")
@@ -225,7 +225,7 @@ async def bootstrap(
         app, understanding, clock, on_decision=metrics.record_decision
     )
     dispatcher = EffectDispatcher(app, ports, clock, on_effect=metrics.record_effect)
-    work = ProjectedWork.open(app, config.database, debounce_seconds=config.debounce_seconds)
+    work = LogDerivedWork(app, debounce_seconds=config.debounce_seconds)
     worker = Worker(app, processor, dispatcher, work, _lease(config), clock)
     runtime = Runtime(
         config=config,

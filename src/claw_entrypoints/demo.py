@@ -82,6 +82,16 @@ SCENARIOS: tuple[tuple[str, tuple[Step, ...], bool], ...] = (
 
 
 @attrs.define
+class DemoReport:
+    """What the script produced: the decisions per scenario and what the vendors saw."""
+
+    decisions: dict[str, list[tuple[str, str]]] = attrs.Factory(dict)
+    texts: list[tuple[str, str]] = attrs.Factory(list)
+    resets: list[int] = attrs.Factory(list)
+    unlocks: list[str] = attrs.Factory(list)
+
+
+@attrs.define
 class DemoVendors:
     openphone: FakeOpenPhone
     ninjaone: FakeNinjaOne
@@ -205,7 +215,7 @@ def describe(
 
 async def run_demo(
     *, once: bool, port: int, database_url: str | None, print_line: Callable[[str], None] = print
-) -> int:
+) -> DemoReport:
     vendors = await start_vendors()
     workdir = Path(tempfile.mkdtemp(prefix="claw-demo-"))
     database_url = database_url or f"sqlite:///{workdir / 'claw-demo.db'}"
@@ -220,6 +230,7 @@ async def run_demo(
     bound = runner.addresses[0][1]
     url = f"http://127.0.0.1:{bound}"
     print_line(f"claw demo: serving on {url} (database {database_url})")
+    report = DemoReport()
     print_line(
         "fake OpenPhone, NinjaOne and UniFi Access run on 127.0.0.1; nothing leaves this machine\n"
     )
@@ -249,12 +260,21 @@ async def run_demo(
                         runtime.worker.wake.set()
                         await settle(runtime, conv_id)
                 conversation = await asyncio.to_thread(runtime.app.conversation, conv_id)
+                report.decisions[title] = [
+                    (decision.kind.value, decision.reason.value)
+                    for decision in conversation.decisions
+                ]
                 describe(runtime, conversation, print_line)
                 print_line("")
+        report.texts = [(m.to, m.content) for m in vendors.openphone.sent]
+        report.resets = [run.device_id for run in vendors.ninjaone.script_runs]
+        report.unlocks = [u.door_id for u in vendors.unifi.unlocked] + [
+            rule.door_id for rule in vendors.unifi.lock_rules
+        ]
         print_line(
             f"vendors saw: {len(vendors.openphone.sent)} texts sent, "
-            f"{len(vendors.ninjaone.script_runs)} TrackMan reset(s), "
-            f"{len(vendors.unifi.unlocked)} door unlock(s)"
+            f"{len(report.resets)} TrackMan reset(s), "
+            f"{len(report.unlocks)} door unlock(s)"
         )
         if not once:
             print_line(
@@ -265,4 +285,4 @@ async def run_demo(
     finally:
         await runner.cleanup()
         await vendors.stop()
-    return 0
+    return report

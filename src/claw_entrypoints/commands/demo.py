@@ -33,5 +33,5 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     configure_logging("console", logging.INFO if args.verbose else logging.WARNING)
     with contextlib.suppress(KeyboardInterrupt):
-        return asyncio.run(run_demo(once=args.once, port=args.port, database_url=args.database))
+        asyncio.run(run_demo(once=args.once, port=args.port, database_url=args.database))
     return 0

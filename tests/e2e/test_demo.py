@@ -1,0 +1,33 @@
+"""The demo script, end to end: the real server over HTTP, signed webhooks, fake vendors."""
+
+from __future__ import annotations
+
+from claw_entrypoints.demo import SCENARIOS, run_demo
+
+
+async def test_every_demo_scenario_reaches_the_vendors_as_claw_decided(tmp_path: object) -> None:
+    lines: list[str] = []
+    report = await run_demo(once=True, port=0, database_url=None, print_line=lines.append)
+
+    gift, hours, trackman, door, stop, refund = (title for title, _steps, _approve in SCENARIOS)
+    assert report.decisions[gift] == [("respond", "answered_from_knowledge")]
+    assert report.decisions[hours] == [("respond", "answered_from_knowledge")]
+    assert report.decisions[trackman] == [
+        ("request_confirmation", "confirmation_required"),
+        ("execute", "customer_confirmed"),
+    ]
+    assert report.decisions[door] == [
+        ("request_confirmation", "confirmation_required"),
+        ("request_confirmation", "approval_required"),
+        ("execute", "approved_by_staff"),
+    ]
+    assert report.decisions[stop] == [("ignore", "opted_out"), ("ignore", "opted_out")]
+    assert report.decisions[refund][0][0] == "escalate"
+
+    # Dartmouth box 3 is NinjaOne device 2053 in the demo venue; the Bedford door opens once.
+    assert report.resets == [2053]
+    assert len(report.unlocks) == 1
+    texted = {to for to, _body in report.texts}
+    assert "+19025551005" not in texted  # the number that sent STOP
+    assert any("Restarting the TrackMan in Dartmouth box 3" in body for _to, body in report.texts)
+    assert any(line.startswith("== ") for line in lines)
