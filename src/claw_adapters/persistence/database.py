@@ -62,6 +62,18 @@ class DatabaseConfig:
         return schemas[0] if schemas else None
 
 
+def _redacted(url: str) -> str:
+    """The URL as an error message may show it: never with its password."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparseable URL>"
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
 def parse_database_url(url: str) -> DatabaseConfig:
     """Understand ``sqlite:///path``, ``postgresql://user:pass@host:port/db`` or ``memory://``.
 
@@ -71,7 +83,7 @@ def parse_database_url(url: str) -> DatabaseConfig:
     if scheme == "memory":
         return DatabaseConfig(backend=Backend.MEMORY, url=url)
     if scheme == "sqlite":
-        raw_path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else ""
+        raw_path = url[len("sqlite:///") :] if url.lower().startswith("sqlite:///") else ""
         if not raw_path:
             msg = (
                 f"CLAW_DATABASE_URL={url!r} names no file; "
@@ -84,11 +96,16 @@ def parse_database_url(url: str) -> DatabaseConfig:
     if scheme in ("postgres", "postgresql"):
         parts = urlsplit(url)
         if not parts.path.strip("/"):
-            msg = f"CLAW_DATABASE_URL={url!r} names no database; add /dbname at the end"
+            msg = f"CLAW_DATABASE_URL={_redacted(url)!r} names no database; add /dbname at the end"
             raise ConfigurationError(msg)
+        try:
+            _ = parts.port
+        except ValueError:
+            msg = f"CLAW_DATABASE_URL={_redacted(url)!r} has a port that is not a number"
+            raise ConfigurationError(msg) from None
         return DatabaseConfig(backend=Backend.POSTGRES, url=url, postgres_dsn=url)
     msg = (
-        f"CLAW_DATABASE_URL={url!r} is not understood; use sqlite:///path/claw.db "
+        f"CLAW_DATABASE_URL={_redacted(url)!r} is not understood; use sqlite:///path/claw.db "
         "or postgresql://user:pass@host:port/db"
     )
     raise ConfigurationError(msg)

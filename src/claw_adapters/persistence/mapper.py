@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import typing
-from datetime import datetime
+from datetime import datetime, time
 from functools import cache
 from typing import Any
 from uuid import UUID
@@ -23,11 +23,25 @@ from eventsourcing.utils import get_topic, resolve_topic
 _ENVELOPE_FIELDS = ("originator_id", "originator_version")
 
 
+def _aware(value: datetime) -> datetime:
+    # Every time claw records is timezone-aware; a naive one would break every
+    # comparison later, so it is refused at the storage edge, both ways.
+    if value.tzinfo is None:
+        msg = f"a stored time must be timezone-aware, got {value.isoformat()}"
+        raise ValueError(msg)
+    return value
+
+
 def make_converter() -> cattrs.Converter:
     """The one converter claw uses at its storage edge."""
     converter = cattrs.Converter()
-    converter.register_unstructure_hook(datetime, datetime.isoformat)
-    converter.register_structure_hook(datetime, lambda value, _: datetime.fromisoformat(value))
+    converter.register_unstructure_hook(datetime, lambda value: _aware(value).isoformat())
+    converter.register_structure_hook(
+        datetime, lambda value, _: _aware(datetime.fromisoformat(value))
+    )
+    # Quiet hours are times of day; without these hooks they would reach json.dumps raw.
+    converter.register_unstructure_hook(time, time.isoformat)
+    converter.register_structure_hook(time, lambda value, _: time.fromisoformat(value))
     converter.register_unstructure_hook(UUID, str)
     converter.register_structure_hook(UUID, lambda value, _: UUID(value))
     return converter
@@ -49,7 +63,7 @@ class CattrsMapper(Mapper[UUID]):
     converter = make_converter()
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
-        event_class = type(domain_event)
+        event_class: Any = type(domain_event)
         state = {
             name: self.converter.unstructure(getattr(domain_event, name), field_type)
             for name, field_type in _field_types(event_class).items()
