@@ -18,7 +18,7 @@ from claw_domain.decisions import Decision, DecisionKind, Reason
 from claw_domain.errors import InvariantError
 from claw_domain.identity import conversation_id
 from claw_domain.policy import Situation, Trigger
-from claw_domain.values import Classification, InboundText, Intent
+from claw_domain.values import Classification, InboundText, Intent, LlmUsage
 
 # OpenPhone delivers one inbound text twice (message.received and message.created)
 # with different ids; the same sender, text and near time is the same message.
@@ -501,6 +501,23 @@ class Conversation(Aggregate):
             msg = f"suggestion {decision_number} was already {suggestion.status}"
             raise InvariantError(msg)
         return suggestion
+
+    def record_suggestion_draft(
+        self, decision_number: int, draft: str, usage: LlmUsage, at: datetime
+    ) -> None:
+        suggestion = self._waiting_suggestion(decision_number)
+        if suggestion.draft:
+            return  # the knowledge base's answer stands; a model never overrides it
+        if not draft.strip():
+            msg = "an empty draft helps nobody"
+            raise InvariantError(msg)
+        self._suggestion_drafted(decision_number=decision_number, draft=draft, usage=usage, at=at)
+
+    @event("SuggestionDrafted")
+    def _suggestion_drafted(
+        self, decision_number: int, draft: str, usage: LlmUsage, at: datetime
+    ) -> None:
+        self.suggestions[decision_number].draft = draft
 
     def approve_suggestion(self, decision_number: int, actor: str, at: datetime) -> None:
         suggestion = self._waiting_suggestion(decision_number)

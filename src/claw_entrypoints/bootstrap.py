@@ -52,6 +52,7 @@ from claw_domain.ports import (
     DeviceController,
     DoorController,
     LanguageModel,
+    LlmDraft,
     Messenger,
     StaffNotifier,
 )
@@ -111,6 +112,10 @@ def build_understanding(
         else None
     )
     return PipelineUnderstanding(UnderstandingPipeline(patterns=patterns, local=[local], llm=llm))
+
+
+async def _draft(model: LanguageModel, knowledge: str, question: str) -> LlmDraft:
+    return await model.draft_answer(question, knowledge)
 
 
 def _lease(config: ClawConfig) -> Lease:

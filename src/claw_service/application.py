@@ -55,6 +55,7 @@ from claw_domain.values import (
     ClassificationSource,
     InboundText,
     Intent,
+    LlmUsage,
     Sentiment,
     YesNo,
 )
@@ -88,6 +89,7 @@ class Outcome:
 
     notification_id: int | None
     decision: Decision | None = None
+    decision_number: int | None = None
 
 
 class SettingsMissingError(Exception):
@@ -432,7 +434,7 @@ class ClawApplication(Application[UUID]):
             budget.spend(conv.id, now)
         else:
             budget = None  # type: ignore[assignment]
-        conv.record_decision(
+        number = conv.record_decision(
             decision,
             at=now,
             through=through,
@@ -442,7 +444,9 @@ class ClawApplication(Application[UUID]):
         )
         changed_pending = pending if pending is not None and pending.pending_events else None
         return Outcome(
-            notification_id=self._store(conv, changed_pending, budget), decision=decision
+            notification_id=self._store(conv, changed_pending, budget),
+            decision=decision,
+            decision_number=number,
         )
 
     def _wording(
@@ -523,6 +527,15 @@ class ClawApplication(Application[UUID]):
         return self._store(pending, conv)
 
     # Review queue and tickets ------------------------------------------------------------------
+
+    @retry_on_conflict
+    def record_suggestion_draft(
+        self, conversation: UUID, number: int, draft: str, usage: LlmUsage, now: datetime
+    ) -> int | None:
+        """A language-model draft for a suggestion staff will review; never sent by itself."""
+        conv = self.conversation(conversation)
+        conv.record_suggestion_draft(number, draft, usage, now)
+        return self._store(conv)
 
     @retry_on_conflict
     def approve_suggestion(

@@ -8,13 +8,13 @@ understanding port) outside of any database transaction.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from uuid import UUID
 
 import structlog
 
-from claw_domain.decisions import Decision
-from claw_domain.ports import Clock, Understanding
+from claw_domain.decisions import Decision, DecisionKind
+from claw_domain.ports import Clock, LlmDraft, Understanding
 from claw_service.application import ClawApplication, Outcome, TextToUnderstand
 
 log = structlog.get_logger("claw.processor")
@@ -27,11 +27,14 @@ class ConversationProcessor:
         understanding: Understanding,
         clock: Clock,
         on_decision: Callable[[Decision], None] | None = None,
+        drafter: Callable[[str], Awaitable[LlmDraft]] | None = None,
     ) -> None:
         self.app = app
         self.understanding = understanding
         self.clock = clock
         self.on_decision = on_decision
+        # Drafts for suggestions the knowledge base cannot answer; staff review them.
+        self.drafter = drafter
         # One conversation at a time: a second call for the same one waits.
         self._locks: dict[UUID, asyncio.Lock] = {}
 
@@ -54,15 +57,42 @@ class ConversationProcessor:
                     confidence=round(classification.confidence, 3),
                     source=classification.source.value,
                 )
+                text = work.text
                 work = await asyncio.to_thread(
                     self.app.decide_on_text,
                     conversation_id,
                     classification,
-                    work.text,
+                    text,
                     work.through,
                     self.clock.now(),
                 )
+                await self._draft_if_useful(conversation_id, work, text)
         return self._report(work)
+
+    async def _draft_if_useful(self, conversation_id: UUID, outcome: Outcome, text: str) -> None:
+        decision = outcome.decision
+        if (
+            self.drafter is None
+            or decision is None
+            or decision.kind is not DecisionKind.SUGGEST
+            or decision.reply is not None
+            or outcome.decision_number is None
+        ):
+            return
+        try:
+            draft = await self.drafter(text)
+        except Exception as error:
+            # No draft is fine: staff write the answer. The suggestion is already queued.
+            log.info("draft_unavailable", error=type(error).__name__)
+            return
+        await asyncio.to_thread(
+            self.app.record_suggestion_draft,
+            conversation_id,
+            outcome.decision_number,
+            draft.text,
+            draft.usage,
+            self.clock.now(),
+        )
 
     def _report(self, outcome: Outcome) -> Decision | None:
         decision = outcome.decision

@@ -226,9 +226,7 @@ def test_settings_refuse_what_cannot_reach_staff(environ: dict[str, str]) -> Non
 
 def test_settings_from_the_environment_hide_the_webhook_secret() -> None:
     url = "https://hooks.slack.com/services/T0/B0/secret"
-    settings = StaffSettings.from_env(
-        {"CLAW_STAFF_NUMBER": ON_DUTY, "CLAW_SLACK_WEBHOOK_URL": url}
-    )
+    settings = StaffSettings.from_env({"CLAW_STAFF_NUMBER": ON_DUTY, "CLAW_SLACK_WEBHOOK_URL": url})
 
     assert (settings.on_duty_number, settings.slack_webhook_url) == (ON_DUTY, url)
     assert "secret" not in repr(settings)

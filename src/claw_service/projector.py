@@ -1,0 +1,186 @@
+"""Keeps the projections up to date with the event log, and rebuilds them from it.
+
+Each projection has its own position. A batch is read once from the log
+(from the furthest-behind position), decoded once, and each projection folds
+in the events past its own position, then commits its documents and new
+position in one transaction. A projection that another projector advanced
+meanwhile is skipped this round and catches up on the next.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+
+import attrs
+import structlog
+from eventsourcing.persistence import Notification
+
+from claw_adapters.projections.base import Projection
+from claw_adapters.projections.events import RecordedEvent, event_name_of
+from claw_adapters.projections.store import Documents, PositionConflictError, ProjectionStore
+from claw_service.application import ClawApplication
+
+log = structlog.get_logger("claw.projector")
+
+DEFAULT_BATCH = 500
+# Where a rebuild writes before swapping in: the live rows stay readable until then.
+REBUILD_SUFFIX = "~rebuild"
+
+
+class UnknownProjectionError(ValueError):
+    """A rebuild asked for a projection claw does not keep."""
+
+
+@attrs.frozen
+class RebuildReport:
+    events: int  # notifications read from the log
+    seconds: float
+    events_per_second: float
+    projections: tuple[str, ...] = ()
+
+
+class Projector:
+    def __init__(
+        self,
+        app: ClawApplication,
+        store: ProjectionStore,
+        projections: Sequence[Projection],
+    ) -> None:
+        names = [projection.name for projection in projections]
+        if len(set(names)) != len(names):
+            msg = f"projection names must be unique, got {names}"
+            raise ValueError(msg)
+        self.app = app
+        self.store = store
+        self.projections = list(projections)
+        self._wanted = frozenset(name for projection in projections for name in projection.events)
+
+    @property
+    def names(self) -> list[str]:
+        return [projection.name for projection in self.projections]
+
+    def positions(self) -> dict[str, int]:
+        return {
+            projection.name: self.store.position(projection.name) for projection in self.projections
+        }
+
+    def lag(self) -> int:
+        """How many notifications the furthest-behind projection has still to read."""
+        latest = self.app.recorder.max_notification_id() or 0
+        positions = self.positions().values()
+        return max(0, latest - min(positions, default=latest))
+
+    def catch_up(self, limit: int = DEFAULT_BATCH) -> int:
+        """Apply one batch; returns how many notifications were read (0: up to date)."""
+        positions = self.positions()
+        if not positions:
+            return 0
+        start = min(positions.values()) + 1
+        notifications = self.app.recorder.select_notifications(start=start, limit=limit)
+        if not notifications:
+            return 0
+        events = self._decode(notifications)
+        last = notifications[-1].id
+        for projection in self.projections:
+            try:
+                self._fold(projection, projection.name, events, positions[projection.name], last)
+            except PositionConflictError:
+                log.info("projection_moved_meanwhile", projection=projection.name)
+        return len(notifications)
+
+    def catch_up_fully(self, limit: int = DEFAULT_BATCH) -> int:
+        """Apply batches until the projections are level with the log."""
+        total = 0
+        while read := self.catch_up(limit):
+            total += read
+        return total
+
+    def rebuild(
+        self,
+        name: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        *,
+        limit: int = DEFAULT_BATCH,
+    ) -> RebuildReport:
+        """Drop and replay ``name`` (or every projection) from the start of the log.
+
+        The replay writes beside the live rows and swaps in at the end, so the
+        console keeps reading the old rows until the new ones are complete.
+        ``progress(position, last)`` is called after each batch.
+        """
+        targets = [p for p in self.projections if name is None or p.name == name]
+        if not targets:
+            msg = f"no projection named {name!r}; claw keeps {', '.join(self.names)}"
+            raise UnknownProjectionError(msg)
+        began = time.perf_counter()
+        for projection in targets:
+            self.store.drop(projection.name + REBUILD_SUFFIX)
+        last = self.app.recorder.max_notification_id() or 0
+        position = read = 0
+        while position < last:
+            notifications = self.app.recorder.select_notifications(
+                start=position + 1, limit=limit, stop=last
+            )
+            if not notifications:
+                break
+            events = self._decode(notifications, wanted=_events_of(targets))
+            reached = notifications[-1].id
+            for projection in targets:
+                shadow = projection.name + REBUILD_SUFFIX
+                self._fold(projection, shadow, events, position, reached)
+            position, read = reached, read + len(notifications)
+            if progress is not None:
+                progress(position, last)
+        for projection in targets:
+            self.store.replace(projection.name, projection.name + REBUILD_SUFFIX)
+        seconds = time.perf_counter() - began
+        report = RebuildReport(
+            events=read,
+            seconds=seconds,
+            events_per_second=read / seconds if seconds > 0 else float(read),
+            projections=tuple(p.name for p in targets),
+        )
+        log.info("projections_rebuilt", projections=report.projections, events=read)
+        return report
+
+    def _decode(
+        self, notifications: Sequence[Notification], wanted: frozenset[str] | None = None
+    ) -> list[RecordedEvent]:
+        wanted = self._wanted if wanted is None else wanted
+        events = []
+        for notification in notifications:
+            name = event_name_of(notification.topic)
+            if name is None or name not in wanted:
+                continue  # never decoded: no projection reads it
+            decoded = self.app.mapper.to_domain_event(notification)
+            events.append(
+                RecordedEvent(
+                    position=notification.id,
+                    name=name,
+                    originator_id=decoded.originator_id,
+                    originator_version=notification.originator_version,
+                    event=decoded,
+                )
+            )
+        return events
+
+    def _fold(
+        self,
+        projection: Projection,
+        stored_as: str,
+        events: Sequence[RecordedEvent],
+        after: int,
+        reached: int,
+    ) -> None:
+        if reached <= after:
+            return
+        documents = Documents(lambda key: self.store.get(stored_as, key))
+        for event in events:
+            if event.position > after and event.name in projection.events:
+                projection.apply(event, documents)
+        self.store.commit(stored_as, documents.changes, expected=after, position=reached)
+
+
+def _events_of(projections: Iterable[Projection]) -> frozenset[str]:
+    return frozenset(name for projection in projections for name in projection.events)

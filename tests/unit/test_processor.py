@@ -1,0 +1,107 @@
+"""Processing a conversation: understanding, deciding and drafting for staff review."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from claw_adapters.fakes.memory import SettableClock
+from claw_adapters.fakes.venue import InMemoryVenue
+from claw_domain.conversation import SuggestionStatus
+from claw_domain.decisions import DecisionKind, Reason
+from claw_domain.ports import LlmDraft
+from claw_domain.settings import FeatureMode, FeatureSettings, GlobalSettings
+from claw_domain.values import (
+    Classification,
+    ClassificationSource,
+    InboundText,
+    Intent,
+    LlmUsage,
+)
+from claw_service.application import ClawApplication
+from claw_service.processor import ConversationProcessor
+
+USAGE = LlmUsage(model="fake", prompt_tokens=30, completion_tokens=12, cost_usd=0.0001)
+
+
+class ScriptedUnderstanding:
+    def __init__(self, classification: Classification) -> None:
+        self.classification = classification
+        self.seen: list[str] = []
+
+    async def understand(self, text: str) -> Classification:
+        self.seen.append(text)
+        return self.classification
+
+
+def claw_with(features: dict[Intent, FeatureSettings]) -> tuple[ClawApplication, SettableClock]:
+    clock = SettableClock()
+    app = ClawApplication(InMemoryVenue(), env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    app.ensure_settings(features, GlobalSettings(), "test", clock.now())
+    return app, clock
+
+
+def a_text(app: ClawApplication, clock: SettableClock, body: str, number: int = 1) -> UUID:
+    text = InboundText(f"AC{number}", "+19025550000", "+19025557777", body, clock.now())
+    return app.receive_text(text, clock.now()).conversation_id
+
+
+async def test_split_texts_are_understood_together_and_answered_once() -> None:
+    app, clock = claw_with({Intent.HOURS: FeatureSettings(mode=FeatureMode.AUTO)})
+    understanding = ScriptedUnderstanding(
+        Classification(Intent.HOURS, 0.95, ClassificationSource.PATTERN)
+    )
+    conversation = a_text(app, clock, "when are you")
+    a_text(app, clock, "open today?", number=2)
+    processor = ConversationProcessor(app, understanding, clock)
+
+    decision = await processor.process(conversation)
+
+    assert understanding.seen == ["when are you open today?"]
+    assert decision is not None
+    assert (decision.kind, decision.reason) == (
+        DecisionKind.RESPOND,
+        Reason.ANSWERED_FROM_KNOWLEDGE,
+    )
+    assert await processor.process(conversation) is None
+
+
+async def test_a_suggestion_without_a_known_answer_gets_a_model_draft_for_staff() -> None:
+    app, clock = claw_with({Intent.WIFI: FeatureSettings(mode=FeatureMode.SUGGEST)})
+    understanding = ScriptedUnderstanding(
+        Classification(Intent.WIFI, 0.95, ClassificationSource.LOCAL_MODEL)
+    )
+    questions: list[str] = []
+
+    async def drafter(question: str) -> LlmDraft:
+        questions.append(question)
+        return LlmDraft(text="The Wi-Fi is Harbourside-Guest.", usage=USAGE)
+
+    conversation = a_text(app, clock, "what's the wifi password")
+    processor = ConversationProcessor(app, understanding, clock, drafter=drafter)
+
+    decision = await processor.process(conversation)
+
+    assert decision is not None
+    assert decision.kind is DecisionKind.SUGGEST
+    suggestion = app.conversation(conversation).suggestions[1]
+    assert suggestion.draft == "The Wi-Fi is Harbourside-Guest."
+    assert suggestion.status is SuggestionStatus.WAITING
+    assert app.conversation(conversation).queued_replies() == []
+    assert questions == ["what's the wifi password"]
+
+
+async def test_a_failing_drafter_leaves_the_suggestion_for_staff_to_write() -> None:
+    app, clock = claw_with({Intent.WIFI: FeatureSettings(mode=FeatureMode.SUGGEST)})
+    understanding = ScriptedUnderstanding(
+        Classification(Intent.WIFI, 0.95, ClassificationSource.LOCAL_MODEL)
+    )
+
+    async def drafter(_question: str) -> LlmDraft:
+        raise TimeoutError
+
+    conversation = a_text(app, clock, "wifi?")
+    processor = ConversationProcessor(app, understanding, clock, drafter=drafter)
+    await processor.process(conversation)
+
+    suggestion = app.conversation(conversation).suggestions[1]
+    assert suggestion.draft is None
