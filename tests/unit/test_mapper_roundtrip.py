@@ -178,7 +178,7 @@ VALUES: list[tuple[type[Any], st.SearchStrategy[Any]]] = [
 ]
 
 
-# Values ---------------------------------------------------------------------------------
+# Values -------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -197,7 +197,7 @@ def test_every_value_survives_the_converter_and_json(
     assert loaded == value
 
 
-# Events ---------------------------------------------------------------------------------
+# Events -------------------------------------------------------------------------------
 
 
 def _mapper() -> CattrsMapper:
@@ -362,7 +362,7 @@ def test_hourly_budget_events_round_trip(at: datetime, spent: int, conversation:
     _round_trips(budget)
 
 
-# Validators run on the way in -------------------------------------------------------------
+# Validators run on the way in ---------------------------------------------------------
 
 
 def _stored_classification() -> StoredEvent:

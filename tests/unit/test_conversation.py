@@ -1,0 +1,444 @@
+"""The conversation's invariants, as small stories."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+import pytest
+
+from claw_domain.conversation import (
+    TWIN_WINDOW,
+    Conversation,
+    ReplyPurpose,
+    ReplyStatus,
+    SuggestionStatus,
+)
+from claw_domain.decisions import Decision, DecisionKind, Reason
+from claw_domain.errors import InvariantError
+from claw_domain.values import ActionKind, InboundText, Intent
+
+VENUE_LINE = "+19025550000"
+CUSTOMER = "+19025551111"
+NOON = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+BACKOFF = timedelta(minutes=30)
+
+
+def a_conversation() -> Conversation:
+    return Conversation(venue_line=VENUE_LINE, customer_number=CUSTOMER, at=NOON)
+
+
+def a_text(body: str, message_id: str = "AC1", at: datetime = NOON) -> InboundText:
+    return InboundText(
+        message_id=message_id,
+        venue_line=VENUE_LINE,
+        customer_number=CUSTOMER,
+        body=body,
+        sent_at=at,
+    )
+
+
+def a_decision(
+    kind: DecisionKind, reason: Reason, reply: str | None = None, intent: Intent = Intent.HOURS
+) -> Decision:
+    return Decision(
+        kind=kind, reason=reason, intent=intent, confidence=0.95, settings_version=1, reply=reply
+    )
+
+
+def answered(
+    conversation: Conversation,
+    reply: str = "We're open 24/7.",
+    question: str = "what are your hours",
+) -> int:
+    conversation.receive_text(a_text(question, f"AC{len(conversation.inbound) + 1}"))
+    return conversation.record_decision(
+        a_decision(DecisionKind.RESPOND, Reason.ANSWERED_FROM_KNOWLEDGE, reply),
+        at=NOON,
+        through=len(conversation.inbound),
+        reply=reply,
+    )
+
+
+def suggested(conversation: Conversation, draft: str | None = "Gift cards are $50.") -> int:
+    return conversation.record_decision(
+        a_decision(DecisionKind.SUGGEST, Reason.LOW_CONFIDENCE, draft, Intent.GIFT_CARD_PURCHASE),
+        at=NOON,
+        reply=draft,
+    )
+
+
+# Duplicates and twins -----------------------------------------------------------------
+
+
+def test_the_same_vendor_id_is_a_duplicate() -> None:
+    conversation = a_conversation()
+    conversation.receive_text(a_text("what are your hours", "AC1"))
+
+    assert conversation.is_duplicate(a_text("something else entirely", "AC1", NOON + BACKOFF))
+    with pytest.raises(InvariantError, match="already received"):
+        conversation.receive_text(a_text("what are your hours", "AC1"))
+    assert len(conversation.inbound) == 1
+
+
+def test_the_twin_within_the_window_is_a_duplicate() -> None:
+    # OpenPhone's message.received and message.created: other id, same text.
+    conversation = a_conversation()
+    conversation.receive_text(a_text("What are your  hours", "AC-received"))
+
+    assert conversation.is_duplicate(a_text("what are your hours", "AC-created", NOON))
+    assert conversation.is_duplicate(
+        a_text("what are your hours", "AC-created", NOON + TWIN_WINDOW)
+    )
+    assert conversation.is_duplicate(
+        a_text("what are your hours", "AC-created", NOON - TWIN_WINDOW)
+    )
+
+
+def test_the_same_words_later_are_a_new_text() -> None:
+    conversation = a_conversation()
+    conversation.receive_text(a_text("yes", "AC1"))
+    later = NOON + TWIN_WINDOW + timedelta(seconds=1)
+
+    assert not conversation.is_duplicate(a_text("yes", "AC2", later))
+    conversation.receive_text(a_text("yes", "AC2", later))
+    assert len(conversation.inbound) == 2
+
+
+def test_other_words_at_the_same_moment_are_a_new_text() -> None:
+    conversation = a_conversation()
+    conversation.receive_text(a_text("Yes", "AC1"))
+
+    assert not conversation.is_duplicate(a_text("Please", "AC2"))
+
+
+def test_a_text_for_another_conversation_is_refused() -> None:
+    conversation = a_conversation()
+    stranger = InboundText("AC1", VENUE_LINE, "+19025559999", "hi", NOON)
+
+    with pytest.raises(InvariantError, match="another conversation"):
+        conversation.receive_text(stranger)
+
+
+# Staff back-off -----------------------------------------------------------------------
+
+
+def test_staff_texting_by_hand_pauses_claw_for_the_backoff() -> None:
+    conversation = a_conversation()
+    assert not conversation.staff_active(NOON)
+
+    conversation.record_staff_text("PN-staff-1", NOON, BACKOFF)
+
+    assert conversation.staff_active(NOON + BACKOFF - timedelta(seconds=1))
+    assert not conversation.staff_active(NOON + BACKOFF)
+
+
+def test_each_staff_text_counts_once_and_only_extends_the_pause() -> None:
+    conversation = a_conversation()
+    conversation.record_staff_text("PN-staff-1", NOON + timedelta(minutes=10), BACKOFF)
+    conversation.record_staff_text("PN-staff-1", NOON + timedelta(minutes=20), BACKOFF)
+    conversation.record_staff_text("PN-staff-0", NOON, BACKOFF)  # arrived late, was sent earlier
+
+    assert conversation.staff_active_until == NOON + timedelta(minutes=40)
+    events = [type(e).__name__ for e in conversation.collect_events()]
+    assert events.count("StaffTextSent") == 2
+
+
+# Opting out ---------------------------------------------------------------------------
+
+
+def test_an_opt_out_withholds_queued_replies() -> None:
+    conversation = a_conversation()
+    answered(conversation)
+    assert [r.status for r in conversation.replies.values()] == [ReplyStatus.QUEUED]
+
+    conversation.opt_out("STOP", NOON)
+
+    assert conversation.opted_out
+    assert conversation.queued_replies() == []
+    assert conversation.replies[1].status is ReplyStatus.WITHHELD
+
+
+def test_an_opted_out_number_gets_no_new_texts() -> None:
+    conversation = a_conversation()
+    number = suggested(conversation)
+    conversation.opt_out("STOP", NOON)
+
+    with pytest.raises(InvariantError, match="opted-out"):
+        conversation.queue_notice("Restarting box 2 now.", NOON)
+    with pytest.raises(InvariantError, match="opted-out"):
+        conversation.record_decision(
+            a_decision(DecisionKind.RESPOND, Reason.ANSWERED_FROM_KNOWLEDGE, "Open 24/7"),
+            at=NOON,
+            reply="Open 24/7",
+        )
+    with pytest.raises(InvariantError, match="opted out"):
+        conversation.approve_suggestion(number, "sam", NOON)
+    with pytest.raises(InvariantError, match="opted out"):
+        conversation.edit_and_send_suggestion(number, "Gift cards are $25.", "sam", NOON)
+    assert conversation.replies == {}
+
+
+def test_an_opt_out_forgets_the_action_claw_was_waiting_on() -> None:
+    conversation = a_conversation()
+    action = uuid4()
+    conversation.record_decision(
+        a_decision(DecisionKind.REQUEST_CONFIRMATION, Reason.CONFIRMATION_REQUIRED, "Reply YES"),
+        at=NOON,
+        pending_action_id=action,
+        reply="Reply YES",
+    )
+    assert conversation.awaiting_action == action
+
+    conversation.opt_out("STOP", NOON)
+
+    assert conversation.awaiting_action is None
+
+
+def test_start_opts_back_in() -> None:
+    conversation = a_conversation()
+    conversation.opt_out("STOP", NOON)
+    conversation.opt_in("START", NOON)
+
+    conversation.queue_notice("Welcome back.", NOON)
+
+    assert [r.body for r in conversation.queued_replies()] == ["Welcome back."]
+
+
+# The review queue ---------------------------------------------------------------------
+
+
+def test_an_approved_suggestion_is_queued_to_send() -> None:
+    conversation = a_conversation()
+    number = suggested(conversation, "Gift cards are $50.")
+    assert conversation.suggestions[number].status is SuggestionStatus.WAITING
+    assert conversation.queued_replies() == []
+
+    conversation.approve_suggestion(number, "sam", NOON)
+
+    assert conversation.suggestions[number].status is SuggestionStatus.APPROVED
+    [reply] = conversation.queued_replies()
+    assert (reply.body, reply.purpose) == ("Gift cards are $50.", ReplyPurpose.APPROVED_SUGGESTION)
+
+
+def test_an_edited_suggestion_sends_the_edited_text() -> None:
+    conversation = a_conversation()
+    number = suggested(conversation, "Gift cards are $50.")
+
+    conversation.edit_and_send_suggestion(number, "Gift cards start at $25.", "sam", NOON)
+
+    assert conversation.suggestions[number].status is SuggestionStatus.EDITED
+    assert [r.body for r in conversation.queued_replies()] == ["Gift cards start at $25."]
+
+
+def test_a_rejected_suggestion_sends_nothing() -> None:
+    conversation = a_conversation()
+    number = suggested(conversation)
+
+    conversation.reject_suggestion(number, "sam", "wrong price", NOON)
+
+    assert conversation.suggestions[number].status is SuggestionStatus.REJECTED
+    assert conversation.replies == {}
+
+
+def test_a_suggestion_is_reviewed_once() -> None:
+    conversation = a_conversation()
+    number = suggested(conversation)
+    conversation.approve_suggestion(number, "sam", NOON)
+
+    with pytest.raises(InvariantError, match="already approved"):
+        conversation.approve_suggestion(number, "ann", NOON)
+    with pytest.raises(InvariantError, match="already approved"):
+        conversation.edit_and_send_suggestion(number, "again", "ann", NOON)
+    with pytest.raises(InvariantError, match="already approved"):
+        conversation.reject_suggestion(number, "ann", "late", NOON)
+    assert len(conversation.replies) == 1
+
+
+def test_a_suggestion_without_a_draft_must_be_edited() -> None:
+    conversation = a_conversation()
+    number = suggested(conversation, draft=None)
+
+    with pytest.raises(InvariantError, match="edit it first"):
+        conversation.approve_suggestion(number, "sam", NOON)
+    with pytest.raises(InvariantError, match="needs text"):
+        conversation.edit_and_send_suggestion(number, "   ", "sam", NOON)
+    conversation.edit_and_send_suggestion(number, "A person will call you.", "sam", NOON)
+    assert [r.body for r in conversation.queued_replies()] == ["A person will call you."]
+
+
+def test_there_is_no_suggestion_to_review_for_another_decision() -> None:
+    conversation = a_conversation()
+    number = answered(conversation)
+
+    with pytest.raises(InvariantError, match="no suggestion"):
+        conversation.approve_suggestion(number, "sam", NOON)
+
+
+# Tickets ------------------------------------------------------------------------------
+
+
+def test_an_escalation_opens_a_ticket_that_staff_resolve_once() -> None:
+    conversation = a_conversation()
+    number = conversation.record_decision(
+        a_decision(DecisionKind.ESCALATE, Reason.UNKNOWN_INTENT), at=NOON, reply="needs a person"
+    )
+    ticket = conversation.tickets[number]
+    assert (ticket.reason, ticket.summary, ticket.resolved_at) == (
+        Reason.UNKNOWN_INTENT,
+        "needs a person",
+        None,
+    )
+
+    conversation.resolve_ticket(number, "sam", NOON + BACKOFF)
+    conversation.resolve_ticket(number, "ann", NOON + 2 * BACKOFF)
+
+    assert (ticket.resolved_at, ticket.resolved_by) == (NOON + BACKOFF, "sam")
+    assert conversation.queued_replies() == []  # an escalation never texts the customer itself
+
+
+def test_there_is_no_ticket_to_resolve_for_another_decision() -> None:
+    conversation = a_conversation()
+    number = answered(conversation)
+
+    with pytest.raises(InvariantError, match="no ticket"):
+        conversation.resolve_ticket(number, "sam", NOON)
+
+
+# Replies ------------------------------------------------------------------------------
+
+
+def test_a_sent_reply_knows_its_vendor_id_and_is_recorded_once() -> None:
+    conversation = a_conversation()
+    answered(conversation)
+
+    conversation.record_reply_sent(1, "PN-1", NOON)
+    conversation.record_reply_sent(1, "PN-1", NOON)
+
+    reply = conversation.replies[1]
+    assert (reply.status, reply.attempts, reply.vendor_message_id) == (ReplyStatus.SENT, 1, "PN-1")
+
+
+def test_a_retryable_failure_keeps_the_reply_queued() -> None:
+    conversation = a_conversation()
+    answered(conversation)
+
+    conversation.record_reply_failed(1, "502 from OpenPhone", retryable=True, at=NOON)
+
+    reply = conversation.replies[1]
+    assert (reply.status, reply.attempts) == (ReplyStatus.QUEUED, 1)
+    conversation.record_reply_sent(1, "PN-1", NOON)
+    assert (reply.status, reply.attempts) == (ReplyStatus.SENT, 2)
+
+
+def test_a_permanent_failure_gives_the_reply_up() -> None:
+    conversation = a_conversation()
+    answered(conversation)
+
+    conversation.record_reply_failed(1, "A2P not approved", retryable=False, at=NOON)
+
+    assert conversation.replies[1].status is ReplyStatus.FAILED
+    assert conversation.queued_replies() == []
+    with pytest.raises(InvariantError, match="not queued"):
+        conversation.record_reply_failed(1, "again", retryable=True, at=NOON)
+
+
+def test_an_unknown_outcome_is_recorded_once_and_only_for_a_queued_reply() -> None:
+    conversation = a_conversation()
+    answered(conversation)
+    answered(conversation, "Gift cards at the desk.", "gift cards?")
+    conversation.record_reply_sent(2, "PN-2", NOON)
+
+    conversation.record_reply_outcome_unknown(1, "timed out", NOON)
+    conversation.record_reply_outcome_unknown(1, "timed out", NOON)
+    conversation.record_reply_outcome_unknown(2, "timed out", NOON)
+
+    assert conversation.replies[1].status is ReplyStatus.OUTCOME_UNKNOWN
+    assert conversation.replies[1].attempts == 1
+    assert conversation.replies[2].status is ReplyStatus.SENT
+
+
+def test_only_a_queued_reply_can_be_withheld() -> None:
+    conversation = a_conversation()
+    answered(conversation)
+    answered(conversation, "Gift cards at the desk.", "gift cards?")
+    conversation.record_reply_sent(1, "PN-1", NOON)
+
+    conversation.withhold_reply(1, Reason.EMERGENCY_STOP, NOON)
+    conversation.withhold_reply(2, Reason.EMERGENCY_STOP, NOON)
+
+    assert conversation.replies[1].status is ReplyStatus.SENT
+    assert conversation.replies[2].status is ReplyStatus.WITHHELD
+
+
+def test_there_is_no_reply_to_record_that_was_never_queued() -> None:
+    conversation = a_conversation()
+
+    with pytest.raises(InvariantError, match="no reply 1"):
+        conversation.record_reply_sent(1, "PN-1", NOON)
+
+
+def test_a_notice_needs_a_body() -> None:
+    conversation = a_conversation()
+
+    with pytest.raises(InvariantError, match="needs a body"):
+        conversation.queue_notice("  ", NOON)
+
+
+# Knowing claw's own texts -------------------------------------------------------------
+
+
+def test_claw_knows_its_own_text_by_vendor_id() -> None:
+    conversation = a_conversation()
+    answered(conversation, "We're open 24/7.")
+    conversation.record_reply_sent(1, "PN-1", NOON)
+
+    assert conversation.is_own_outbound("PN-1", "whatever the webhook says")
+    # Staff typing the same words later is staff, not claw.
+    assert not conversation.is_own_outbound("PN-staff", "We're open 24/7.")
+
+
+def test_claw_knows_its_own_text_by_body_before_the_send_returns() -> None:
+    conversation = a_conversation()
+    answered(conversation, "We're open 24/7.")
+
+    assert conversation.is_own_outbound("PN-unknown-yet", "we're  open 24/7.")
+    assert not conversation.is_own_outbound("PN-staff", "Hi, this is Sam from the front desk.")
+
+
+# Waiting on an action -----------------------------------------------------------------
+
+
+def test_a_finished_action_stops_claw_waiting_and_failures_add_up() -> None:
+    conversation = a_conversation()
+    action = uuid4()
+    conversation.record_decision(
+        a_decision(DecisionKind.REQUEST_CONFIRMATION, Reason.CONFIRMATION_REQUIRED, "Reply YES"),
+        at=NOON,
+        pending_action_id=action,
+        reply="Reply YES",
+    )
+
+    conversation.record_action_result(action, succeeded=False, at=NOON)
+    conversation.record_feedback(positive=False, at=NOON)
+
+    assert conversation.awaiting_action is None
+    assert conversation.consecutive_failures == 2
+    conversation.record_feedback(positive=True, at=NOON)
+    assert conversation.consecutive_failures == 0
+
+
+def test_a_confirmation_request_needs_its_pending_action() -> None:
+    conversation = a_conversation()
+    decision = Decision(
+        kind=DecisionKind.REQUEST_CONFIRMATION,
+        reason=Reason.CONFIRMATION_REQUIRED,
+        intent=Intent.TRACKMAN_RESET,
+        confidence=0.95,
+        settings_version=1,
+        action=ActionKind.RESET_SIMULATOR,
+    )
+
+    with pytest.raises(InvariantError, match="pending action"):
+        conversation.record_decision(decision, at=NOON, reply="Reply YES")
+    assert conversation.decisions == []
