@@ -1,0 +1,155 @@
+"""The vocabulary projections read: event names, decoded events, and JSON-friendly values."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import attrs
+
+# Fixed width and always UTC, so ISO strings sort in time order in every backend.
+_ISO_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+class EventName(enum.StrEnum):
+    """Every recorded event the read side understands, by its class name.
+
+    ``tests/unit/test_audit_projections.py`` checks each name against the
+    aggregates, so a renamed event fails a test instead of silently vanishing.
+    """
+
+    # Conversation
+    CONVERSATION_STARTED = "ConversationStarted"
+    TEXT_RECEIVED = "TextReceived"
+    STAFF_TEXT_SENT = "StaffTextSent"
+    OPTED_OUT = "OptedOut"
+    OPTED_IN = "OptedIn"
+    TEXTS_PROCESSED = "TextsProcessed"
+    TEXT_CLASSIFIED = "TextClassified"
+    FEEDBACK_RECEIVED = "FeedbackReceived"
+    DECIDED_TO_RESPOND = "DecidedToRespond"
+    DECIDED_TO_SUGGEST = "DecidedToSuggest"
+    DECIDED_TO_REQUEST_CONFIRMATION = "DecidedToRequestConfirmation"
+    DECIDED_TO_EXECUTE = "DecidedToExecute"
+    DECIDED_TO_ESCALATE = "DecidedToEscalate"
+    DECIDED_TO_IGNORE = "DecidedToIgnore"
+    NOTICE_QUEUED = "NoticeQueued"
+    REPLY_SENT = "ReplySent"
+    REPLY_FAILED = "ReplyFailed"
+    REPLY_OUTCOME_UNKNOWN = "ReplyOutcomeUnknown"
+    REPLY_WITHHELD = "ReplyWithheld"
+    SUGGESTION_DRAFTED = "SuggestionDrafted"
+    SUGGESTION_APPROVED = "SuggestionApproved"
+    SUGGESTION_EDITED = "SuggestionEdited"
+    SUGGESTION_REJECTED = "SuggestionRejected"
+    TICKET_RESOLVED = "TicketResolved"
+    ACTION_RESULT_NOTED = "ActionResultNoted"
+    AWAITED_ACTION_CLOSED = "AwaitedActionClosed"
+    STAFF_ALERT_RECORDED = "StaffAlertRecorded"
+    # Pending action
+    ACTION_REQUESTED = "ActionRequested"
+    CUSTOMER_CONFIRMED = "CustomerConfirmed"
+    CUSTOMER_DECLINED = "CustomerDeclined"
+    STAFF_APPROVED = "StaffApproved"
+    STAFF_REJECTED = "StaffRejected"
+    ACTION_CANCELLED = "ActionCancelled"
+    ACTION_EXPIRED = "ActionExpired"
+    EXECUTION_STARTED = "ExecutionStarted"
+    ACTION_SUCCEEDED = "ActionSucceeded"
+    ACTION_FAILED = "ActionFailed"
+    ACTION_OUTCOME_UNKNOWN = "ActionOutcomeUnknown"
+    # Automation settings
+    SETTINGS_INITIALISED = "SettingsInitialised"
+    FEATURE_SETTINGS_CHANGED = "FeatureSettingsChanged"
+    GLOBAL_SETTINGS_CHANGED = "GlobalSettingsChanged"
+    EMERGENCY_STOP_ENGAGED = "EmergencyStopEngaged"
+    EMERGENCY_STOP_RELEASED = "EmergencyStopReleased"
+
+
+DECISION_EVENTS = frozenset(
+    {
+        EventName.DECIDED_TO_RESPOND,
+        EventName.DECIDED_TO_SUGGEST,
+        EventName.DECIDED_TO_REQUEST_CONFIRMATION,
+        EventName.DECIDED_TO_EXECUTE,
+        EventName.DECIDED_TO_ESCALATE,
+        EventName.DECIDED_TO_IGNORE,
+    }
+)
+SETTINGS_EVENTS = frozenset(
+    {
+        EventName.SETTINGS_INITIALISED,
+        EventName.FEATURE_SETTINGS_CHANGED,
+        EventName.GLOBAL_SETTINGS_CHANGED,
+        EventName.EMERGENCY_STOP_ENGAGED,
+        EventName.EMERGENCY_STOP_RELEASED,
+    }
+)
+# Pending-action events that close the action for good.
+ACTION_CLOSING_EVENTS = frozenset(
+    {
+        EventName.CUSTOMER_DECLINED,
+        EventName.STAFF_REJECTED,
+        EventName.ACTION_CANCELLED,
+        EventName.ACTION_EXPIRED,
+        EventName.ACTION_SUCCEEDED,
+        EventName.ACTION_FAILED,
+        EventName.ACTION_OUTCOME_UNKNOWN,
+    }
+)
+
+
+def event_name_of(topic: str) -> EventName | None:
+    """The event name in a stored topic such as ``claw_domain.conversation:Conversation.X``."""
+    name = topic.rsplit(".", 1)[-1].rsplit(":", 1)[-1]
+    try:
+        return EventName(name)
+    except ValueError:
+        return None  # events the read side has no use for, e.g. the hourly budget's
+
+
+@attrs.frozen
+class RecordedEvent:
+    """A decoded domain event with its place in the log.
+
+    ``event`` is the library's event object; its fields are the keyword
+    arguments of the ``@event`` method that recorded it.
+    """
+
+    position: int
+    name: EventName
+    originator_id: UUID
+    originator_version: int
+    event: Any
+
+    @property
+    def at(self) -> datetime:
+        """Domain time: the event's ``at``, a text's ``sent_at``, or when it was recorded."""
+        at = getattr(self.event, "at", None)
+        if isinstance(at, datetime):
+            return at
+        text = getattr(self.event, "text", None)
+        sent_at = getattr(text, "sent_at", None)
+        if isinstance(sent_at, datetime):
+            return sent_at
+        timestamp: datetime = self.event.timestamp
+        return timestamp
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime(_ISO_FORMAT)
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.strptime(text, _ISO_FORMAT).replace(tzinfo=UTC)
+
+
+def mask_number(number: str) -> str:
+    """All but the last four digits hidden: enough to recognise, not enough to text."""
+    digits = [char for char in number if char.isdigit()]
+    if len(digits) <= 4:
+        return "*" * len(digits)
+    prefix = "+" if number.startswith("+") else ""
+    return prefix + "*" * (len(digits) - 4) + "".join(digits[-4:])

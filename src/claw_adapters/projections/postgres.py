@@ -1,0 +1,215 @@
+"""Projection storage in the same PostgreSQL database and schema as the events."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import psycopg
+from psycopg import sql
+from psycopg_pool import ConnectionPool
+
+from claw_adapters.projections.store import (
+    PRIVATE_PREFIX,
+    Document,
+    PositionConflictError,
+    Row,
+    Scalar,
+    check_field,
+    encode,
+)
+
+# Ours to serialise the CREATE TABLEs of concurrently starting processes.
+_SCHEMA_LOCK_KEY = 0x636C6177  # "claw"
+
+
+def split_schema(url: str) -> tuple[str, str]:
+    """libpq rejects claw's ``?schema=`` parameter: take it out of the connection string."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query)
+    schema = next((value for name, value in query if name == "schema"), "public")
+    kept = urlencode([(name, value) for name, value in query if name != "schema"])
+    return urlunsplit(parts._replace(query=kept)), schema
+
+
+class PostgresProjectionStore:
+    def __init__(self, url: str, *, pool_size: int = 4, timeout_seconds: float = 10.0) -> None:
+        dsn, schema = split_schema(url)
+        self.documents_table = sql.Identifier(schema, "claw_projection_documents")
+        self.positions_table = sql.Identifier(schema, "claw_projection_positions")
+        self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
+            dsn,
+            min_size=1,
+            max_size=pool_size,
+            timeout=timeout_seconds,
+            # A projector waiting on a row lock must give up rather than hang the worker.
+            kwargs={"options": f"-c lock_timeout={int(timeout_seconds * 1000)}"},
+            open=True,
+        )
+        self._create_tables()
+
+    def _create_tables(self) -> None:
+        with self._pool.connection() as connection, connection.transaction():
+            connection.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK_KEY,))
+            connection.execute(
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {} ("
+                    " projection TEXT NOT NULL, key TEXT NOT NULL, document JSONB NOT NULL,"
+                    " PRIMARY KEY (projection, key))"
+                ).format(self.documents_table)
+            )
+            connection.execute(
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {} ("
+                    " projection TEXT PRIMARY KEY, position BIGINT NOT NULL)"
+                ).format(self.positions_table)
+            )
+
+    def position(self, projection: str) -> int:
+        with self._pool.connection() as connection:
+            found = connection.execute(
+                sql.SQL("SELECT position FROM {} WHERE projection = %s").format(
+                    self.positions_table
+                ),
+                (projection,),
+            ).fetchone()
+        return int(found[0]) if found is not None else 0
+
+    def get(self, projection: str, key: str) -> Document | None:
+        with self._pool.connection() as connection:
+            found = connection.execute(
+                sql.SQL("SELECT document FROM {} WHERE projection = %s AND key = %s").format(
+                    self.documents_table
+                ),
+                (projection, key),
+            ).fetchone()
+        return dict(found[0]) if found is not None else None
+
+    def rows(
+        self,
+        projection: str,
+        *,
+        where: Mapping[str, Scalar] | None = None,
+        order_by: str | None = None,
+        descending: bool = False,
+        limit: int | None = None,
+    ) -> list[Row]:
+        clauses: list[sql.Composable] = [sql.SQL("projection = %s AND left(key, 1) <> %s")]
+        params: list[object] = [projection, PRIVATE_PREFIX]
+        for name, value in (where or {}).items():
+            field = check_field(name)
+            if value is None:
+                clauses.append(sql.SQL("coalesce(document -> %s, 'null'::jsonb) = 'null'::jsonb"))
+                params.append(field)
+            else:
+                clauses.append(sql.SQL("document -> %s = %s::jsonb"))
+                params += [field, json.dumps(value)]
+        order: list[sql.Composable] = []
+        if order_by is not None:
+            direction = sql.SQL("DESC" if descending else "ASC")
+            # JSON null and a missing field both sort last, as in the other backends.
+            order.append(
+                sql.SQL("nullif(document -> %s, 'null'::jsonb) {} NULLS LAST").format(direction)
+            )
+            params.append(check_field(order_by))
+        order.append(sql.SQL("key"))
+        statement = sql.SQL("SELECT key, document FROM {} WHERE {} ORDER BY {}").format(
+            self.documents_table, sql.SQL(" AND ").join(clauses), sql.SQL(", ").join(order)
+        )
+        if limit is not None:
+            statement += sql.SQL(" LIMIT %s")
+            params.append(limit)
+        with self._pool.connection() as connection:
+            found = connection.execute(statement, params).fetchall()
+        return [Row(key, dict(document)) for key, document in found]
+
+    def _lock_position(self, connection: psycopg.Connection[Any], projection: str) -> int:
+        """Take the projection's position row lock for the rest of the transaction."""
+        connection.execute(
+            sql.SQL(
+                "INSERT INTO {} (projection, position) VALUES (%s, 0) ON CONFLICT DO NOTHING"
+            ).format(self.positions_table),
+            (projection,),
+        )
+        found = connection.execute(
+            sql.SQL("SELECT position FROM {} WHERE projection = %s FOR UPDATE").format(
+                self.positions_table
+            ),
+            (projection,),
+        ).fetchone()
+        return int(found[0]) if found is not None else 0
+
+    def _set_position(
+        self, connection: psycopg.Connection[Any], projection: str, position: int
+    ) -> None:
+        connection.execute(
+            sql.SQL("UPDATE {} SET position = %s WHERE projection = %s").format(
+                self.positions_table
+            ),
+            (position, projection),
+        )
+
+    def commit(
+        self,
+        projection: str,
+        changes: Mapping[str, Document | None],
+        *,
+        expected: int,
+        position: int,
+    ) -> None:
+        with self._pool.connection() as connection, connection.transaction():
+            current = self._lock_position(connection, projection)
+            if current != expected:
+                msg = f"projection {projection} is at {current}, not {expected}"
+                raise PositionConflictError(msg)
+            upsert = sql.SQL(
+                "INSERT INTO {} (projection, key, document) VALUES (%s, %s, %s::jsonb)"
+                " ON CONFLICT (projection, key) DO UPDATE SET document = excluded.document"
+            ).format(self.documents_table)
+            delete = sql.SQL("DELETE FROM {} WHERE projection = %s AND key = %s").format(
+                self.documents_table
+            )
+            for key, document in changes.items():
+                if document is None:
+                    connection.execute(delete, (projection, key))
+                else:
+                    # Encoded by claw (not psycopg) so every backend refuses the same values.
+                    connection.execute(upsert, (projection, key, encode(document)))
+            self._set_position(connection, projection, position)
+
+    def _drop(self, connection: psycopg.Connection[Any], projection: str) -> None:
+        connection.execute(
+            sql.SQL("DELETE FROM {} WHERE projection = %s").format(self.documents_table),
+            (projection,),
+        )
+
+    def drop(self, projection: str) -> None:
+        with self._pool.connection() as connection, connection.transaction():
+            self._lock_position(connection, projection)
+            self._drop(connection, projection)
+            connection.execute(
+                sql.SQL("DELETE FROM {} WHERE projection = %s").format(self.positions_table),
+                (projection,),
+            )
+
+    def replace(self, projection: str, source: str) -> None:
+        with self._pool.connection() as connection, connection.transaction():
+            self._lock_position(connection, projection)
+            position = self._lock_position(connection, source)
+            self._drop(connection, projection)
+            connection.execute(
+                sql.SQL("UPDATE {} SET projection = %s WHERE projection = %s").format(
+                    self.documents_table
+                ),
+                (projection, source),
+            )
+            connection.execute(
+                sql.SQL("DELETE FROM {} WHERE projection = %s").format(self.positions_table),
+                (source,),
+            )
+            self._set_position(connection, projection, position)
+
+    def close(self) -> None:
+        self._pool.close()

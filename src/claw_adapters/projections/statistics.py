@@ -1,0 +1,356 @@
+"""Statistics per feature (intent), totals, and an hourly series for charts.
+
+Documents: ``intent:<intent>`` (kind ``intent``) with counters and a latency
+histogram; ``totals`` (kind ``totals``); ``hour:<iso>`` (kind ``hour``) with
+automatic / suggested / escalated decision counts. Latencies go into fixed
+buckets rather than a sample: a histogram stays small and, unlike a random
+sample, rebuilds to exactly the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from claw_adapters.projections.base import action_state_key, conversation_state_key
+from claw_adapters.projections.events import (
+    DECISION_EVENTS,
+    EventName,
+    RecordedEvent,
+    iso,
+    parse_iso,
+)
+from claw_adapters.projections.store import Document, Documents, ProjectionStore
+from claw_domain.decisions import Decision, DecisionKind
+from claw_domain.values import Classification, LlmUsage
+
+STATISTICS = "statistics"
+
+# Upper bounds, in seconds, of the receipt-to-reply latency buckets; the last is open.
+LATENCY_BUCKETS: tuple[float, ...] = (
+    1, 2, 3, 5, 8, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600, 900, 1800, 3600, 7200,
+)  # fmt: skip
+# Texts remembered per conversation while waiting for a reply; a flood beyond it is not timed.
+UNANSWERED_KEPT = 20
+
+COUNTERS = (
+    "received",
+    "automatic_replies",
+    "suggestions",
+    "approved",
+    "edited",
+    "rejected",
+    "confirmations_requested",
+    "confirmed",
+    "declined",
+    "expired",
+    "actions_succeeded",
+    "actions_failed",
+    "actions_unknown",
+    "escalations",
+    "ignored",
+    "llm_calls",
+    "prompt_tokens",
+    "completion_tokens",
+    "without_llm",
+    "feedback_positive",
+    "feedback_negative",
+    "replies_timed",
+)
+_DECISION_COUNTER = {
+    DecisionKind.RESPOND: "automatic_replies",
+    DecisionKind.SUGGEST: "suggestions",
+    DecisionKind.ESCALATE: "escalations",
+    DecisionKind.IGNORE: "ignored",
+}
+_ACTION_COUNTER = {
+    EventName.CUSTOMER_CONFIRMED: "confirmed",
+    EventName.CUSTOMER_DECLINED: "declined",
+    EventName.ACTION_EXPIRED: "expired",
+    EventName.ACTION_SUCCEEDED: "actions_succeeded",
+    EventName.ACTION_FAILED: "actions_failed",
+    EventName.ACTION_OUTCOME_UNKNOWN: "actions_unknown",
+}
+_SUGGESTION_COUNTER = {
+    EventName.SUGGESTION_APPROVED: "approved",
+    EventName.SUGGESTION_EDITED: "edited",
+    EventName.SUGGESTION_REJECTED: "rejected",
+}
+_CLOSING = frozenset(
+    {
+        EventName.CUSTOMER_DECLINED,
+        EventName.ACTION_EXPIRED,
+        EventName.ACTION_SUCCEEDED,
+        EventName.ACTION_FAILED,
+        EventName.ACTION_OUTCOME_UNKNOWN,
+        EventName.STAFF_REJECTED,
+        EventName.ACTION_CANCELLED,
+    }
+)
+
+
+def _empty_feature(intent: str) -> Document:
+    return {
+        "kind": "intent",
+        "intent": intent,
+        **dict.fromkeys(COUNTERS, 0),
+        "cost_usd": 0.0,
+        "latency_buckets": [0] * (len(LATENCY_BUCKETS) + 1),
+    }
+
+
+def bucket_of(seconds: float) -> int:
+    for index, bound in enumerate(LATENCY_BUCKETS):
+        if seconds <= bound:
+            return index
+    return len(LATENCY_BUCKETS)
+
+
+class StatisticsProjection:
+    name = STATISTICS
+    events: frozenset[str] = frozenset(
+        DECISION_EVENTS
+        | _ACTION_COUNTER.keys()
+        | _SUGGESTION_COUNTER.keys()
+        | _CLOSING
+        | {
+            EventName.TEXT_RECEIVED,
+            EventName.TEXT_CLASSIFIED,
+            EventName.SUGGESTION_DRAFTED,
+            EventName.REPLY_SENT,
+            EventName.FEEDBACK_RECEIVED,
+            EventName.ACTION_REQUESTED,
+        }
+    )
+
+    def apply(self, event: RecordedEvent, documents: Documents) -> None:
+        name = event.name
+        recorded = event.event
+        if name is EventName.ACTION_REQUESTED:
+            documents.put(action_state_key(event.originator_id), {"intent": recorded.intent.value})
+            if recorded.requires_confirmation:
+                _count(documents, recorded.intent.value, "confirmations_requested")
+        elif name in _ACTION_COUNTER or name in _CLOSING:
+            self._action(event, documents)
+        else:
+            self._conversation(event, documents)
+
+    def _action(self, event: RecordedEvent, documents: Documents) -> None:
+        key = action_state_key(event.originator_id)
+        state = documents.get(key)
+        if state is None:
+            return
+        counter = _ACTION_COUNTER.get(event.name)
+        if counter is not None:
+            _count(documents, state["intent"], counter)
+        if event.name in _CLOSING:
+            documents.delete(key)
+
+    def _conversation(self, event: RecordedEvent, documents: Documents) -> None:
+        key = conversation_state_key(event.originator_id)
+        state = documents.get(key) or {"unanswered": [], "drafts": {}, "intent": None}
+        recorded = event.event
+        name = event.name
+        if name is EventName.TEXT_RECEIVED:
+            totals = documents.get("totals") or {"kind": "totals", "texts_received": 0}
+            totals["texts_received"] += 1
+            documents.put("totals", totals)
+            if len(state["unanswered"]) < UNANSWERED_KEPT:
+                state["unanswered"].append(iso(recorded.text.sent_at))
+        elif name is EventName.TEXT_CLASSIFIED:
+            _classified(documents, recorded.classification)
+        elif name in DECISION_EVENTS:
+            decision: Decision = recorded.decision
+            state["intent"] = decision.intent.value
+            counter = _DECISION_COUNTER.get(decision.kind)
+            if counter is not None:
+                _count(documents, decision.intent.value, counter)
+            if decision.kind is DecisionKind.SUGGEST:
+                state["drafts"][str(recorded.number)] = decision.intent.value
+            if decision.kind in (DecisionKind.IGNORE, DecisionKind.ESCALATE):
+                # No reply will answer these texts: timing them to a later reply would lie.
+                state["unanswered"] = []
+            _count_hour(documents, event.at, decision)
+        elif name is EventName.SUGGESTION_DRAFTED:
+            intent = state["drafts"].get(str(recorded.decision_number))
+            if intent is not None:
+                _llm_usage(documents, intent, recorded.usage)
+        elif name in _SUGGESTION_COUNTER:
+            intent = state["drafts"].pop(str(recorded.decision_number), None)
+            if intent is not None:
+                _count(documents, intent, _SUGGESTION_COUNTER[name])
+        elif name is EventName.REPLY_SENT:
+            self._time_reply(documents, state, recorded.at)
+        elif name is EventName.FEEDBACK_RECEIVED and state["intent"] is not None:
+            counter = "feedback_positive" if recorded.positive else "feedback_negative"
+            _count(documents, state["intent"], counter)
+        documents.put(key, state)
+
+    @staticmethod
+    def _time_reply(documents: Documents, state: Document, sent_at: datetime) -> None:
+        """Each text waiting for an answer is answered by the first reply after it."""
+        if not state["unanswered"] or state["intent"] is None:
+            return
+        feature = _feature(documents, state["intent"])
+        for received in state["unanswered"]:
+            seconds = max(0.0, (sent_at - parse_iso(received)).total_seconds())
+            feature["latency_buckets"][bucket_of(seconds)] += 1
+            feature["replies_timed"] += 1
+        documents.put(f"intent:{state['intent']}", feature)
+        state["unanswered"] = []
+
+
+def _feature(documents: Documents, intent: str) -> Document:
+    return documents.get(f"intent:{intent}") or _empty_feature(intent)
+
+
+def _count(documents: Documents, intent: str, counter: str, amount: int = 1) -> None:
+    feature = _feature(documents, intent)
+    feature[counter] += amount
+    documents.put(f"intent:{intent}", feature)
+
+
+def _classified(documents: Documents, classification: Classification) -> None:
+    intent = classification.intent.value
+    feature = _feature(documents, intent)
+    feature["received"] += 1
+    if classification.llm_usage is None:
+        feature["without_llm"] += 1
+    documents.put(f"intent:{intent}", feature)
+    if classification.llm_usage is not None:
+        _llm_usage(documents, intent, classification.llm_usage)
+
+
+def _llm_usage(documents: Documents, intent: str, usage: LlmUsage) -> None:
+    """A language-model call: to classify a text, or to draft a suggestion."""
+    feature = _feature(documents, intent)
+    feature["llm_calls"] += 1
+    feature["prompt_tokens"] += usage.prompt_tokens
+    feature["completion_tokens"] += usage.completion_tokens
+    # Rounded so sums of floats rebuild to the same digits whatever the batch sizes.
+    feature["cost_usd"] = round(feature["cost_usd"] + usage.cost_usd, 9)
+    documents.put(f"intent:{intent}", feature)
+
+
+def _count_hour(documents: Documents, at: datetime, decision: Decision) -> None:
+    if decision.sends_text:
+        series = "automatic"
+    elif decision.kind is DecisionKind.SUGGEST:
+        series = "suggested"
+    elif decision.kind is DecisionKind.ESCALATE:
+        series = "escalated"
+    else:
+        return
+    hour = iso(at.replace(minute=0, second=0, microsecond=0))
+    key = f"hour:{hour}"
+    point = documents.get(key) or {
+        "kind": "hour",
+        "hour": hour,
+        "automatic": 0,
+        "suggested": 0,
+        "escalated": 0,
+    }
+    point[series] += 1
+    documents.put(key, point)
+
+
+# Reading -------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class FeatureStatistics:
+    """One intent's numbers, with the derived shares and latency percentiles."""
+
+    intent: str
+    counters: dict[str, int]
+    cost_usd: float
+    share_without_llm: float | None
+    latency_p50_seconds: float | None  # upper bound of the bucket holding the median
+    latency_p95_seconds: float | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "intent": self.intent,
+            **self.counters,
+            "cost_usd": self.cost_usd,
+            "share_without_llm": self.share_without_llm,
+            "latency_p50_seconds": self.latency_p50_seconds,
+            "latency_p95_seconds": self.latency_p95_seconds,
+        }
+
+
+@attrs.frozen
+class HourlyPoint:
+    hour: datetime
+    automatic: int
+    suggested: int
+    escalated: int
+
+
+@attrs.frozen
+class StatisticsReport:
+    texts_received: int
+    features: list[FeatureStatistics]
+    overall: FeatureStatistics
+    hours: list[HourlyPoint]
+
+
+def percentile(buckets: Sequence[int], fraction: float) -> float | None:
+    """The bucket bound below which ``fraction`` of the timed replies fall (inf past the last)."""
+    total = sum(buckets)
+    if total == 0:
+        return None
+    running = 0
+    for index, count in enumerate(buckets):
+        running += count
+        if running >= fraction * total:
+            return float(LATENCY_BUCKETS[index]) if index < len(LATENCY_BUCKETS) else float("inf")
+    return float("inf")
+
+
+def _summarise(document: Document) -> FeatureStatistics:
+    buckets: list[int] = document["latency_buckets"]
+    received = document["received"]
+    return FeatureStatistics(
+        intent=document["intent"],
+        counters={name: int(document.get(name, 0)) for name in COUNTERS},
+        cost_usd=float(document["cost_usd"]),
+        share_without_llm=document["without_llm"] / received if received else None,
+        latency_p50_seconds=percentile(buckets, 0.5),
+        latency_p95_seconds=percentile(buckets, 0.95),
+    )
+
+
+def read_statistics(store: ProjectionStore, hours: int = 48) -> StatisticsReport:
+    """The statistics as the console and ``claw stats`` show them: per intent and overall."""
+    features = [row.document for row in store.rows(STATISTICS, where={"kind": "intent"})]
+    overall = _empty_feature("all")
+    for document in features:
+        for name in (*COUNTERS, "cost_usd"):
+            overall[name] += document.get(name, 0)
+        overall["latency_buckets"] = [
+            a + b
+            for a, b in zip(overall["latency_buckets"], document["latency_buckets"], strict=True)
+        ]
+    overall["cost_usd"] = round(overall["cost_usd"], 9)
+    totals = store.get(STATISTICS, "totals") or {"texts_received": 0}
+    points = store.rows(
+        STATISTICS, where={"kind": "hour"}, order_by="hour", descending=True, limit=hours
+    )
+    return StatisticsReport(
+        texts_received=int(totals["texts_received"]),
+        features=[_summarise(document) for document in features],
+        overall=_summarise(overall),
+        hours=[
+            HourlyPoint(
+                hour=parse_iso(row.document["hour"]),
+                automatic=row.document["automatic"],
+                suggested=row.document["suggested"],
+                escalated=row.document["escalated"],
+            )
+            for row in reversed(points)
+        ],
+    )

@@ -1,0 +1,136 @@
+"""Where projections keep their documents, and how far each has read.
+
+Documents are JSON objects keyed by (projection, key). Keys starting with
+``~`` hold a projection's private working state (e.g. which intent a pending
+action belongs to): ``get`` returns them, ``rows`` never lists them.
+
+A batch is applied by staging its changes in :class:`Documents` and handing
+them to :meth:`ProjectionStore.commit` together with the position the batch
+started from and the one it reached. The store writes both in one
+transaction, and refuses (``PositionConflictError``) when the position moved
+meanwhile, so two projectors never count the same event twice.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+import attrs
+
+from claw_adapters.persistence.database import Backend, DatabaseConfig
+
+Document = dict[str, Any]
+Scalar = str | int | float | bool | None
+
+PRIVATE_PREFIX = "~"
+_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class PositionConflictError(Exception):
+    """Another projector advanced this projection first; re-read and try again."""
+
+
+@attrs.frozen
+class Row:
+    key: str
+    document: Document
+
+
+class ProjectionStore(Protocol):
+    def position(self, projection: str) -> int:
+        """The notification id of the last event applied (0 when nothing was)."""
+        ...
+
+    def get(self, projection: str, key: str) -> Document | None: ...
+
+    def rows(
+        self,
+        projection: str,
+        *,
+        where: Mapping[str, Scalar] | None = None,
+        order_by: str | None = None,
+        descending: bool = False,
+        limit: int | None = None,
+    ) -> list[Row]:
+        """Public rows, equal on every ``where`` field, ordered (missing values last, then key)."""
+        ...
+
+    def commit(
+        self,
+        projection: str,
+        changes: Mapping[str, Document | None],
+        *,
+        expected: int,
+        position: int,
+    ) -> None:
+        """Write ``changes`` (None deletes) and move the position, all or nothing."""
+        ...
+
+    def drop(self, projection: str) -> None:
+        """Forget every document and the position."""
+        ...
+
+    def replace(self, projection: str, source: str) -> None:
+        """Make ``source``'s documents and position ``projection``'s, in one transaction."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class Documents:
+    """One batch's view of a projection: reads through to the store, stages the writes."""
+
+    def __init__(self, read: Callable[[str], Document | None]) -> None:
+        self._read = read
+        self._seen: dict[str, Document | None] = {}
+        self._changed: set[str] = set()
+
+    def get(self, key: str) -> Document | None:
+        if key not in self._seen:
+            self._seen[key] = self._read(key)
+        found = self._seen[key]
+        # A copy, so a document changed but never put cannot leak into the batch.
+        return copy.deepcopy(found) if found is not None else None
+
+    def put(self, key: str, document: Document) -> None:
+        self._seen[key] = copy.deepcopy(document)
+        self._changed.add(key)
+
+    def delete(self, key: str) -> None:
+        self._seen[key] = None
+        self._changed.add(key)
+
+    @property
+    def changes(self) -> dict[str, Document | None]:
+        return {key: self._seen[key] for key in sorted(self._changed)}
+
+
+def check_field(name: str) -> str:
+    if not _FIELD.match(name):
+        msg = f"{name!r} is not a document field name; use letters, digits and underscores"
+        raise ValueError(msg)
+    return name
+
+
+def encode(document: Document) -> str:
+    # NaN and infinity are not JSON: refuse them here rather than store something unreadable.
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def open_projection_store(config: DatabaseConfig) -> ProjectionStore:
+    """The store beside the events of ``config``'s database."""
+    if config.backend == Backend.SQLITE and config.sqlite_path is not None:
+        from claw_adapters.projections.sqlite import SqliteProjectionStore  # noqa: PLC0415
+
+        return SqliteProjectionStore(config.sqlite_path)
+    if config.backend == Backend.POSTGRES and config.postgres_dsn is not None:
+        from claw_adapters.projections.postgres import PostgresProjectionStore  # noqa: PLC0415
+
+        return PostgresProjectionStore(config.postgres_dsn)
+    from claw_adapters.projections.memory import MemoryProjectionStore  # noqa: PLC0415
+
+    return MemoryProjectionStore()
