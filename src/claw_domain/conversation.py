@@ -268,16 +268,9 @@ class Conversation(Aggregate):
         if decision.kind is DecisionKind.REQUEST_CONFIRMATION and pending_action_id is None:
             msg = "a confirmation request needs the pending action it asks about"
             raise InvariantError(msg)
-        recorder = {
-            DecisionKind.RESPOND: self._decided_to_respond,
-            DecisionKind.SUGGEST: self._decided_to_suggest,
-            DecisionKind.REQUEST_CONFIRMATION: self._decided_to_request_confirmation,
-            DecisionKind.EXECUTE: self._decided_to_execute,
-            DecisionKind.ESCALATE: self._decided_to_escalate,
-            DecisionKind.IGNORE: self._decided_to_ignore,
-        }[decision.kind]
         number = self.next_decision_number
-        recorder(
+        self.trigger_event(
+            _DECISION_EVENTS[decision.kind],
             number=number,
             decision=decision,
             through=self.processed_inbound if through is None else through,
@@ -288,132 +281,89 @@ class Conversation(Aggregate):
         )
         return number
 
-    def _apply_decision(
-        self,
-        number: int,
-        decision: Decision,
-        through: int,
-        reply: str | None,
-        at: datetime,
-        pending_action_id: UUID | None = None,
-        situation: Situation | None = None,
-    ) -> None:
+    class DecisionRecorded(Aggregate.Event):
+        """The shape every decision event shares; each kind is a subclass below."""
+
+        number: int
+        decision: Decision
+        through: int
+        pending_action_id: UUID | None
+        reply: str | None
+        situation: Situation | None
+        at: datetime
+
+        def apply(self, aggregate: Aggregate) -> None:
+            if isinstance(aggregate, Conversation):
+                aggregate._apply_decision(self)
+
+    class DecidedToRespond(DecisionRecorded):
+        """An automatic answer; its text is queued."""
+
+    class DecidedToSuggest(DecisionRecorded):
+        """A draft for the review queue; nothing is sent."""
+
+    class DecidedToRequestConfirmation(DecisionRecorded):
+        """A pending action was opened; the question (or 'waiting for staff') is queued."""
+
+    class DecidedToExecute(DecisionRecorded):
+        """A pending action has every consent; the dispatcher performs it."""
+
+    class DecidedToEscalate(DecisionRecorded):
+        """Staff must handle it: a ticket opens and staff are alerted."""
+
+    class DecidedToIgnore(DecisionRecorded):
+        """Recorded, nothing done (opted out, staff active, shadow mode...)."""
+
+    def _apply_decision(self, recorded: DecisionRecorded) -> None:
+        decision = recorded.decision
+        number = recorded.number
         self.decisions.append(decision)
-        if pending_action_id is not None and pending_action_id not in self.action_ids:
-            self.action_ids.append(pending_action_id)
-        self.processed_inbound = max(self.processed_inbound, through)
+        if (
+            recorded.pending_action_id is not None
+            and recorded.pending_action_id not in self.action_ids
+        ):
+            self.action_ids.append(recorded.pending_action_id)
+        self.processed_inbound = max(self.processed_inbound, recorded.through)
         # Only texts claw starts count towards the per-conversation limit; the
         # follow-ups of a confirmation the customer asked for do not.
+        situation = recorded.situation
         started_by_customer_text = situation is None or situation.trigger is Trigger.CUSTOMER_TEXT
         if decision.sends_text and started_by_customer_text:
             self.auto_replies_by_intent[decision.intent] = (
                 self.auto_replies_by_intent.get(decision.intent, 0) + 1
             )
-        if reply is not None:
+        kind = decision.kind
+        if kind is DecisionKind.SUGGEST:
+            self.suggestions[number] = Suggestion(
+                decision_number=number,
+                draft=recorded.reply if recorded.reply is not None else decision.reply,
+                intent=decision.intent,
+                reason=decision.reason,
+            )
+        elif kind is DecisionKind.ESCALATE:
+            self.tickets[number] = Ticket(
+                decision_number=number,
+                reason=decision.reason,
+                summary=recorded.reply or "",
+                opened_at=recorded.at,
+            )
+        elif recorded.reply is not None and decision.sends_text:
             purpose = {
                 DecisionKind.RESPOND: ReplyPurpose.ANSWER,
                 DecisionKind.REQUEST_CONFIRMATION: ReplyPurpose.CONFIRMATION_REQUEST,
                 DecisionKind.EXECUTE: ReplyPurpose.ACTION_UPDATE,
-            }.get(decision.kind, ReplyPurpose.NOTICE)
-            self._queue(reply, purpose, at)
+            }[kind]
+            self._queue(recorded.reply, purpose, recorded.at)
+        if kind is DecisionKind.REQUEST_CONFIRMATION:
+            self.awaiting_action = recorded.pending_action_id
+        elif kind is DecisionKind.EXECUTE or (
+            kind is DecisionKind.RESPOND and decision.reason is Reason.CUSTOMER_DECLINED
+        ):
+            self.awaiting_action = None
 
     def _queue(self, body: str, purpose: ReplyPurpose, at: datetime) -> None:
         number = len(self.replies) + 1
         self.replies[number] = Reply(number=number, body=body, purpose=purpose, queued_at=at)
-
-    @event("DecidedToRespond")
-    def _decided_to_respond(
-        self,
-        number: int,
-        decision: Decision,
-        through: int,
-        pending_action_id: UUID | None,
-        reply: str | None,
-        situation: Situation | None,
-        at: datetime,
-    ) -> None:
-        self._apply_decision(number, decision, through, reply, at, None, situation)
-        if decision.reason is Reason.CUSTOMER_DECLINED:
-            self.awaiting_action = None
-
-    @event("DecidedToSuggest")
-    def _decided_to_suggest(
-        self,
-        number: int,
-        decision: Decision,
-        through: int,
-        pending_action_id: UUID | None,
-        reply: str | None,
-        situation: Situation | None,
-        at: datetime,
-    ) -> None:
-        self._apply_decision(number, decision, through, None, at, None, situation)
-        self.suggestions[number] = Suggestion(
-            decision_number=number,
-            draft=reply if reply is not None else decision.reply,
-            intent=decision.intent,
-            reason=decision.reason,
-        )
-
-    @event("DecidedToRequestConfirmation")
-    def _decided_to_request_confirmation(
-        self,
-        number: int,
-        decision: Decision,
-        through: int,
-        pending_action_id: UUID | None,
-        reply: str | None,
-        situation: Situation | None,
-        at: datetime,
-    ) -> None:
-        self._apply_decision(number, decision, through, reply, at, pending_action_id, situation)
-        self.awaiting_action = pending_action_id
-
-    @event("DecidedToExecute")
-    def _decided_to_execute(
-        self,
-        number: int,
-        decision: Decision,
-        through: int,
-        pending_action_id: UUID | None,
-        reply: str | None,
-        situation: Situation | None,
-        at: datetime,
-    ) -> None:
-        self._apply_decision(number, decision, through, reply, at, pending_action_id, situation)
-        self.awaiting_action = None
-
-    @event("DecidedToEscalate")
-    def _decided_to_escalate(
-        self,
-        number: int,
-        decision: Decision,
-        through: int,
-        pending_action_id: UUID | None,
-        reply: str | None,
-        situation: Situation | None,
-        at: datetime,
-    ) -> None:
-        self._apply_decision(number, decision, through, None, at, None, situation)
-        self.tickets[number] = Ticket(
-            decision_number=number,
-            reason=decision.reason,
-            summary=reply or "",
-            opened_at=at,
-        )
-
-    @event("DecidedToIgnore")
-    def _decided_to_ignore(
-        self,
-        number: int,
-        decision: Decision,
-        through: int,
-        pending_action_id: UUID | None,
-        reply: str | None,
-        situation: Situation | None,
-        at: datetime,
-    ) -> None:
-        self._apply_decision(number, decision, through, None, at, None, situation)
 
     # Replies -----------------------------------------------------------------
 
@@ -615,3 +565,13 @@ class Conversation(Aggregate):
         self, subject: str, outcome: AlertOutcome, detail: str, at: datetime
     ) -> None:
         self.alerts.append((subject, outcome))
+
+
+_DECISION_EVENTS: dict[DecisionKind, type[Conversation.DecisionRecorded]] = {
+    DecisionKind.RESPOND: Conversation.DecidedToRespond,
+    DecisionKind.SUGGEST: Conversation.DecidedToSuggest,
+    DecisionKind.REQUEST_CONFIRMATION: Conversation.DecidedToRequestConfirmation,
+    DecisionKind.EXECUTE: Conversation.DecidedToExecute,
+    DecisionKind.ESCALATE: Conversation.DecidedToEscalate,
+    DecisionKind.IGNORE: Conversation.DecidedToIgnore,
+}
