@@ -1,0 +1,461 @@
+"""The read side, against every backend: the store's contract, what the projections
+show after a scripted day at the venue, and that a rebuild equals the live rows.
+
+Every test runs on memory (the popo backend), SQLite (the same file as the
+events) and PostgreSQL (the same schema as the events).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from claw_adapters.fakes.memory import (
+    MemoryDevices,
+    MemoryDoors,
+    MemoryMessenger,
+    MemoryStaff,
+    SettableClock,
+)
+from claw_adapters.fakes.venue import InMemoryVenue
+from claw_adapters.persistence.database import parse_database_url
+from claw_adapters.projections.base import Projection
+from claw_adapters.projections.catalogue import all_projections
+from claw_adapters.projections.events import RecordedEvent, iso
+from claw_adapters.projections.statistics import read_statistics
+from claw_adapters.projections.store import (
+    Document,
+    Documents,
+    PositionConflictError,
+    ProjectionStore,
+    open_projection_store,
+)
+from claw_adapters.projections.work import WorkKind, due_work, next_due
+from claw_domain.identity import conversation_id
+from claw_domain.settings import FeatureMode, FeatureSettings, GlobalSettings
+from claw_domain.values import (
+    Classification,
+    ClassificationSource,
+    Entities,
+    InboundText,
+    Intent,
+    LlmUsage,
+)
+from claw_service.application import ClawApplication, TextToUnderstand
+from claw_service.dispatcher import EffectDispatcher, EffectPorts
+from claw_service.projector import Projector, UnknownProjectionError
+
+LINE = "+19025550000"
+ANN, BOB, CAT = "+19025551111", "+19025552222", "+19025553333"
+DEBOUNCE = 8.0
+
+BACKENDS = [
+    pytest.param("memory", id="memory"),
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+]
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "memory":
+        return "memory://"
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/claw.db"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[ProjectionStore]:
+    opened = open_projection_store(parse_database_url(database_url))
+    yield opened
+    opened.close()
+
+
+async def _no_sleep(_seconds: float) -> None:
+    return None
+
+
+class Venue:
+    """A day at the venue: three customers, the memory ports, a clock moved by hand."""
+
+    def __init__(self, url: str) -> None:
+        self.clock = SettableClock()
+        env = parse_database_url(url).eventsourcing_env()
+        self.app = ClawApplication(InMemoryVenue(door_allowed={(ANN, "bedford")}), env=env)
+        self.app.ensure_settings(
+            {
+                Intent.HOURS: FeatureSettings(mode=FeatureMode.AUTO),
+                Intent.GIFT_CARD_PURCHASE: FeatureSettings(mode=FeatureMode.SUGGEST),
+                Intent.TRACKMAN_RESET: FeatureSettings(
+                    mode=FeatureMode.AUTO, requires_confirmation=True
+                ),
+                Intent.DOOR_ACCESS: FeatureSettings(
+                    mode=FeatureMode.AUTO, requires_confirmation=True, requires_approval=True
+                ),
+            },
+            GlobalSettings(),
+            "owner",
+            self.clock.now(),
+        )
+        self.messenger = MemoryMessenger()
+        self.dispatcher = EffectDispatcher(
+            self.app,
+            EffectPorts(self.messenger, MemoryDevices(), MemoryDoors(), MemoryStaff()),
+            self.clock,
+            sleep=_no_sleep,
+        )
+        self.count = 0
+
+    def receive(self, customer: str, body: str) -> None:
+        self.count += 1
+        text = InboundText(f"AC{self.count}", LINE, customer, body, self.clock.now())
+        self.app.receive_text(text, self.clock.now())
+
+    def text(self, customer: str, body: str, understood: Classification | None = None) -> None:
+        """The customer texts; after the debounce claw decides, then the dispatcher acts."""
+        self.receive(customer, body)
+        self.clock.advance(timedelta(seconds=10))
+        conversation = conversation_id(LINE, customer)
+        work = self.app.begin_processing(conversation, self.clock.now())
+        if isinstance(work, TextToUnderstand):
+            assert understood is not None, work.text
+            self.app.decide_on_text(
+                conversation, understood, work.text, work.through, self.clock.now()
+            )
+        self.clock.advance(timedelta(seconds=2))
+        self.dispatch()
+
+    def dispatch(self) -> None:
+        asyncio.run(self.dispatcher.run_once())
+
+    def steps(self) -> Iterator[str]:
+        """The day, one step at a time, so a test can catch up between steps."""
+        now = self.clock.now
+        self.text(ANN, "what are your hours", HOURS)
+        yield "hours answered"
+        self.text(ANN, "thanks that worked")
+        yield "positive feedback"
+        self.text(BOB, "can i buy a gift card", GIFT_CARD_BY_LLM)
+        yield "gift card suggested"
+        self.app.approve_suggestion(conversation_id(LINE, BOB), 1, "manager", now())
+        self.dispatch()
+        yield "suggestion approved"
+        self.text(BOB, "trackman frozen box 2", RESET_BOX_2)
+        yield "reset asked"
+        self.text(BOB, "yes")
+        yield "reset confirmed and done"
+        self.text(CAT, "asdf qwerty", NONSENSE)
+        yield "escalated"
+        self.app.resolve_ticket(conversation_id(LINE, CAT), 1, "manager", now())
+        yield "ticket resolved"
+        self.text(ANN, "let me in the door", DOOR)
+        self.text(ANN, "yes")
+        yield "door waits for staff approval"
+        self.clock.advance(timedelta(hours=1))
+        self.app.change_feature(
+            Intent.HOURS, FeatureSettings(mode=FeatureMode.SUGGEST), "owner", now()
+        )
+        self.app.engage_emergency_stop("owner", "fire drill", now())
+        self.app.release_emergency_stop("owner", "drill over", now())
+        yield "settings changed"
+        self.receive(CAT, "hello?")
+        yield "a text waits for its debounce"
+
+    def play(self) -> None:
+        for _step in self.steps():
+            pass
+
+
+HOURS = Classification(Intent.HOURS, 0.97, ClassificationSource.PATTERN)
+GIFT_CARD_BY_LLM = Classification(
+    Intent.GIFT_CARD_PURCHASE,
+    0.91,
+    ClassificationSource.LLM,
+    llm_usage=LlmUsage("gpt-test", prompt_tokens=120, completion_tokens=8, cost_usd=0.0004),
+)
+RESET_BOX_2 = Classification(
+    Intent.TRACKMAN_RESET, 0.95, ClassificationSource.PATTERN, Entities("bedford", 2)
+)
+NONSENSE = Classification(Intent.OTHER, 0.0, ClassificationSource.FALLBACK)
+DOOR = Classification(Intent.DOOR_ACCESS, 0.93, ClassificationSource.PATTERN, Entities("bedford"))
+
+
+@pytest.fixture
+def venue(database_url: str) -> Iterator[Venue]:
+    opened = Venue(database_url)
+    yield opened
+    opened.app.close()
+
+
+def everything(store: ProjectionStore, names: list[str]) -> dict[str, Any]:
+    return {
+        name: ([(row.key, row.document) for row in store.rows(name)], store.position(name))
+        for name in names
+    }
+
+
+# The store's contract ---------------------------------------------------------------------------
+
+
+def test_commit_get_and_rows(store: ProjectionStore) -> None:
+    store.commit(
+        "things",
+        {
+            "a": {"kind": "x", "n": 3, "flag": True, "at": "2026-01-02"},
+            "b": {"kind": "y", "n": 1, "flag": False, "at": None},
+            "c": {"kind": "x", "n": 2, "flag": 1, "at": "2026-01-01"},
+            "~private": {"kind": "x", "n": 0},
+        },
+        expected=0,
+        position=7,
+    )
+    assert store.position("things") == 7
+    assert store.get("things", "a") == {"kind": "x", "n": 3, "flag": True, "at": "2026-01-02"}
+    assert store.get("things", "~private") == {"kind": "x", "n": 0}
+    assert store.get("things", "zzz") is None
+    assert [row.key for row in store.rows("things")] == ["a", "b", "c"]
+    assert [row.key for row in store.rows("things", where={"kind": "x"})] == ["a", "c"]
+    assert [row.key for row in store.rows("things", where={"flag": True})] == ["a"]
+    assert [row.key for row in store.rows("things", where={"at": None})] == ["b"]
+    assert [row.key for row in store.rows("things", order_by="n")] == ["b", "c", "a"]
+    assert [row.key for row in store.rows("things", order_by="n", descending=True)] == [
+        "a",
+        "c",
+        "b",
+    ]
+    # Missing and null values sort last both ways.
+    assert [row.key for row in store.rows("things", order_by="at")] == ["c", "a", "b"]
+    assert [row.key for row in store.rows("things", order_by="at", descending=True)] == [
+        "a",
+        "c",
+        "b",
+    ]
+    assert [row.key for row in store.rows("things", order_by="n", limit=2)] == ["b", "c"]
+    assert store.rows("nothing") == []
+
+
+def test_commit_refuses_a_moved_position(store: ProjectionStore) -> None:
+    store.commit("things", {"a": {"n": 1}}, expected=0, position=5)
+    with pytest.raises(PositionConflictError):
+        store.commit("things", {"a": {"n": 2}}, expected=0, position=6)
+    assert store.get("things", "a") == {"n": 1}
+    assert store.position("things") == 5
+
+
+def test_a_failure_mid_batch_leaves_rows_and_position_unchanged(store: ProjectionStore) -> None:
+    store.commit("things", {"a": {"n": 1}}, expected=0, position=5)
+    # "a" and "b" are written before "c" fails to encode: all three must roll back.
+    bad_batch: dict[str, Document | None] = {
+        "a": {"n": 2},
+        "b": {"n": 3},
+        "c": {"n": float("nan")},
+    }
+    with pytest.raises(ValueError, match="JSON"):
+        store.commit("things", bad_batch, expected=5, position=9)
+    assert store.position("things") == 5
+    assert store.get("things", "a") == {"n": 1}
+    assert store.get("things", "b") is None
+
+
+def test_drop_and_replace(store: ProjectionStore) -> None:
+    store.commit("live", {"old": {"n": 1}}, expected=0, position=3)
+    store.commit("shadow", {"new": {"n": 2}}, expected=0, position=9)
+    store.replace("live", "shadow")
+    assert [row.key for row in store.rows("live")] == ["new"]
+    assert store.position("live") == 9
+    assert store.position("shadow") == 0
+    assert store.rows("shadow") == []
+    store.drop("live")
+    assert store.rows("live") == []
+    assert store.position("live") == 0
+
+
+def test_field_names_are_checked(store: ProjectionStore) -> None:
+    with pytest.raises(ValueError, match="field name"):
+        store.rows("things", where={"a') OR 1=1 --": 1})
+
+
+# Projections over a scripted day -----------------------------------------------------------------
+
+
+def test_projections_show_the_day(venue: Venue, store: ProjectionStore) -> None:
+    venue.play()
+    projector = Projector(venue.app, store, all_projections(debounce_seconds=DEBOUNCE))
+    assert projector.catch_up_fully(limit=7) > 0
+    assert projector.catch_up() == 0
+    assert projector.lag() == 0
+
+    audit = [row.document for row in store.rows("audit")]
+    decisions = [row for row in audit if row["category"] == "decision" and row["decision"]]
+    assert [(row["decision"], row["reason"]) for row in decisions] == [
+        ("respond", "answered_from_knowledge"),
+        ("ignore", "acknowledgement"),
+        ("suggest", "suggest_mode"),
+        ("request_confirmation", "confirmation_required"),
+        ("execute", "customer_confirmed"),
+        ("escalate", "unknown_intent"),
+        ("request_confirmation", "confirmation_required"),
+        ("request_confirmation", "approval_required"),
+    ]
+    hours = decisions[0]
+    assert hours["customer"] == "+*******1111"
+    assert hours["source"] == "pattern"
+    assert hours["settings_version"] == 1
+    assert hours["reply"] == "We're open 24/7."
+    assert decisions[2]["source"] == "llm"
+    sent = [row["reply"] for row in audit if row["event"] == "ReplySent"]
+    assert sent == [body for _to, body in venue.messenger.sent]
+    events = [row["event"] for row in audit]
+    for expected in ("ExecutionStarted", "ActionSucceeded", "StaffAlertRecorded", "TicketResolved"):
+        assert expected in events
+    stop = next(row for row in audit if row["event"] == "EmergencyStopEngaged")
+    assert (stop["actor"], stop["detail"], stop["category"]) == ("owner", "fire drill", "settings")
+    assert all("1111" not in (row["customer"] or "")[:-4] for row in audit)
+
+    report = read_statistics(store)
+    by_intent = {feature.intent: feature for feature in report.features}
+    assert report.texts_received == 9
+    hours_stats = by_intent["hours"]
+    assert hours_stats.counters["automatic_replies"] == 1
+    assert hours_stats.counters["feedback_positive"] == 1
+    assert hours_stats.latency_p50_seconds == 15.0  # replied 12 seconds after the text
+    gift = by_intent["gift_card_purchase"]
+    assert (gift.counters["suggestions"], gift.counters["approved"]) == (1, 1)
+    assert (gift.counters["llm_calls"], gift.counters["prompt_tokens"]) == (1, 120)
+    assert gift.cost_usd == pytest.approx(0.0004)
+    assert gift.share_without_llm == 0.0
+    reset = by_intent["trackman_reset"]
+    assert reset.counters["confirmations_requested"] == 1
+    assert reset.counters["confirmed"] == 1
+    assert reset.counters["actions_succeeded"] == 1
+    assert by_intent["other"].counters["escalations"] == 1
+    assert report.overall.share_without_llm == pytest.approx(5 / 6)
+    assert [(p.automatic, p.suggested, p.escalated) for p in report.hours] == [(5, 1, 1)]
+
+    assert store.rows("review_queue") == []  # suggested, then approved
+    [action] = [row.document for row in store.rows("pending_actions")]
+    assert action["kind"] == "unlock_door"
+    assert action["target"] == "bedford front door"
+    assert (action["needs_confirmation"], action["needs_approval"]) == (False, True)
+    assert action["status"] == "awaiting"
+    [ticket] = [row.document for row in store.rows("tickets")]
+    assert (ticket["status"], ticket["resolved_by"]) == ("resolved", "manager")
+
+    conversations = {row.document["customer"]: row.document for row in store.rows("conversations")}
+    assert set(conversations) == {"+*******1111", "+*******2222", "+*******3333"}
+    assert conversations["+*******3333"]["unprocessed"] == 1
+    assert conversations["+*******2222"]["last_decision"] == "execute"
+    assert conversations["+*******1111"]["unprocessed"] == 0
+
+
+def test_work_lists_debounced_texts_and_deadlines(venue: Venue, store: ProjectionStore) -> None:
+    venue.play()
+    projector = Projector(venue.app, store, all_projections(debounce_seconds=DEBOUNCE))
+    projector.catch_up_fully()
+    now = venue.clock.now()
+    door_deadline = now - timedelta(hours=1) + timedelta(minutes=10)
+    # The door action's deadline passed during the hour; Cat's text is still in its debounce.
+    [expired] = due_work(store, now)
+    assert expired.kind is WorkKind.ACTION_DEADLINE
+    assert abs(expired.due_at - door_deadline) < timedelta(minutes=1)
+    assert next_due(store) == expired.due_at
+    later = due_work(store, now + timedelta(seconds=DEBOUNCE))
+    assert [item.kind for item in later] == [WorkKind.ACTION_DEADLINE, WorkKind.CONVERSATION]
+    assert later[1].id == conversation_id(LINE, CAT)
+    assert iso(later[1].due_at) == iso(now + timedelta(seconds=DEBOUNCE))
+
+    # The worker does both; the work goes once the log says so.
+    venue.app.expire_action(expired.id, now)
+    cat = conversation_id(LINE, CAT)
+    work = venue.app.begin_processing(cat, later[1].due_at)
+    assert isinstance(work, TextToUnderstand)
+    venue.app.decide_on_text(cat, NONSENSE, work.text, work.through, later[1].due_at)
+    projector.catch_up_fully()
+    assert store.rows("work") == []
+    assert store.rows("pending_actions") == []
+
+
+# Rebuilding -------------------------------------------------------------------------------------
+
+
+def test_rebuild_equals_live(venue: Venue, store: ProjectionStore) -> None:
+    projector = Projector(venue.app, store, all_projections(debounce_seconds=DEBOUNCE))
+    for _step in venue.steps():
+        projector.catch_up(limit=3)  # live: small batches, interleaved with the day
+    projector.catch_up_fully(limit=3)
+    live = everything(store, projector.names)
+
+    seen: list[tuple[int, int]] = []
+    report = projector.rebuild(progress=lambda done, last: seen.append((done, last)))
+
+    assert everything(store, projector.names) == live
+    last = venue.app.recorder.max_notification_id()
+    assert report.events == last
+    assert report.events_per_second > 0
+    assert seen[-1] == (last, last)
+    assert set(report.projections) == set(projector.names)
+
+
+def test_rebuild_of_one_projection_leaves_the_others(venue: Venue, store: ProjectionStore) -> None:
+    venue.play()
+    projector = Projector(venue.app, store, all_projections(debounce_seconds=DEBOUNCE))
+    projector.catch_up_fully()
+    live = everything(store, projector.names)
+    store.commit("tickets", {"junk": {"n": 1}}, expected=store.position("tickets"), position=1)
+
+    report = projector.rebuild("tickets")
+
+    assert report.projections == ("tickets",)
+    assert everything(store, projector.names) == live
+    with pytest.raises(UnknownProjectionError, match="no projection named 'ticket'"):
+        projector.rebuild("ticket")
+
+
+class Faulty:
+    """Wraps a projection and fails on one event, as a bug in a projection would."""
+
+    def __init__(self, inner: Projection, fail_at: int) -> None:
+        self.inner = inner
+        self.fail_at = fail_at
+        self.name = inner.name
+        self.events = inner.events
+
+    def apply(self, event: RecordedEvent, documents: Documents) -> None:
+        if event.position == self.fail_at:
+            msg = "projection bug"
+            raise RuntimeError(msg)
+        self.inner.apply(event, documents)
+
+
+def test_a_failing_projection_commits_nothing_of_its_batch(
+    venue: Venue, store: ProjectionStore
+) -> None:
+    venue.play()
+    healthy = Projector(venue.app, store, all_projections(debounce_seconds=DEBOUNCE))
+    healthy.catch_up(limit=10)
+    before = everything(store, healthy.names)
+    decision_position = next(
+        notification.id
+        for notification in venue.app.recorder.select_notifications(start=11, limit=100)
+        if "Decided" in notification.topic
+    )
+    faulty = Projector(
+        venue.app,
+        store,
+        [Faulty(projection, decision_position) for projection in all_projections(DEBOUNCE)],
+    )
+    with pytest.raises(RuntimeError, match="projection bug"):
+        faulty.catch_up(limit=100)
+    # The first projection failed mid-batch: its rows and position are as before.
+    assert everything(store, healthy.names[:1]) == {
+        name: before[name] for name in healthy.names[:1]
+    }
+    healthy.catch_up_fully()
+    assert store.position("audit") == venue.app.recorder.max_notification_id()
