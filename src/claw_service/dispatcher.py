@@ -13,15 +13,16 @@ from __future__ import annotations
 import asyncio
 import enum
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
 import attrs
 import structlog
-from eventsourcing.persistence import Notification, Tracking
+from eventsourcing.persistence import IntegrityError, Notification, Tracking
 
 from claw_domain import wording
-from claw_domain.conversation import AlertOutcome, Conversation, ReplyPurpose
+from claw_domain.conversation import AlertOutcome, Conversation, ReplyPurpose, ReplyStatus
 from claw_domain.decisions import Decision, Reason
 from claw_domain.errors import EffectError, OutcomeUnknownError, TransientEffectError
 from claw_domain.pending_action import ActionStatus, PendingAction
@@ -36,6 +37,7 @@ from claw_domain.ports import (
 )
 from claw_domain.values import ActionKind
 from claw_service.application import ClawApplication
+from claw_service.retry import MAX_ATTEMPTS, ConcurrencyExhaustedError
 
 log = structlog.get_logger("claw.dispatcher")
 T = TypeVar("T")
@@ -185,13 +187,10 @@ class EffectDispatcher:
                 # OpenPhone has no idempotency key: a resend after a timeout may
                 # double-send, which claw accepts for replies (at least once).
                 last_attempt = attempt == REPLY_ATTEMPTS
-                conversation.record_reply_failed(
-                    number, str(error), retryable=not last_attempt, at=self.clock.now()
-                )
-                await _in_thread(
-                    self.app.record_effect,
-                    conversation,
-                    tracking=tracking if last_attempt else None,
+                await self._record_on(
+                    conversation_id,
+                    _reply_failed(number, str(error), not last_attempt, self.clock.now()),
+                    tracking if last_attempt else None,
                 )
                 log.warning(
                     "reply_failed", attempt=attempt, error=str(error), retrying=not last_attempt
@@ -205,19 +204,46 @@ class EffectDispatcher:
                 await self.sleep(self.retry_base_seconds * 2 ** (attempt - 1))
                 continue
             except EffectError as error:
-                conversation.record_reply_failed(
-                    number, str(error), retryable=False, at=self.clock.now()
+                await self._record_on(
+                    conversation_id,
+                    _reply_failed(number, str(error), False, self.clock.now()),
+                    tracking,
                 )
-                await _in_thread(self.app.record_effect, conversation, tracking=tracking)
                 log.warning("reply_rejected", error=str(error), code=error.code)
                 self._observe("reply", "rejected")
                 await self._alert(conversation_id, "A reply was refused", str(error), None)
                 return
-            conversation.record_reply_sent(number, sent.vendor_message_id, self.clock.now())
-            await _in_thread(self.app.record_effect, conversation, tracking=tracking)
+            await self._record_on(
+                conversation_id,
+                _reply_sent(number, sent.vendor_message_id, self.clock.now()),
+                tracking,
+            )
             log.info("reply_sent", conversation=str(conversation_id), purpose=reply.purpose.value)
             self._observe("reply", "sent")
             return
+
+    async def _record_on(
+        self,
+        conversation_id: UUID,
+        record: Callable[[Conversation], None],
+        tracking: Tracking | None,
+    ) -> None:
+        """Record what became of an effect on a fresh copy of the conversation.
+
+        The effect has already happened. A customer's text saved meanwhile makes the
+        save conflict; reloading and recording again keeps the record (and the
+        position), where giving up would repeat the effect on the next run.
+        """
+        for _attempt in range(MAX_ATTEMPTS):
+            conversation = await _in_thread(self.app.conversation, conversation_id)
+            record(conversation)
+            try:
+                await _in_thread(self.app.record_effect, conversation, tracking=tracking)
+            except IntegrityError:
+                continue
+            return
+        msg = f"recording an effect on {conversation_id} conflicted {MAX_ATTEMPTS} times"
+        raise ConcurrencyExhaustedError(msg)
 
     def _hold_reason(self, conversation: Conversation) -> Reason | None:
         if self.app.settings().emergency_stop is not None:
@@ -258,7 +284,6 @@ class EffectDispatcher:
         tracking: Tracking | None,
         severity: AlertSeverity = AlertSeverity.INFO,
     ) -> None:
-        conversation = await _in_thread(self.app.conversation, conversation_id)
         if await _in_thread(lambda: self.app.settings().emergency_stop is not None):
             outcome, detail = AlertOutcome.WITHHELD, "emergency stop engaged"
         else:
@@ -276,9 +301,13 @@ class EffectDispatcher:
                 # Recorded, never dropped: the alert's failure shows in the audit trail.
                 outcome, detail = AlertOutcome.FAILED, str(error)
                 log.error("staff_alert_failed", error=str(error))
-        conversation.record_staff_alert(title, outcome, detail, self.clock.now())
+        now = self.clock.now()
         self._observe("staff_alert", outcome.value)
-        await _in_thread(self.app.record_effect, conversation, tracking=tracking)
+        await self._record_on(
+            conversation_id,
+            lambda c: c.record_staff_alert(title, outcome, detail, now),
+            tracking,
+        )
 
     # Actions -------------------------------------------------------------------------------
 
@@ -383,6 +412,26 @@ class EffectDispatcher:
             conversation.queue_notice(notice, now, ReplyPurpose.ACTION_UPDATE)
         await _in_thread(self.app.record_effect, action, conversation, tracking=None)
         await self._send_replies(conversation.id, tracking)
+
+
+def _reply_sent(
+    number: int, vendor_message_id: str, at: datetime
+) -> Callable[[Conversation], None]:
+    def record(conversation: Conversation) -> None:
+        conversation.record_reply_sent(number, vendor_message_id, at)
+
+    return record
+
+
+def _reply_failed(
+    number: int, error: str, retryable: bool, at: datetime
+) -> Callable[[Conversation], None]:
+    def record(conversation: Conversation) -> None:
+        # An opt-out or the stop may have withheld the reply meanwhile: nothing to record.
+        if conversation.replies[number].status is ReplyStatus.QUEUED:
+            conversation.record_reply_failed(number, error, retryable=retryable, at=at)
+
+    return record
 
 
 def _event_name(topic: str) -> str:
