@@ -43,10 +43,11 @@ def configure_logging(log_format: str = "auto", level: int = logging.INFO) -> No
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
+            structlog.processors.format_exc_info,
+            # Before the timestamp is added: its digits would read as a phone number.
+            _mask_processor,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
-            _mask_processor,
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
