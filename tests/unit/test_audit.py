@@ -136,6 +136,9 @@ def test_the_timeline_says_what_came_in_was_understood_decided_and_done(
         assert entry["customer"] == "+*******1111"
     assert decisions[0]["reason"] == "answered_from_knowledge"
     assert decisions[0]["body"] == "We're open 24/7."
+    sent = [entry.get("body") for entry in as_json if entry["event"] == "ReplySent"]
+    assert sent[0] == "We're open 24/7."
+    assert all(sent)  # every reply sent says what it said
     llm = next(entry for entry in as_json if entry.get("source") == "llm")
     assert llm["llm_usage"] == {
         "model": "gpt-test",

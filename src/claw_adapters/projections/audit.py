@@ -27,8 +27,9 @@ from claw_adapters.projections.events import (
     RecordedEvent,
     iso,
 )
+from claw_adapters.projections.replies import REPLY_OUTCOMES, follow_replies
 from claw_adapters.projections.store import Document, Documents
-from claw_domain.decisions import Decision, DecisionKind
+from claw_domain.decisions import Decision
 
 AUDIT = "audit"
 
@@ -68,10 +69,6 @@ class AuditRow:
         return document
 
 
-# Decisions whose reply text is queued for sending straight away (the others draft or summarise).
-_QUEUING_DECISIONS = frozenset(
-    {DecisionKind.RESPOND, DecisionKind.REQUEST_CONFIRMATION, DecisionKind.EXECUTE}
-)
 _CUSTOMER_EVENTS = {
     EventName.OPTED_OUT: "opted out",
     EventName.OPTED_IN: "opted back in",
@@ -245,38 +242,20 @@ def _settings_fields(event: RecordedEvent) -> dict[str, Any]:
     return {"actor": recorded.actor, "settings_version": event.originator_version, "detail": detail}
 
 
-# Replies are numbered per conversation in the order they are queued, as the
-# aggregate numbers them; the audit keeps each queued body until its outcome,
-# so a "reply sent" row can say what was sent.
-_REPLY_EVENTS = frozenset(
-    {
-        EventName.NOTICE_QUEUED,
-        EventName.SUGGESTION_DRAFTED,
-        EventName.SUGGESTION_APPROVED,
-        EventName.SUGGESTION_EDITED,
-        EventName.SUGGESTION_REJECTED,
-        EventName.REPLY_SENT,
-        EventName.REPLY_FAILED,
-        EventName.REPLY_OUTCOME_UNKNOWN,
-        EventName.REPLY_WITHHELD,
-    }
-)
+_REPLY_EVENTS = REPLY_OUTCOMES | {
+    EventName.NOTICE_QUEUED,
+    EventName.SUGGESTION_DRAFTED,
+    EventName.SUGGESTION_APPROVED,
+    EventName.SUGGESTION_EDITED,
+    EventName.SUGGESTION_REJECTED,
+}
 Fields = tuple[AuditCategory, dict[str, Any]]
-
-
-def _queue(state: Document, body: str) -> None:
-    state["queued"] = state.get("queued", 0) + 1
-    state.setdefault("replies", {})[str(state["queued"])] = body
 
 
 def _decision_fields(event: RecordedEvent, state: Document) -> Fields:
     recorded = event.event
+    follow_replies(event.name, recorded, state)
     decision: Decision = recorded.decision
-    text = recorded.reply if recorded.reply is not None else decision.reply
-    if decision.kind in _QUEUING_DECISIONS and recorded.reply is not None:
-        _queue(state, recorded.reply)
-    if decision.kind is DecisionKind.SUGGEST:
-        state.setdefault("drafts", {})[str(recorded.number)] = text
     situation = recorded.situation
     classification = situation.classification if situation is not None else None
     action_id = recorded.pending_action_id
@@ -287,7 +266,7 @@ def _decision_fields(event: RecordedEvent, state: Document) -> Fields:
         "confidence": decision.confidence,
         "source": classification.source.value if classification else None,
         "settings_version": decision.settings_version,
-        "reply": text,
+        "reply": recorded.reply if recorded.reply is not None else decision.reply,
         "action_id": str(action_id) if action_id else None,
     }
 
@@ -295,30 +274,18 @@ def _decision_fields(event: RecordedEvent, state: Document) -> Fields:
 def _reply_fields(event: RecordedEvent, state: Document) -> Fields | None:
     recorded = event.event
     name = event.name
-    replies: dict[str, str] = state.setdefault("replies", {})
-    drafts: dict[str, str | None] = state.setdefault("drafts", {})
+    body = follow_replies(name, recorded, state)
     if name is EventName.NOTICE_QUEUED:
-        state["queued"] = recorded.number - 1
-        _queue(state, recorded.body)
         return None
     if name is EventName.SUGGESTION_DRAFTED:
-        drafts[str(recorded.decision_number)] = recorded.draft
         return AuditCategory.DECISION, {
             "reply": recorded.draft,
             "detail": f"suggestion {recorded.decision_number} drafted by {recorded.usage.model}",
         }
     if name in (EventName.SUGGESTION_APPROVED, EventName.SUGGESTION_EDITED):
-        draft = drafts.pop(str(recorded.decision_number), None)
-        body = recorded.text if name is EventName.SUGGESTION_EDITED else draft
-        _queue(state, body or "")
         return AuditCategory.STAFF, {"actor": recorded.actor, "reply": body}
     if name is EventName.SUGGESTION_REJECTED:
-        drafts.pop(str(recorded.decision_number), None)
         return AuditCategory.STAFF, {"actor": recorded.actor, "detail": recorded.reason}
-    number = str(recorded.number)
-    # A retryable failure leaves the reply queued for the next attempt.
-    keep = name is EventName.REPLY_FAILED and recorded.retryable
-    body = replies.get(number) if keep else replies.pop(number, None)
     if name is EventName.REPLY_SENT:
         return AuditCategory.REPLY, {"reply": body, "detail": recorded.vendor_message_id}
     if name is EventName.REPLY_WITHHELD:
@@ -330,8 +297,7 @@ def _other_fields(event: RecordedEvent, state: Document) -> Fields | None:
     recorded = event.event
     name = event.name
     if name in (EventName.OPTED_OUT, EventName.OPTED_IN):
-        if name is EventName.OPTED_OUT:
-            state["replies"] = {}  # the aggregate withholds every queued reply with the opt-out
+        follow_replies(name, recorded, state)
         return AuditCategory.CUSTOMER, {"detail": _CUSTOMER_EVENTS[name]}
     if name is EventName.FEEDBACK_RECEIVED:
         return AuditCategory.CUSTOMER, {"detail": "positive" if recorded.positive else "negative"}

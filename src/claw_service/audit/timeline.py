@@ -22,6 +22,7 @@ from claw_adapters.projections.events import (
     event_name_of,
     mask_number,
 )
+from claw_adapters.projections.replies import REPLY_OUTCOMES, follow_replies
 from claw_domain.conversation import Conversation
 from claw_domain.decisions import Decision, DecisionKind, Reason
 from claw_domain.policy import Situation
@@ -186,9 +187,15 @@ def _scan(app: ClawApplication) -> Iterator[RecordedEvent]:
 def _entries(events: Sequence[RecordedEvent]) -> list[TimelineEntry]:
     customers: dict[UUID, str] = {}  # conversation -> masked number
     action_conversation: dict[UUID, UUID] = {}
+    reply_books: dict[UUID, dict[str, Any]] = {}
     entries = []
     for item in events:
         recorded = item.event
+        sent = None
+        if item.originator_id in customers:
+            sent = follow_replies(
+                item.name, recorded, reply_books.setdefault(item.originator_id, {})
+            )
         if item.name is EventName.CONVERSATION_STARTED:
             customers[item.originator_id] = mask_number(recorded.customer_number)
         if item.name is EventName.ACTION_REQUESTED:
@@ -200,6 +207,8 @@ def _entries(events: Sequence[RecordedEvent]) -> list[TimelineEntry]:
         else:
             conversation = item.originator_id
         entry = _entry(item)
+        if item.name in REPLY_OUTCOMES:
+            entry = attrs.evolve(entry, body=sent)
         entries.append(
             attrs.evolve(
                 entry,
