@@ -405,12 +405,17 @@ class EffectDispatcher:
     ) -> None:
         now = self.clock.now()
         self._observe(action.kind.value, action.status.value)
-        conversation = await _in_thread(self.app.conversation, conversation.id)
+        # The action's outcome first, on its own: only the dispatcher writes to an
+        # action while it executes, so this save cannot lose a race with a customer.
+        await _in_thread(self.app.record_effect, action)
         succeeded = action.status is ActionStatus.SUCCEEDED
-        conversation.record_action_result(action.id, succeeded, now)
-        if not conversation.opted_out:
-            conversation.queue_notice(notice, now, ReplyPurpose.ACTION_UPDATE)
-        await _in_thread(self.app.record_effect, action, conversation, tracking=None)
+
+        def tell_the_customer(fresh: Conversation) -> None:
+            fresh.record_action_result(action.id, succeeded, now)
+            if not fresh.opted_out:
+                fresh.queue_notice(notice, now, ReplyPurpose.ACTION_UPDATE)
+
+        await self._record_on(conversation.id, tell_the_customer, None)
         await self._send_replies(conversation.id, tracking)
 
 
