@@ -1,0 +1,447 @@
+// claw console: vanilla JS over /api/. Every element is built with the DOM API
+// (never innerHTML), so a customer's text can never become markup.
+"use strict";
+
+const POLL_MS = 3000;
+const state = { me: null, status: null, position: -1, serverOffset: 0, timers: [] };
+
+// --- helpers ------------------------------------------------------------------------
+
+function h(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (key === "text") node.textContent = value;
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+function svg(tag, attrs = {}, ...children) {
+  const node = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
+  for (const child of children.flat()) {
+    if (child === null || child === undefined) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+function csrfToken() {
+  const match = document.cookie.split("; ").find((part) => part.startsWith("claw_csrf="));
+  return match ? decodeURIComponent(match.slice("claw_csrf=".length)) : "";
+}
+
+async function api(method, path, body) {
+  const headers = { Accept: "application/json" };
+  if (method !== "GET") headers["X-CSRF-Token"] = csrfToken();
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const response = await fetch(path, {
+    method,
+    headers,
+    credentials: "same-origin",
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status === 401) {
+    window.location.assign("/console/login");
+    throw new Error("not logged in");
+  }
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(data.error || `request failed (${response.status})`);
+  return data;
+}
+
+function flash(message, ok = false) {
+  const node = document.getElementById("flash");
+  node.textContent = message;
+  node.className = ok ? "flash ok" : "flash";
+  node.hidden = !message;
+  if (message) setTimeout(() => { if (node.textContent === message) node.hidden = true; }, 6000);
+}
+
+// Run a change, report it, and redraw with fresh data.
+async function act(label, method, path, body) {
+  try {
+    await api(method, path, body);
+    flash(`${label}: done.`, true);
+  } catch (problem) {
+    flash(`${label}: ${problem.message}`);
+  }
+  await refreshStatus(true);
+}
+
+function when(iso) {
+  if (!iso) return "";
+  return new Date(iso).toLocaleString([], { dateStyle: "short", timeStyle: "medium" });
+}
+
+function serverNow() {
+  return Date.now() + state.serverOffset;
+}
+
+function isAdmin() {
+  return state.me && state.me.role === "admin";
+}
+
+// --- the emergency stop and the status poll ----------------------------------------------
+
+function showStatus(status) {
+  const stop = status.emergency_stop;
+  const panel = document.getElementById("stop-panel");
+  const text = document.getElementById("stop-state");
+  panel.classList.toggle("engaged", Boolean(stop));
+  text.textContent = stop
+    ? `EMERGENCY STOP ENGAGED by ${stop.actor} (${stop.reason}): claw sends and does nothing.`
+    : "claw is running. The emergency stop halts every text and action at once.";
+  document.getElementById("stop-form").hidden = Boolean(stop);
+  document.getElementById("release-form").hidden = !stop || !isAdmin();
+  const counts = status.counts;
+  document.getElementById("count-review").textContent = counts.review_queue || "";
+  document.getElementById("count-actions").textContent = counts.pending_actions || "";
+  document.getElementById("count-tickets").textContent = counts.tickets || "";
+}
+
+async function refreshStatus(force = false) {
+  let status;
+  try {
+    status = await api("GET", "/api/status");
+  } catch (problem) {
+    return;
+  }
+  state.status = status;
+  state.serverOffset = new Date(status.now).getTime() - Date.now();
+  showStatus(status);
+  const changed = status.position !== state.position;
+  state.position = status.position;
+  // Never redraw under someone typing: they would lose their edit.
+  const typing = document.activeElement && document.getElementById("view").contains(document.activeElement)
+    && ["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement.tagName);
+  if (force || (changed && !typing)) await render();
+}
+
+// --- views ---------------------------------------------------------------------------
+
+function titled(title, ...content) {
+  return [h("h1", { text: title }), ...content];
+}
+
+function empty(text) {
+  return h("p", { class: "empty", text });
+}
+
+async function reviewView() {
+  const { items } = await api("GET", "/api/review-queue");
+  if (!items.length) return titled("Review queue", empty("Nothing waiting for review."));
+  return titled(
+    "Review queue",
+    h("ul", { class: "cards" }, items.map((item) => {
+      const base = `/api/review-queue/${item.conversation_id}/${item.number}`;
+      const editId = `edit-${item.conversation_id}-${item.number}`;
+      const box = h("textarea", { id: editId, name: "text" }, item.draft || "");
+      return h("li", { class: "card" },
+        h("h2", {}, `${item.customer} `, h("span", { class: "pill", text: item.intent })),
+        h("blockquote", { text: item.text }),
+        h("p", { class: "meta", text: `Why it waits: ${item.reason_text} (confidence ${item.confidence.toFixed(2)})` }),
+        h("label", { for: editId, text: "Reply to send" }),
+        box,
+        h("div", { class: "actions" },
+          h("button", {
+            type: "button", class: "primary", disabled: !item.draft,
+            onclick: () => act("Approved", "POST", `${base}/approve`),
+          }, "Approve"),
+          h("button", {
+            type: "button",
+            onclick: () => act("Edited and sent", "POST", `${base}/edit`, { text: box.value }),
+          }, "Edit and send"),
+          h("button", {
+            type: "button",
+            onclick: () => act("Rejected", "POST", `${base}/reject`, { reason: "rejected in the console" }),
+          }, "Reject"),
+          h("a", { href: `#/conversation/${item.conversation_id}` }, "Timeline"),
+        ));
+    })),
+  );
+}
+
+function countdown(deadline) {
+  const node = h("span", { class: "countdown", "aria-live": "off" });
+  const tick = () => {
+    const left = Math.round((new Date(deadline).getTime() - serverNow()) / 1000);
+    node.textContent = left > 0 ? `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")} left` : "deadline passed";
+    node.classList.toggle("late", left <= 60);
+  };
+  tick();
+  state.timers.push(setInterval(tick, 1000));
+  return node;
+}
+
+async function actionsView() {
+  const { items } = await api("GET", "/api/pending-actions");
+  if (!items.length) return titled("Pending actions", empty("No action is waiting."));
+  return titled(
+    "Pending actions",
+    h("ul", { class: "cards" }, items.map((item) => {
+      const base = `/api/pending-actions/${item.action_id}`;
+      const needs = [item.needs_confirmation && "the customer's YES", item.needs_approval && "staff approval"]
+        .filter(Boolean).join(" and ");
+      const mayApprove = item.needs_approval && (!item.is_door || isAdmin());
+      return h("li", { class: "card" },
+        h("h2", { text: `${item.kind.replace("_", " ")}: ${item.target}` }),
+        h("p", { class: "meta" }, `${item.customer} · ${item.status}`, needs ? ` · waiting for ${needs}` : ""),
+        h("p", {}, "Deadline ", h("time", { datetime: item.deadline, text: when(item.deadline) }), " · ", countdown(item.deadline)),
+        item.is_door && !isAdmin() ? h("p", { class: "meta", text: "Only an admin can approve a door." }) : null,
+        h("div", { class: "actions" },
+          mayApprove ? h("button", {
+            type: "button", class: "primary",
+            onclick: () => act("Approved", "POST", `${base}/approve`),
+          }, item.is_door ? "Approve door" : "Approve") : null,
+          h("button", {
+            type: "button",
+            onclick: () => act("Cancelled", "POST", `${base}/cancel`, { reason: "cancelled in the console" }),
+          }, "Cancel"),
+          h("a", { href: `#/conversation/${item.conversation_id}` }, "Timeline"),
+        ));
+    })),
+  );
+}
+
+async function ticketsView() {
+  const { items } = await api("GET", "/api/tickets");
+  if (!items.length) return titled("Tickets", empty("No open tickets."));
+  return titled(
+    "Tickets",
+    h("ul", { class: "cards" }, items.map((item) => h("li", { class: "card" },
+      h("h2", {}, `${item.customer} `, h("span", { class: "pill", text: item.reason })),
+      h("blockquote", { text: item.text }),
+      h("p", { class: "meta", text: `${item.reason_text} Opened ${when(item.opened_at)}.` }),
+      h("div", { class: "actions" },
+        h("button", {
+          type: "button", class: "primary",
+          onclick: () => act("Resolved", "POST", `/api/tickets/${item.conversation_id}/${item.number}/resolve`),
+        }, "Resolve"),
+        h("a", { href: `#/conversation/${item.conversation_id}` }, "Timeline"),
+      )))),
+  );
+}
+
+async function conversationsView() {
+  const { items } = await api("GET", "/api/conversations");
+  if (!items.length) return titled("Conversations", empty("No conversations yet."));
+  return titled(
+    "Conversations",
+    h("div", { class: "table-wrap" }, h("table", {},
+      h("thead", {}, h("tr", {}, ["Customer", "Last text", "When", "Last decision"].map((t) => h("th", { scope: "col", text: t })))),
+      h("tbody", {}, items.map((item) => h("tr", {},
+        h("td", {}, h("a", { href: `#/conversation/${item.conversation_id}` }, item.customer)),
+        h("td", { text: item.last_text }),
+        h("td", { text: when(item.last_at) }),
+        h("td", { text: (item.last_decision || "") + (item.opted_out ? " (opted out)" : "") }),
+      ))),
+    )),
+  );
+}
+
+async function timelineView(id) {
+  const data = await api("GET", `/api/conversations/${id}/timeline`);
+  return titled(
+    `Conversation with ${data.customer}`,
+    data.opted_out ? h("p", { class: "pill", text: "opted out" }) : null,
+    h("ol", { class: "timeline" }, data.entries.map((entry) => h("li", { class: entry.who || "claw" },
+      h("div", { class: "meta" }, h("time", { datetime: entry.at, text: when(entry.at) }), ` · ${entry.event}`,
+        entry.actor ? ` · by ${entry.actor}` : ""),
+      h("div", { text: entry.summary }),
+      entry.reason_text ? h("p", { class: "why" }, h("strong", { text: `Why (${entry.reason}): ` }), entry.reason_text) : null,
+      entry.reply ? h("p", { class: "why", text: `Text: ${entry.reply}` }) : null,
+    ))),
+  );
+}
+
+function barChart(series, keys, title) {
+  const width = 720, height = 200, pad = 28;
+  const max = Math.max(1, ...series.map((row) => keys.reduce((sum, key) => sum + row[key], 0)));
+  const slot = (width - pad) / series.length;
+  const bars = series.map((row, index) => {
+    let y = height - pad;
+    const x = pad + index * slot + 2;
+    const parts = keys.map((key) => {
+      const size = (row[key] / max) * (height - 2 * pad);
+      y -= size;
+      return svg("rect", { x, y, width: Math.max(1, slot - 4), height: size, class: `s-${key}` },
+        svg("title", {}, `${new Date(row.hour).getHours()}:00 ${key}: ${row[key]}`));
+    });
+    const label = index % 4 === 0
+      ? svg("text", { x, y: height - 8, "font-size": 11, fill: "#5b6675" }, `${new Date(row.hour).getHours()}:00`)
+      : null;
+    return [parts, label];
+  });
+  return h("figure", { class: "chart" },
+    h("figcaption", { text: title }),
+    svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": title },
+      svg("line", { x1: pad, y1: height - pad, x2: width, y2: height - pad, stroke: "#d5dbe3" }),
+      svg("text", { x: 0, y: pad, "font-size": 11, fill: "#5b6675" }, String(max)),
+      bars),
+    h("div", { class: "legend" }, keys.map((key) => h("span", {}, h("span", { class: `swatch s-${key}` }), key))));
+}
+
+function horizontalBars(counts, title) {
+  const entries = Object.entries(counts);
+  if (!entries.length) return null;
+  const max = Math.max(...entries.map(([, n]) => n));
+  const row = 24, width = 720, label = 220;
+  return h("figure", { class: "chart" },
+    h("figcaption", { text: title }),
+    svg("svg", { viewBox: `0 0 ${width} ${entries.length * row + 4}`, role: "img", "aria-label": title },
+      entries.map(([name, n], index) => [
+        svg("text", { x: 0, y: index * row + 16, "font-size": 12, fill: "#1c2430" }, name.replaceAll("_", " ")),
+        svg("rect", { x: label, y: index * row + 4, height: row - 8, width: ((width - label - 40) * n) / max, class: "s-received" }),
+        svg("text", { x: label + ((width - label - 40) * n) / max + 4, y: index * row + 16, "font-size": 12 }, String(n)),
+      ])));
+}
+
+async function statisticsView() {
+  const stats = await api("GET", "/api/statistics");
+  const tile = (label, value) => h("div", { class: "stat" }, h("div", { class: "meta", text: label }), h("div", { class: "value", text: value }));
+  return titled(
+    "Statistics",
+    h("div", { class: "stat-grid" },
+      tile("Texts received", stats.texts_received),
+      tile("Replies sent", stats.replies_sent),
+      tile("Replies withheld", stats.replies_withheld),
+      tile("Decisions", stats.decisions),
+      tile("Automated", `${Math.round(stats.automation_rate * 100)}%`),
+      tile("Open actions", stats.open_actions),
+      tile("LLM cost", `$${stats.llm_cost_usd.toFixed(4)}`)),
+    barChart(stats.hourly, ["received", "automatic", "staff"], "Last 24 hours: texts received, automatic and staff decisions"),
+    horizontalBars(stats.by_kind, "Decisions by kind"),
+    horizontalBars(stats.by_reason, "Decisions by reason"),
+  );
+}
+
+function field(label, control, inline = false) {
+  return h("div", { class: inline ? "field inline" : "field" }, h("label", { for: control.id, text: label }), control);
+}
+
+async function settingsView() {
+  if (!isAdmin()) return titled("Settings", empty("Only admins can change the settings."));
+  const settings = await api("GET", "/api/settings");
+  const g = settings.globals;
+  const id = (name) => `global-${name}`;
+  const send = h("input", { type: "checkbox", id: id("send"), checked: g.send_automatic_responses });
+  const execute = h("input", { type: "checkbox", id: id("execute"), checked: g.execute_actions });
+  const perHour = h("input", { type: "number", id: id("per-hour"), min: 0, value: g.messages_per_hour });
+  const quietOn = h("input", { type: "checkbox", id: id("quiet"), checked: Boolean(g.quiet_hours) });
+  const quietStart = h("input", { type: "time", id: id("quiet-start"), value: g.quiet_hours ? g.quiet_hours.start : "23:00" });
+  const quietEnd = h("input", { type: "time", id: id("quiet-end"), value: g.quiet_hours ? g.quiet_hours.end : "07:00" });
+  const saveGlobals = () => act("Global settings saved", "PUT", "/api/settings/globals", {
+    send_automatic_responses: send.checked,
+    execute_actions: execute.checked,
+    messages_per_hour: Number(perHour.value),
+    quiet_hours: quietOn.checked ? { start: quietStart.value, end: quietEnd.value } : null,
+  });
+  const rows = Object.entries(settings.features).map(([intent, f]) => {
+    const fid = (name) => `feature-${intent}-${name}`;
+    const mode = h("select", { id: fid("mode") }, settings.modes.map((m) => h("option", { value: m, selected: m === f.mode }, m)));
+    const threshold = h("input", { type: "range", id: fid("threshold"), min: 0, max: 1, step: 0.01, value: f.confidence_threshold });
+    const shown = h("output", { for: fid("threshold"), text: Number(f.confidence_threshold).toFixed(2) });
+    threshold.addEventListener("input", () => { shown.textContent = Number(threshold.value).toFixed(2); });
+    const maxReplies = h("input", { type: "number", id: fid("max"), min: 0, value: f.max_auto_replies, size: 3 });
+    const confirm = h("input", { type: "checkbox", id: fid("confirm"), checked: f.requires_confirmation });
+    const approve = h("input", { type: "checkbox", id: fid("approve"), checked: f.requires_approval });
+    const save = () => act(`${intent} saved`, "PUT", `/api/settings/features/${intent}`, {
+      mode: mode.value,
+      confidence_threshold: Number(threshold.value),
+      max_auto_replies: Number(maxReplies.value),
+      requires_confirmation: confirm.checked,
+      requires_approval: approve.checked,
+    });
+    const labelled = (text, control) => [h("label", { for: control.id, class: "visually-hidden", text: `${intent} ${text}` }), control];
+    return h("tr", {},
+      h("th", { scope: "row", text: intent.replaceAll("_", " ") }),
+      h("td", { "data-label": "Mode" }, labelled("mode", mode)),
+      h("td", { "data-label": "Threshold" }, labelled("threshold", threshold), shown),
+      h("td", { "data-label": "Max replies" }, labelled("max replies", maxReplies)),
+      h("td", { "data-label": "Confirm" }, labelled("needs confirmation", confirm)),
+      h("td", { "data-label": "Approve" }, labelled("needs approval", approve)),
+      h("td", {}, h("button", { type: "button", class: "primary", onclick: save, "aria-label": `Save ${intent}` }, "Save")));
+  });
+  return titled(
+    "Settings",
+    h("p", { class: "meta", text: `Settings version ${settings.version}. Every change is recorded with your name.` }),
+    h("h2", { text: "Global rails" }),
+    h("div", { class: "settings-globals" },
+      field("Send automatic responses", send, true),
+      field("Execute actions", execute, true),
+      field("Messages per hour", perHour),
+      field("Quiet hours on", quietOn, true),
+      field("Quiet hours start", quietStart),
+      field("Quiet hours end", quietEnd),
+      h("div", {}, h("button", { type: "button", class: "primary", onclick: saveGlobals }, "Save global settings"))),
+    h("h2", { text: "Features" }),
+    h("div", { class: "table-wrap" }, h("table", { class: "settings-table" },
+      h("thead", {}, h("tr", {}, ["Intent", "Mode", "Threshold", "Max replies", "Confirm", "Approve", ""].map((t) => h("th", { scope: "col", text: t })))),
+      h("tbody", {}, rows))),
+  );
+}
+
+const ROUTES = {
+  review: reviewView,
+  actions: actionsView,
+  tickets: ticketsView,
+  conversations: conversationsView,
+  statistics: statisticsView,
+  settings: settingsView,
+};
+
+async function render() {
+  const [, name = "review", arg] = (window.location.hash || "#/review").split("/");
+  state.timers.forEach(clearInterval);
+  state.timers = [];
+  document.querySelectorAll("#nav a").forEach((link) => {
+    if (link.getAttribute("href") === `#/${name}`) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  });
+  const view = document.getElementById("view");
+  try {
+    const content = name === "conversation" && arg ? await timelineView(arg) : await (ROUTES[name] || reviewView)();
+    view.replaceChildren(...content.filter(Boolean));
+  } catch (problem) {
+    view.replaceChildren(h("p", { class: "error", text: problem.message }));
+  }
+}
+
+async function start() {
+  try {
+    state.me = await api("GET", "/api/me");
+  } catch (problem) {
+    return;
+  }
+  document.getElementById("who").textContent = `${state.me.name} (${state.me.role})`;
+  document.querySelectorAll(".admin-only").forEach((node) => { node.hidden = !isAdmin(); });
+  document.getElementById("logout").addEventListener("click", async () => {
+    await api("POST", "/api/logout").catch(() => {});
+    window.location.assign("/console/login");
+  });
+  document.getElementById("stop-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const reason = document.getElementById("stop-reason").value.trim() || "engaged from the console";
+    await act("Emergency stop engaged", "POST", "/api/emergency-stop", { reason });
+  });
+  document.getElementById("release-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const reason = document.getElementById("release-reason").value.trim() || "released from the console";
+    await act("Emergency stop released", "POST", "/api/emergency-stop/release", { reason });
+  });
+  window.addEventListener("hashchange", () => {
+    render();
+    document.getElementById("view").focus();
+  });
+  await refreshStatus(true);
+  setInterval(refreshStatus, POLL_MS);
+}
+
+start();

@@ -1,0 +1,268 @@
+"""Console accounts: adding users, checking passwords and API tokens, the session key.
+
+Passwords are hashed with scrypt (stdlib, memory-hard) and a per-user salt; API
+tokens are long random strings, so a single SHA-256 of each is enough to store
+(nothing to brute-force), and only that hash is kept. Hashing happens here, not
+in the aggregate, because it needs randomness and time the domain does not have.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import hmac
+import secrets
+from datetime import datetime
+from uuid import UUID
+
+import attrs
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
+
+from claw_domain.errors import InvariantError
+from claw_domain.users import (
+    ConsoleSecret,
+    Role,
+    UserAccount,
+    console_secret_id,
+    normalise_user_name,
+    user_id,
+)
+from claw_service.application import ClawApplication
+from claw_service.retry import retry_on_conflict
+
+MIN_PASSWORD_LENGTH = 10
+TOKEN_PREFIX = "claw"  # noqa: S105 - a label that marks claw tokens in logs, not a secret
+_LIST_PAGE = 500
+
+
+class AccountError(InvariantError):
+    """A user-management request that cannot be carried out; the message says why."""
+
+
+@attrs.frozen
+class PasswordHasher:
+    """scrypt with OWASP's suggested cost (N=2**17 is stronger but needs 128 MiB per login).
+
+    The parameters are stored with each hash, so raising them later only
+    affects new passwords and old ones keep verifying.
+    """
+
+    n: int = 2**14
+    r: int = 8
+    p: int = 1
+    length: int = 32
+
+    def hash(self, password: str) -> str:
+        salt = secrets.token_bytes(16)
+        digest = self._derive(password, salt, self.n, self.r, self.p, self.length)
+        return "$".join(("scrypt", str(self.n), str(self.r), str(self.p), _b64(salt), _b64(digest)))
+
+    def verify(self, password: str, stored: str) -> bool:
+        try:
+            scheme, n, r, p, salt, digest = stored.split("$")
+            if scheme != "scrypt":
+                return False
+            expected = _unb64(digest)
+            derived = self._derive(password, _unb64(salt), int(n), int(r), int(p), len(expected))
+        except ValueError:
+            return False
+        return hmac.compare_digest(derived, expected)
+
+    @staticmethod
+    def _derive(password: str, salt: bytes, n: int, r: int, p: int, length: int) -> bytes:
+        return hashlib.scrypt(
+            password.encode("utf8"), salt=salt, n=n, r=r, p=p, dklen=length, maxmem=2**27
+        )
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf8")).hexdigest()
+
+
+@attrs.frozen
+class UserView:
+    """What the console and the CLI may know about a user: never a hash."""
+
+    id: UUID
+    name: str
+    role: Role
+    disabled: bool
+    session_epoch: int
+    tokens: int
+
+    @classmethod
+    def of(cls, user: UserAccount) -> UserView:
+        return cls(
+            id=user.id,
+            name=user.name,
+            role=user.role,
+            disabled=user.disabled,
+            session_epoch=user.session_epoch,
+            tokens=len(user.token_hashes),
+        )
+
+
+class Accounts:
+    """User management on claw's own event store, beside the conversations."""
+
+    def __init__(self, app: ClawApplication, hasher: PasswordHasher | None = None) -> None:
+        self.app = app
+        self.hasher = hasher or PasswordHasher()
+        # Verified against when the name is unknown, so a failed login takes as
+        # long for a missing user as for a wrong password.
+        self._decoy = self.hasher.hash(secrets.token_urlsafe(16))
+
+    def _load(self, aggregate_id: UUID) -> Aggregate | None:
+        try:
+            aggregate: Aggregate = self.app.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        return aggregate
+
+    def _user(self, name: str) -> UserAccount | None:
+        found = self._load(user_id(name))
+        return found if isinstance(found, UserAccount) else None
+
+    def _existing(self, name: str) -> UserAccount:
+        user = self._user(name)
+        if user is None:
+            msg = f"no user named {normalise_user_name(name)!r}; add one with `claw users add`"
+            raise AccountError(msg)
+        return user
+
+    # Commands ------------------------------------------------------------------
+
+    def add_user(self, name: str, password: str, role: Role, actor: str, at: datetime) -> UserView:
+        _check_password(password)
+        if self._user(name) is not None:
+            msg = f"user {normalise_user_name(name)!r} already exists"
+            raise AccountError(msg)
+        user = UserAccount.add(name, role, self.hasher.hash(password), actor, at)
+        try:
+            self.app.save(user)
+        except IntegrityError:
+            msg = f"user {user.name!r} already exists"
+            raise AccountError(msg) from None
+        return UserView.of(user)
+
+    @retry_on_conflict
+    def change_password(self, name: str, password: str, actor: str, at: datetime) -> None:
+        _check_password(password)
+        user = self._existing(name)
+        user.change_password(self.hasher.hash(password), actor, at)
+        self.app.save(user)
+
+    @retry_on_conflict
+    def change_role(self, name: str, role: Role, actor: str, at: datetime) -> None:
+        user = self._existing(name)
+        user.change_role(role, actor, at)
+        self.app.save(user)
+
+    @retry_on_conflict
+    def issue_token(self, name: str, actor: str, at: datetime) -> str:
+        """A new bearer token for scripts; shown once, only its hash is stored."""
+        user = self._existing(name)
+        # The user id in the token finds the account without an index over hashes.
+        token = f"{TOKEN_PREFIX}_{user.id.hex}_{secrets.token_urlsafe(32)}"
+        user.issue_token(token_hash(token), actor, at)
+        self.app.save(user)
+        return token
+
+    @retry_on_conflict
+    def revoke_tokens(self, name: str, actor: str, at: datetime) -> None:
+        user = self._existing(name)
+        user.revoke_tokens(actor, at)
+        self.app.save(user)
+
+    @retry_on_conflict
+    def disable(self, name: str, actor: str, at: datetime) -> None:
+        user = self._existing(name)
+        user.disable(actor, at)
+        self.app.save(user)
+
+    # Queries ---------------------------------------------------------------------
+
+    def list_users(self) -> list[UserView]:
+        added = get_topic(UserAccount) + ".UserAdded"
+        ids: list[UUID] = []
+        start = 1
+        while True:
+            page = self.app.recorder.select_notifications(
+                start=start, limit=_LIST_PAGE, topics=[added]
+            )
+            ids.extend(UUID(str(notification.originator_id)) for notification in page)
+            if len(page) < _LIST_PAGE:
+                break
+            start = page[-1].id + 1
+        users = [self._load(found) for found in ids]
+        return sorted(
+            (UserView.of(user) for user in users if isinstance(user, UserAccount)),
+            key=lambda view: view.name,
+        )
+
+    def user_by_id(self, account: UUID) -> UserView | None:
+        found = self._load(account)
+        return UserView.of(found) if isinstance(found, UserAccount) else None
+
+    def authenticate(self, name: str, password: str) -> UserView | None:
+        """The user if the password is right and the account enabled; else None."""
+        try:
+            user = self._user(name)
+        except InvariantError:
+            user = None  # a malformed name is just a failed login
+        if user is None:
+            self.hasher.verify(password, self._decoy)
+            return None
+        if not self.hasher.verify(password, user.password_hash) or user.disabled:
+            return None
+        return UserView.of(user)
+
+    def authenticate_token(self, token: str) -> UserView | None:
+        prefix, _, rest = token.partition("_")
+        account_hex, _, secret = rest.partition("_")
+        if prefix != TOKEN_PREFIX or not secret:
+            return None
+        try:
+            account = UUID(hex=account_hex)
+        except ValueError:
+            return None
+        found = self._load(account)
+        if not isinstance(found, UserAccount) or found.disabled:
+            return None
+        wanted = token_hash(token)
+        if any(hmac.compare_digest(wanted, stored) for stored in found.token_hashes):
+            return UserView.of(found)
+        return None
+
+    # The session key -----------------------------------------------------------------
+
+    def session_secret(self, at: datetime) -> bytes:
+        """The stored signing key, generated on first use."""
+        found = self._load(console_secret_id())
+        if isinstance(found, ConsoleSecret):
+            return bytes.fromhex(found.secret_hex)
+        with contextlib.suppress(IntegrityError):  # another process stored one first: use it
+            self.app.save(ConsoleSecret(secret_hex=secrets.token_hex(32), at=at))
+        found = self._load(console_secret_id())
+        if not isinstance(found, ConsoleSecret):
+            msg = "the console session secret could not be stored"
+            raise AccountError(msg)
+        return bytes.fromhex(found.secret_hex)
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        msg = f"the password is too short: use at least {MIN_PASSWORD_LENGTH} characters"
+        raise AccountError(msg)
