@@ -8,9 +8,11 @@ demo pass their own clock, ports or language model. Nothing is built at import.
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Awaitable, Callable, Sequence
 
 import structlog
+from eventsourcing.persistence import IntegrityError, ProgrammingError
 
 from claw_adapters.fakes.memory import (
     MemoryDevices,
@@ -69,6 +71,7 @@ from claw_service.worker import Lease, Worker
 log = structlog.get_logger("claw.bootstrap")
 
 SYSTEM_ACTOR = "claw-bootstrap"
+TABLE_CREATION_ATTEMPTS = 5
 
 
 def open_application(
@@ -76,12 +79,29 @@ def open_application(
 ) -> ClawApplication:
     """The core on the configured database, with settings initialised on first use."""
     knowledge = knowledge or load_venue_knowledge(config.knowledge_file)
-    app = ClawApplication(KnowledgeVenue(knowledge), env=config.database.eventsourcing_env())
+    app = _construct(KnowledgeVenue(knowledge), config.database.eventsourcing_env())
     features, global_settings = initial_domain_settings(
         knowledge.initial_settings, knowledge.file.venue.timezone
     )
     app.ensure_settings(features, global_settings, SYSTEM_ACTOR, (clock or SystemClock()).now())
     return app
+
+
+def _construct(venue: KnowledgeVenue, env: dict[str, str]) -> ClawApplication:
+    """The application, created once more if another process created the tables meanwhile.
+
+    Two processes starting together on a fresh PostgreSQL database race to create the
+    tables; the loser sees "already exists". On the next attempt the tables are there.
+    """
+    for attempt in range(1, TABLE_CREATION_ATTEMPTS + 1):
+        try:
+            return ClawApplication(venue, env=env)
+        except (IntegrityError, ProgrammingError) as error:
+            if attempt == TABLE_CREATION_ATTEMPTS:
+                raise
+            log.info("tables_created_concurrently", attempt=attempt, error=str(error))
+            time.sleep(0.05 * attempt)  # let the other process finish creating them
+    raise AssertionError("unreachable")
 
 
 class PipelineUnderstanding:
