@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run demo serve test test-deep lint typecheck eval bench reliability clean
+.PHONY: install run serve test test-deep lint eval clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -301,13 +301,14 @@ def _on_customer_text(facts: Situation, settings: SettingsSnapshot) -> Decision:
         return _decision(
             facts, settings, DecisionKind.SUGGEST, Reason.ACTIONS_DISABLED, action=action
         )
+    if not facts.action_target_known:
+        # "Which box?" or "which location?" first: who may open a door depends on where.
+        return _decision(
+            facts, settings, DecisionKind.RESPOND, Reason.DETAILS_NEEDED, action=action
+        )
     if action is ActionKind.UNLOCK_DOOR and not facts.door_authorised:
         return _decision(
             facts, settings, DecisionKind.ESCALATE, Reason.DOOR_NOT_AUTHORISED, action=action
-        )
-    if not facts.action_target_known:
-        return _decision(
-            facts, settings, DecisionKind.RESPOND, Reason.DETAILS_NEEDED, action=action
         )
     if conversation.action_in_progress:
         return _decision(

@@ -62,10 +62,10 @@ def _known_zone(_instance: object, _attribute: attrs.Attribute[str], value: str)
 class GlobalSettings:
     send_automatic_responses: bool = True
     execute_actions: bool = True
-    messages_per_hour: int = attrs.field(default=60, validator=attrs.validators.ge(0))
+    messages_per_hour: int = attrs.field(default=30, validator=attrs.validators.ge(0))
     quiet_hours: QuietHours | None = None
     timezone: str = attrs.field(default="UTC", validator=_known_zone)
-    staff_backoff_minutes: int = attrs.field(default=30, validator=attrs.validators.ge(0))
+    staff_backoff_minutes: int = attrs.field(default=60, validator=attrs.validators.ge(0))
     confirmation_timeout_minutes: int = attrs.field(default=10, validator=attrs.validators.ge(1))
     door_unlock_seconds: int = attrs.field(default=10, validator=attrs.validators.ge(1))
 
@@ -110,6 +110,13 @@ def settings_id() -> UUID:
     return uuid5(CLAW_NAMESPACE, "automation-settings")
 
 
+def _check_rails(intent: Intent, settings: FeatureSettings) -> None:
+    # A door opens only on the customer's own "yes", whatever an operator sets.
+    if intent is Intent.DOOR_ACCESS and not settings.requires_confirmation:
+        msg = "door_access must keep requires_confirmation: a door opens only on the customer's yes"
+        raise InvariantError(msg)
+
+
 def _non_blank(actor: str, what: str) -> None:
     if not actor.strip():
         msg = f"{what} needs a non-empty actor so the audit trail says who did it"
@@ -147,6 +154,7 @@ class AutomationSettings(Aggregate):
         self, intent: Intent, settings: FeatureSettings, actor: str, at: datetime
     ) -> None:
         _non_blank(actor, "a feature change")
+        _check_rails(intent, settings)
         if self.features.get(intent) == settings:
             return
         self._feature_changed(intent=intent, settings=settings, actor=actor, at=at)

@@ -7,6 +7,7 @@ demo pass their own clock, ports or language model. Nothing is built at import.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -41,6 +42,8 @@ from claw_adapters.persistence.lease import (
     PostgresAdvisoryLease,
     lease_path_for,
 )
+from claw_adapters.projections.catalogue import all_projections
+from claw_adapters.projections.store import open_projection_store
 from claw_adapters.staff import SmsAndSlackStaffNotifier, StaffSettings
 from claw_adapters.understanding import (
     EntityExtractor,
@@ -65,6 +68,7 @@ from claw_entrypoints.web.metrics import Metrics
 from claw_service.application import ClawApplication
 from claw_service.dispatcher import EffectDispatcher, EffectPorts
 from claw_service.processor import ConversationProcessor
+from claw_service.projector import Projector
 from claw_service.work import LogDerivedWork
 from claw_service.worker import Lease, Worker
 
@@ -240,6 +244,8 @@ async def bootstrap(
             api_key=config.llm.api_key or "unused",
             model=config.llm.model,
             base_url=config.llm.base_url or OPENAI_BASE_URL,
+            timeout_seconds=config.llm.timeout_seconds or 20.0,
+            max_retries=config.llm.max_retries,
         )
         model = OpenAILanguageModel(settings, locations=knowledge.location_aliases())
         closers.append(model.aclose)
@@ -251,7 +257,12 @@ async def bootstrap(
     )
     dispatcher = EffectDispatcher(app, ports, clock, on_effect=metrics.record_effect)
     work = LogDerivedWork(app, debounce_seconds=config.debounce_seconds)
-    worker = Worker(app, processor, dispatcher, work, _lease(config), clock)
+    store = open_projection_store(config.database)
+    closers.append(functools.partial(asyncio.to_thread, store.close))
+    projector = Projector(app, store, all_projections(config.debounce_seconds))
+    worker = Worker(
+        app, processor, dispatcher, work, _lease(config), clock, read_side=projector.catch_up
+    )
     runtime = Runtime(
         config=config,
         app=app,
@@ -261,6 +272,7 @@ async def bootstrap(
         dispatcher=dispatcher,
         work=work,
         worker=worker,
+        projector=projector,
         metrics=metrics,
         verifier=_verifier(config),
         clock=clock,
@@ -269,4 +281,10 @@ async def bootstrap(
     )
     if dry:
         log.warning("dry_run_adapters", vendors=list(dry))
+    if runtime.verifier is None:
+        log.warning(
+            "webhooks_unverified",
+            fix="set CLAW_OPENPHONE_WEBHOOK_KEY or CLAW_OPENPHONE_WEBHOOK_SECRET: "
+            "without one, anyone who can reach the server can post texts",
+        )
     return runtime

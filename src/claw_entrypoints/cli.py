@@ -7,12 +7,15 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from claw_domain.errors import ConfigurationError
+
 # Each module exposes register(subparsers) and sets ``handler`` on its parsers:
 # a callable taking the parsed namespace and returning the exit code.
 COMMAND_MODULES = (
     "claw_entrypoints.commands.serve",
     "claw_entrypoints.commands.demo",
     "claw_entrypoints.commands.settings",
+    "claw_entrypoints.commands.readside",
     "claw_entrypoints.commands.eval",
 )
 
@@ -37,7 +40,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = args.handler
-    code: int = handler(args)
+    try:
+        code: int = handler(args)
+    except ConfigurationError as error:
+        # An operator's typo in a setting or the venue file: one line, not a traceback.
+        print(f"claw {args.command}: {error}", file=sys.stderr)
+        return 2
     return code
 
 

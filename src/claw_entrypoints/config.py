@@ -72,6 +72,8 @@ class LlmConfig:
     base_url: str | None
     api_key: str | None = attrs.field(repr=False)
     model: str
+    timeout_seconds: float = 20.0
+    max_retries: int = 1
 
 
 @attrs.frozen
@@ -152,6 +154,8 @@ def load_config(environ: Mapping[str, str] | None = None) -> ClawConfig:
             base_url=_text(env, "CLAW_OPENAI_BASE_URL"),
             api_key=_text(env, "CLAW_OPENAI_API_KEY"),
             model=_text(env, "CLAW_OPENAI_MODEL") or "gpt-4o-mini",
+            timeout_seconds=_number(env, "CLAW_OPENAI_TIMEOUT_SECONDS", 20.0),
+            max_retries=int(_number(env, "CLAW_OPENAI_MAX_RETRIES", 1)),
         ),
         staff_number=_text(env, "CLAW_STAFF_NUMBER"),
         slack_webhook_url=_text(env, "CLAW_SLACK_WEBHOOK_URL"),

@@ -15,6 +15,7 @@ from claw_entrypoints.web.metrics import Metrics
 from claw_service.application import ClawApplication
 from claw_service.dispatcher import EffectDispatcher, EffectPorts
 from claw_service.processor import ConversationProcessor
+from claw_service.projector import Projector
 from claw_service.worker import DueWork, Worker
 
 
@@ -28,6 +29,7 @@ class Runtime:
     dispatcher: EffectDispatcher
     work: DueWork
     worker: Worker
+    projector: Projector
     metrics: Metrics
     verifier: WebhookVerifier | None
     clock: Clock

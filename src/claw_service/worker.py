@@ -54,6 +54,7 @@ class Worker:
         lease: Lease,
         clock: Clock,
         *,
+        read_side: Callable[[], int] | None = None,
         idle_seconds: float = 0.25,
     ) -> None:
         self.app = app
@@ -62,6 +63,7 @@ class Worker:
         self.work = work
         self.lease = lease
         self.clock = clock
+        self.read_side = read_side
         self.idle_seconds = idle_seconds
         self.wake = asyncio.Event()
         self.ticks = 0
@@ -79,8 +81,20 @@ class Worker:
             busy = True
         if await asyncio.to_thread(self.lease.try_acquire):
             busy |= await self.dispatcher.run_once() > 0
+        if self.read_side is not None:
+            busy |= await self._project() > 0
         self.ticks += 1
         return busy
+
+    async def _project(self) -> int:
+        if self.read_side is None:
+            return 0
+        try:
+            return await asyncio.to_thread(self.read_side)
+        except Exception:
+            # The read side lags, nothing is lost: it catches up from its position.
+            log.exception("projection_catch_up_failed")
+            return 0
 
     async def _expire(self, action_id: UUID) -> None:
         await asyncio.to_thread(self.app.expire_action, action_id, self.clock.now())

@@ -254,7 +254,7 @@ def test_staff_texting_by_hand_pauses_claw(venue: Venue) -> None:
     )
 
     paused = venue.customer_texts("what are your hours?", HOURS)
-    venue.time_passes(31)
+    venue.time_passes(61)
     resumed = venue.customer_texts("and are you open now?", HOURS)
     venue.claw_dispatches()
 

@@ -345,6 +345,8 @@ def test_settings_events_round_trip(
     at: datetime,
 ) -> None:
     settings = AutomationSettings(features=features, global_settings=initial, actor="ann", at=at)
+    if intent is Intent.DOOR_ACCESS:
+        feature = attrs.evolve(feature, requires_confirmation=True)  # the rail refuses less
     settings.change_feature(intent, feature, "ann", at)
     settings.change_globals(changed, "ann", at)
     settings.engage_emergency_stop("ann", reason, at)

@@ -347,3 +347,9 @@ def test_quiet_hours_wrap_past_midnight_in_the_venue_time_zone() -> None:
     assert decide(at_one_am_halifax, overnight).reason is Reason.QUIET_HOURS
     at_noon_halifax = text_about(Intent.HOURS, now=datetime(2026, 11, 25, 16, 0, tzinfo=UTC))
     assert decide(at_noon_halifax, overnight).reason is Reason.ANSWERED_FROM_KNOWLEDGE
+
+
+def test_a_door_request_without_a_location_asks_where_before_judging_who() -> None:
+    unknown_place = text_about(Intent.DOOR_ACCESS, action_target_known=False, door_authorised=False)
+    decision = decide(unknown_place, SETTINGS)
+    assert (decision.kind, decision.reason) == (DecisionKind.RESPOND, Reason.DETAILS_NEEDED)

@@ -195,10 +195,14 @@ def set_settings(args: argparse.Namespace) -> int:
         print(f"claw settings: {error}", file=sys.stderr)
         return 2
     actor, now = _actor(args), _now()
-    for intent, feature in features.items():
-        if current.features.get(intent) != feature:
-            app.change_feature(intent, feature, actor, now)
-    app.change_globals(rails, actor, now)
+    try:
+        for intent, feature in features.items():
+            if current.features.get(intent) != feature:
+                app.change_feature(intent, feature, actor, now)
+        app.change_globals(rails, actor, now)
+    except DomainError as error:
+        print(f"claw settings: {error}", file=sys.stderr)
+        return 2
     print(f"settings now at version {app.settings().version}")
     return 0
 
