@@ -61,6 +61,11 @@ def _event_name(topic: str) -> str:
     return topic.rsplit(".", 1)[-1]
 
 
+def _recorded_at(recorded: Any) -> datetime:
+    timestamp: datetime = recorded.timestamp
+    return timestamp
+
+
 def _event_time(recorded: Any) -> datetime:
     at = getattr(recorded, "at", None)
     if isinstance(at, datetime):
@@ -307,21 +312,24 @@ class LogReadModel:
             conv = self.app.conversation(conversation)
         except (AggregateNotFoundError, TypeError):
             return None
-        entries: list[tuple[datetime, int, Document]] = []
+        # Ordered by when each event was recorded (a text's own time can be earlier
+        # than the conversation it started); shown with its domain time.
+        entries: list[tuple[datetime, int, datetime, Document]] = []
         store = self.app.repository.event_store
         for order, recorded in enumerate(store.get(conv.id)):
-            entries.append((_event_time(recorded), order, _conversation_entry(conv, recorded)))
+            entry = _conversation_entry(conv, recorded)
+            entries.append((_recorded_at(recorded), order, _event_time(recorded), entry))
         for action_id in conv.action_ids:
             for order, recorded in enumerate(store.get(action_id)):
                 entry = _action_entry(recorded)
-                entries.append((_event_time(recorded), 10_000 + order, entry))
+                entries.append((_recorded_at(recorded), order, _event_time(recorded), entry))
         entries.sort(key=lambda item: (item[0], item[1]))
         return {
             "conversation_id": str(conv.id),
             "customer": mask(conv.customer_number),
             "opted_out": conv.opted_out,
             "staff_active_until": iso(conv.staff_active_until),
-            "entries": [{"at": iso(at), **entry} for at, _order, entry in entries],
+            "entries": [{"at": iso(at), **entry} for _recorded, _order, at, entry in entries],
         }
 
     def statistics(self, now: datetime) -> Document:
