@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "claw_entrypoints.commands.settings",
     "claw_entrypoints.commands.readside",
     "claw_entrypoints.commands.eval",
+    "claw_entrypoints.commands.users",
 )
 
 

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from claw_entrypoints.runtime import RUNTIME, Runtime
+from claw_entrypoints.web.api import add_console_routes
 from claw_entrypoints.web.health import healthz, metrics, readyz
 from claw_entrypoints.web.webhooks import openphone_webhook
 
@@ -21,6 +22,7 @@ def create_web_app(runtime: Runtime, *, run_worker: bool = True) -> web.Applicat
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
+    add_console_routes(app)
     if run_worker:
         app.cleanup_ctx.append(_worker_lifetime)
     app.on_cleanup.append(_close_runtime)
