@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import time
 from collections.abc import Awaitable, Callable, Sequence
 
 import structlog
-from eventsourcing.persistence import IntegrityError, ProgrammingError
 
 from claw_adapters.fakes.memory import (
     MemoryDevices,
@@ -35,12 +33,13 @@ from claw_adapters.openphone import (
     StandardWebhookVerifier,
     WebhookVerifier,
 )
-from claw_adapters.persistence.database import Backend
+from claw_adapters.persistence.database import Backend, DatabaseConfig
 from claw_adapters.persistence.lease import (
     AlwaysLease,
     FileLease,
     PostgresAdvisoryLease,
     lease_path_for,
+    schema_creation_lock,
 )
 from claw_adapters.projections.catalogue import all_projections
 from claw_adapters.projections.store import open_projection_store
@@ -75,7 +74,6 @@ from claw_service.worker import Lease, Worker
 log = structlog.get_logger("claw.bootstrap")
 
 SYSTEM_ACTOR = "claw-bootstrap"
-TABLE_CREATION_ATTEMPTS = 5
 
 
 def open_application(
@@ -83,7 +81,7 @@ def open_application(
 ) -> ClawApplication:
     """The core on the configured database, with settings initialised on first use."""
     knowledge = knowledge or load_venue_knowledge(config.knowledge_file)
-    app = _construct(KnowledgeVenue(knowledge), config.database.eventsourcing_env())
+    app = _construct(config.database, KnowledgeVenue(knowledge))
     features, global_settings = initial_domain_settings(
         knowledge.initial_settings, knowledge.file.venue.timezone
     )
@@ -91,21 +89,10 @@ def open_application(
     return app
 
 
-def _construct(venue: KnowledgeVenue, env: dict[str, str]) -> ClawApplication:
-    """The application, created once more if another process created the tables meanwhile.
-
-    Two processes starting together on a fresh PostgreSQL database race to create the
-    tables; the loser sees "already exists". On the next attempt the tables are there.
-    """
-    for attempt in range(1, TABLE_CREATION_ATTEMPTS + 1):
-        try:
-            return ClawApplication(venue, env=env)
-        except (IntegrityError, ProgrammingError) as error:
-            if attempt == TABLE_CREATION_ATTEMPTS:
-                raise
-            log.info("tables_created_concurrently", attempt=attempt, error=str(error))
-            time.sleep(0.05 * attempt)  # let the other process finish creating them
-    raise AssertionError("unreachable")
+def _construct(database: DatabaseConfig, venue: KnowledgeVenue) -> ClawApplication:
+    # Processes starting together on a fresh database take turns creating the tables.
+    with schema_creation_lock(database):
+        return ClawApplication(venue, env=database.eventsourcing_env())
 
 
 class PipelineUnderstanding:

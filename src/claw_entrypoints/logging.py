@@ -10,7 +10,8 @@ from typing import Any
 
 import structlog
 
-_PHONE = re.compile(r"\+?\d[\d\- ().]{6,}\d")
+# Not inside a word: the digits of a hex id or a timestamp are not a phone number.
+_PHONE = re.compile(r"(?<![\w+])\+?\d[\d\- ().]{6,}\d(?!\w)")
 
 
 def mask_phone_numbers(text: str) -> str:

@@ -100,6 +100,7 @@ async def test_a_text_acknowledged_just_before_a_crash_is_answered_after_the_res
     records = [json.loads(line) for line in server.log_lines() if line.startswith("{")]
     assert records
     assert all(record["timestamp"].startswith("20") for record in records)
+    assert all("*" not in record.get("correlation_id", "") for record in records)
     assert customer not in "\n".join(server.log_lines())
 
 

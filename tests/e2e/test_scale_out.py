@@ -157,3 +157,48 @@ async def test_two_servers_on_one_database_decide_and_act_once(
     assert resets == sorted(device for _c, _t, device in RESETS)
 
     await asyncio.gather(east.stop(), west.stop())
+
+
+async def effects_done(session: aiohttp.ClientSession, server: ClawServer) -> float:
+    async with session.get(f"{server.url}/metrics") as answer:
+        exposition = await answer.text()
+    return sum(
+        float(found.group(1))
+        for found in re.finditer(r"^claw_effects_total\{[^}]*\} (\S+)$", exposition, re.MULTILINE)
+    )
+
+
+async def test_when_the_dispatching_server_dies_the_other_takes_over(
+    env: dict[str, str], view: ClawApplication, vendors: DemoVendors, servers: LaunchServer
+) -> None:
+    east, west = servers(env, "east"), servers(env, "west")
+    await asyncio.gather(east.start(), west.start())
+    before, after = "+19025554201", "+19025554202"
+
+    async with aiohttp.ClientSession() as session:
+        assert (await post(session, east.url, signed_text(before, QUESTIONS[0])))[0] == 202
+        await wait_until(
+            lambda: any(m.to == before for m in vendors.openphone.sent),
+            within=20,
+            what="the first answer",
+        )
+        east_done, west_done = await effects_done(session, east), await effects_done(session, west)
+        # Only the lease holder talks to the vendors.
+        assert sorted([east_done, west_done])[0] == 0 < max(east_done, west_done)
+        holder, survivor = (east, west) if east_done else (west, east)
+
+        await holder.kill()
+        assert (await post(session, survivor.url, signed_text(after, QUESTIONS[1])))[0] == 202
+        await wait_until(
+            lambda: asyncio.to_thread(settled, view, [conversation_of(after)]),
+            within=20,
+            what="the survivor to answer",
+            every=0.2,
+        )
+        assert await effects_done(session, survivor) > 0
+
+    texted = collections.Counter(m.to for m in vendors.openphone.sent)
+    assert (texted[before], texted[after]) == (1, 1)
+    for customer in (before, after):
+        every_text_decided_once(view, conversation_of(customer))
+    await survivor.stop()

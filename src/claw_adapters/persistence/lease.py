@@ -8,11 +8,15 @@ or unlock happens twice. If the holder dies, its lock dies with its connection
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
 import psycopg
+
+from claw_adapters.persistence.database import Backend, DatabaseConfig
 
 # The advisory lock's name; the schema is part of it so two claws sharing one
 # PostgreSQL server in different schemas do not block each other.
@@ -106,4 +110,35 @@ def lease_path_for(database: Path) -> Path:
     return database.with_name(database.name + ".dispatch.lock")
 
 
-__all__ = ["AlwaysLease", "FileLease", "PostgresAdvisoryLease", "lease_path_for"]
+@contextlib.contextmanager
+def schema_creation_lock(database: DatabaseConfig, timeout_seconds: int = 60) -> Iterator[None]:
+    """Hold off other processes while this one creates the event tables.
+
+    Two processes starting together on a fresh PostgreSQL schema would otherwise race
+    through the library's CREATE statements ("already exists", "tuple concurrently
+    updated"). SQLite serialises them by itself.
+    """
+    if database.backend != Backend.POSTGRES or not database.postgres_dsn:
+        yield
+        return
+    name = f"claw-schema:{database.postgres_schema or 'public'}"
+    with psycopg.connect(
+        _without_query(database.postgres_dsn),
+        autocommit=True,
+        connect_timeout=5,
+        options=f"-c lock_timeout={timeout_seconds * 1000}",
+    ) as connection:
+        connection.execute("SELECT pg_advisory_lock(hashtext(%s))", (name,))
+        try:
+            yield
+        finally:
+            connection.execute("SELECT pg_advisory_unlock(hashtext(%s))", (name,))
+
+
+__all__ = [
+    "AlwaysLease",
+    "FileLease",
+    "PostgresAdvisoryLease",
+    "lease_path_for",
+    "schema_creation_lock",
+]
