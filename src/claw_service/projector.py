@@ -10,7 +10,7 @@ meanwhile is skipped this round and catches up on the next.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import attrs
 import structlog
@@ -18,14 +18,24 @@ from eventsourcing.persistence import Notification
 
 from claw_adapters.projections.base import Projection
 from claw_adapters.projections.events import RecordedEvent, event_name_of
-from claw_adapters.projections.store import Documents, PositionConflictError, ProjectionStore
+from claw_adapters.projections.store import (
+    Document,
+    Documents,
+    PositionConflictError,
+    ProjectionStore,
+)
 from claw_service.application import ClawApplication
 
 log = structlog.get_logger("claw.projector")
 
 DEFAULT_BATCH = 500
+# A rebuild reads and commits in larger batches: one transaction per projection per
+# batch was much of its time, and nobody waits on its intermediate positions.
+REBUILD_BATCH = 2000
 # Where a rebuild writes before swapping in: the live rows stay readable until then.
 REBUILD_SUFFIX = "~rebuild"
+# Documents a rebuild keeps in memory per projection instead of reading them back.
+REBUILD_CACHE_DOCUMENTS = 50_000
 
 
 class UnknownProjectionError(ValueError):
@@ -101,7 +111,7 @@ class Projector:
         name: str | None = None,
         progress: Callable[[int, int], None] | None = None,
         *,
-        limit: int = DEFAULT_BATCH,
+        limit: int = REBUILD_BATCH,
     ) -> RebuildReport:
         """Drop and replay ``name`` (or every projection) from the start of the log.
 
@@ -116,6 +126,11 @@ class Projector:
         began = time.perf_counter()
         for projection in targets:
             self.store.drop(projection.name + REBUILD_SUFFIX)
+        # Only this rebuild writes the shadow rows, so what it wrote is what they hold.
+        written = {
+            projection.name: _Written(self.store, projection.name + REBUILD_SUFFIX)
+            for projection in targets
+        }
         last = self.app.recorder.max_notification_id() or 0
         position = read = 0
         while position < last:
@@ -128,7 +143,7 @@ class Projector:
             reached = notifications[-1].id
             for projection in targets:
                 shadow = projection.name + REBUILD_SUFFIX
-                self._fold(projection, shadow, events, position, reached)
+                self._fold(projection, shadow, events, position, reached, written[projection.name])
             position, read = reached, read + len(notifications)
             if progress is not None:
                 progress(position, last)
@@ -172,14 +187,54 @@ class Projector:
         events: Sequence[RecordedEvent],
         after: int,
         reached: int,
+        written: _Written | None = None,
     ) -> None:
         if reached <= after:
             return
-        documents = Documents(lambda key: self.store.get(stored_as, key))
+        read = written.get if written is not None else lambda key: self.store.get(stored_as, key)
+        documents = Documents(read)
         for event in events:
             if event.position > after and event.name in projection.events:
                 projection.apply(event, documents)
-        self.store.commit(stored_as, documents.changes, expected=after, position=reached)
+        changes = documents.changes
+        self.store.commit(stored_as, changes, expected=after, position=reached)
+        if written is not None:
+            written.remember(changes)
+
+
+class _Written:
+    """What a rebuild wrote to its shadow rows, kept so it need not read them back.
+
+    The shadow starts empty and only the rebuild writes it, so while nothing has
+    been evicted a key missing here is a key the store does not hold. Past
+    ``limit`` documents the oldest are dropped and misses go to the store again.
+    """
+
+    def __init__(
+        self, store: ProjectionStore, stored_as: str, limit: int = REBUILD_CACHE_DOCUMENTS
+    ) -> None:
+        self.store = store
+        self.stored_as = stored_as
+        self.limit = limit
+        self.complete = True
+        self._documents: dict[str, Document] = {}
+
+    def get(self, key: str) -> Document | None:
+        # Not copied: ``Documents`` only ever hands out copies of what it read.
+        found = self._documents.get(key)
+        if found is not None or self.complete:
+            return found
+        return self.store.get(self.stored_as, key)
+
+    def remember(self, changes: Mapping[str, Document | None]) -> None:
+        for key, document in changes.items():
+            self._documents.pop(key, None)
+            if document is not None:
+                # The batch's own copy; Documents hands out copies, never this one.
+                self._documents[key] = document
+        while len(self._documents) > self.limit:
+            self._documents.pop(next(iter(self._documents)))
+            self.complete = False
 
 
 def _events_of(projections: Iterable[Projection]) -> frozenset[str]:

@@ -171,12 +171,19 @@ class PostgresProjectionStore:
             delete = sql.SQL("DELETE FROM {} WHERE projection = %s AND key = %s").format(
                 self.documents_table
             )
-            for key, document in changes.items():
-                if document is None:
-                    connection.execute(delete, (projection, key))
-                else:
-                    # Encoded by claw (not psycopg) so every backend refuses the same values.
-                    connection.execute(upsert, (projection, key, encode(document)))
+            # executemany pipelines the statements: one round trip per batch, not per row.
+            with connection.cursor() as cursor:
+                deleted = [(projection, key) for key, doc in changes.items() if doc is None]
+                if deleted:
+                    cursor.executemany(delete, deleted)
+                # Encoded by claw (not psycopg) so every backend refuses the same values.
+                upserted = [
+                    (projection, key, encode(doc))
+                    for key, doc in changes.items()
+                    if doc is not None
+                ]
+                if upserted:
+                    cursor.executemany(upsert, upserted)
             self._set_position(connection, projection, position)
 
     def _drop(self, connection: psycopg.Connection[Any], projection: str) -> None:

@@ -131,18 +131,20 @@ class SqliteProjectionStore:
             if current != expected:
                 msg = f"projection {projection} is at {current}, not {expected}"
                 raise PositionConflictError(msg)
-            for key, document in changes.items():
-                if document is None:
-                    connection.execute(
-                        "DELETE FROM claw_projection_documents WHERE projection = ? AND key = ?",
-                        (projection, key),
-                    )
-                else:
-                    connection.execute(
-                        "INSERT OR REPLACE INTO claw_projection_documents"
-                        " (projection, key, document) VALUES (?, ?, ?)",
-                        (projection, key, encode(document)),
-                    )
+            # executemany: the statement is prepared once for the batch.
+            connection.executemany(
+                "DELETE FROM claw_projection_documents WHERE projection = ? AND key = ?",
+                [(projection, key) for key, document in changes.items() if document is None],
+            )
+            connection.executemany(
+                "INSERT OR REPLACE INTO claw_projection_documents"
+                " (projection, key, document) VALUES (?, ?, ?)",
+                [
+                    (projection, key, encode(document))
+                    for key, document in changes.items()
+                    if document is not None
+                ],
+            )
             _set_position(connection, projection, position)
 
     def drop(self, projection: str) -> None:

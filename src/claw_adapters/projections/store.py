@@ -94,10 +94,10 @@ class Documents:
             self._seen[key] = self._read(key)
         found = self._seen[key]
         # A copy, so a document changed but never put cannot leak into the batch.
-        return copy.deepcopy(found) if found is not None else None
+        return copy_document(found) if found is not None else None
 
     def put(self, key: str, document: Document) -> None:
-        self._seen[key] = copy.deepcopy(document)
+        self._seen[key] = copy_document(document)
         self._changed.add(key)
 
     def delete(self, key: str) -> None:
@@ -107,6 +107,25 @@ class Documents:
     @property
     def changes(self) -> dict[str, Document | None]:
         return {key: self._seen[key] for key in sorted(self._changed)}
+
+
+def copy_document(document: Document) -> Document:
+    """A deep copy of a JSON-shaped document, several times faster than ``copy.deepcopy``.
+
+    Documents are JSON (``encode`` refuses anything else), so only dicts and lists
+    need copying; anything else found inside is copied by ``copy.deepcopy``.
+    """
+    return {key: _copy_value(value) for key, value in document.items()}
+
+
+def _copy_value(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, dict):
+        return {key: _copy_value(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy_value(item) for item in value]
+    return copy.deepcopy(value)
 
 
 def check_field(name: str) -> str:

@@ -1,0 +1,1 @@
+"""claw's benchmarks: ``make bench`` runs ``python -m benchmarks.run``."""
