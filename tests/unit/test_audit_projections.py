@@ -87,13 +87,14 @@ def test_latency_percentiles_read_the_histogram() -> None:
     assert percentile([0] * len(buckets), 0.5) is None
 
 
-def test_a_batch_stages_its_writes_and_hands_out_copies() -> None:
+def test_a_batch_stages_its_writes_on_a_copy_of_what_is_stored() -> None:
     stored = {"a": {"n": 1}}
     documents = Documents(stored.get)
     found = documents.get("a")
     assert found == {"n": 1}
-    found["n"] = 99  # changed but never put: not part of the batch
-    assert documents.get("a") == {"n": 1}
+    found["n"] = 99  # the batch's working copy; the stored document is untouched
+    assert stored == {"a": {"n": 1}}
+    assert documents.changes == {}  # changed but never put: nothing to write
     documents.put("b", {"n": 2})
     documents.delete("a")
     assert documents.get("a") is None
