@@ -21,8 +21,10 @@ from claw_domain.policy import Situation, Trigger
 from claw_domain.values import Classification, InboundText, Intent, LlmUsage
 
 # OpenPhone delivers one inbound text twice (message.received and message.created)
-# with different ids; the same sender, text and near time is the same message.
-TWIN_WINDOW = timedelta(minutes=2)
+# with different ids; the same sender, text and near time is the same message. The
+# twins report one message's own timestamp, so the window is short: a customer who
+# says "yes" again a minute later (to a second confirmation) is a new text.
+TWIN_WINDOW = timedelta(seconds=10)
 # How many inbound times the aggregate keeps for rapid-message and loop checks.
 RECENT_INBOUND_KEPT = 50
 

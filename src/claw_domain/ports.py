@@ -102,7 +102,9 @@ class DoorController(Protocol):
 
 
 class StaffNotifier(Protocol):
-    async def notify(self, alert: StaffAlert) -> None: ...
+    async def notify(self, alert: StaffAlert) -> None:
+        """Raises ``EffectError``; with ``code="partial"`` when some channel reached staff."""
+        ...
 
 
 class LanguageModel(Protocol):

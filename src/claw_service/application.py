@@ -273,7 +273,10 @@ class ClawApplication(Application[UUID]):
         if not texts:
             return Outcome(notification_id=None)
         through = len(conv.inbound)
-        combined = " ".join(text.body.strip() for text in texts)
+        # Webhooks arrive in no particular order: join a split message in the order the
+        # customer sent it (arrival order breaks ties).
+        in_order = sorted(texts, key=lambda text: text.sent_at)
+        combined = " ".join(text.body.strip() for text in in_order)
         keywords = {recognise_subscription_keyword(text.body) for text in texts}
         if SubscriptionKeyword.OPT_OUT in keywords:
             conv.opt_out(keyword=combined[:40], at=now)

@@ -45,6 +45,8 @@ T = TypeVar("T")
 DISPATCHER_NAME = "dispatcher"
 # Attempts for a reply before it is given up and raised with staff.
 REPLY_ATTEMPTS = 4
+# The ``EffectError.code`` of a staff alert that reached staff on some channel only.
+PARTIAL_DELIVERY = "partial"
 
 
 class EffectKind(enum.StrEnum):
@@ -299,8 +301,13 @@ class EffectDispatcher:
                 outcome, detail = AlertOutcome.SENT, ""
             except EffectError as error:
                 # Recorded, never dropped: the alert's failure shows in the audit trail.
-                outcome, detail = AlertOutcome.FAILED, str(error)
-                log.error("staff_alert_failed", error=str(error))
+                # A notifier that reached staff on one channel and not another says
+                # "partial": staff were told, so the alert counts as sent, with the
+                # failed channel kept in the detail.
+                reached = error.code == PARTIAL_DELIVERY
+                outcome = AlertOutcome.SENT if reached else AlertOutcome.FAILED
+                detail = str(error)
+                log.error("staff_alert_failed", error=str(error), reached_staff=reached)
         now = self.clock.now()
         self._observe("staff_alert", outcome.value)
         await self._record_on(

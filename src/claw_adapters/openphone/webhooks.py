@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -125,10 +126,37 @@ def parse_webhook(body: bytes | str) -> NormalisedWebhook:
     """Read a verified webhook body. Raises only ``MalformedWebhookError``."""
     try:
         payload: object = json.loads(body)
+        if _may_hold_lone_surrogates(body):
+            payload = _without_lone_surrogates(payload)
     except (ValueError, RecursionError) as exc:
         msg = "the body is not JSON"
         raise MalformedWebhookError(msg) from exc
     return normalise_webhook(payload)
+
+
+# JSON may escape half of a surrogate pair ("\ud83d" alone): valid JSON, but no text
+# that can be stored (UTF-8 refuses it). It becomes U+FFFD, so the rest of the text
+# is kept rather than the whole webhook failing.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _may_hold_lone_surrogates(body: bytes | str) -> bool:
+    if isinstance(body, str):
+        return "\\u" in body or _LONE_SURROGATE.search(body) is not None
+    return b"\\u" in body
+
+
+def _without_lone_surrogates(value: object) -> object:
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_without_lone_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {
+            _LONE_SURROGATE.sub("\ufffd", key): _without_lone_surrogates(item)
+            for key, item in value.items()
+        }
+    return value
 
 
 def normalise_webhook(payload: object) -> NormalisedWebhook:
