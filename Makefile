@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run serve test test-deep lint eval bench clean
+.PHONY: install run serve test test-deep lint eval bench reliability clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy
+
+reliability: $(STAMP)
+	CLAW_RELIABILITY=1 CLAW_REQUIRE_POSTGRES=1 $(BIN)/pytest -q tests/reliability
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
