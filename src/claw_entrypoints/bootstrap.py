@@ -23,8 +23,6 @@ from claw_adapters.fakes.memory import (
 from claw_adapters.knowledge import load_venue_knowledge
 from claw_adapters.knowledge.port import KnowledgeVenue, initial_domain_settings
 from claw_adapters.knowledge.venue import VenueKnowledge
-from claw_adapters.llm import LlmSettings, OpenAILanguageModel
-from claw_adapters.llm.adapter import OPENAI_BASE_URL
 from claw_adapters.ninjaone import NinjaOneCredentials, NinjaOneDeviceController, ResetScript
 from claw_adapters.openphone import (
     LegacySignatureVerifier,
@@ -227,6 +225,10 @@ async def bootstrap(
     if ports is None:
         ports, dry = build_ports(config, closers)
     if language_model is None and config.llm_configured:
+        # Imported only when a model is configured: the openai SDK costs ~35 MB of memory.
+        from claw_adapters.llm import LlmSettings, OpenAILanguageModel  # noqa: PLC0415
+        from claw_adapters.llm.adapter import OPENAI_BASE_URL  # noqa: PLC0415
+
         settings = LlmSettings(
             api_key=config.llm.api_key or "unused",
             model=config.llm.model,
@@ -239,8 +241,13 @@ async def bootstrap(
         language_model = model
     metrics = Metrics.create()
     understanding = build_understanding(knowledge, language_model)
+    drafter = (
+        functools.partial(_draft, language_model, knowledge.reference_text())
+        if language_model is not None
+        else None
+    )
     processor = ConversationProcessor(
-        app, understanding, clock, on_decision=metrics.record_decision
+        app, understanding, clock, on_decision=metrics.record_decision, drafter=drafter
     )
     dispatcher = EffectDispatcher(app, ports, clock, on_effect=metrics.record_effect)
     work = LogDerivedWork(app, debounce_seconds=config.debounce_seconds)
