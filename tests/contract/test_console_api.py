@@ -8,7 +8,7 @@ event log recorded the logged-in user as the actor.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sized
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from claw_entrypoints.runtime import RUNTIME, Runtime
 from claw_entrypoints.web.api import add_console_routes
 from claw_entrypoints.web.app import create_web_app
 from claw_entrypoints.web.auth import CONSOLE, CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
+from claw_entrypoints.web.queries import ProjectionQueries
 from claw_entrypoints.web.reasons import REASON_TEXT
 from claw_service.dispatcher import EffectPorts
 
@@ -584,3 +585,70 @@ async def test_adding_routes_twice_is_harmless(tmp_path: Path) -> None:
     add_console_routes(app, environ={})  # e.g. create_web_app and a test both hooking in
     assert len(app.router.routes()) == routes
     await app[RUNTIME].aclose()
+
+
+# The read side ---------------------------------------------------------------------------------
+
+
+async def test_the_console_keeps_nothing_per_conversation(console: Console) -> None:
+    """Served from the stored projections: memory stays flat however many customers text."""
+    queries = console.client.app[CONSOLE].queries
+    assert isinstance(queries, ProjectionQueries)
+    queries.conversations_shown = 10
+    headers = await console.login(OPERATOR)
+
+    def held() -> dict[str, object]:
+        """Everything the queries object holds besides the projector and the application."""
+        kept = {n: v for n, v in vars(queries).items() if n not in ("projector", "app")}
+        return {n: len(v) if isinstance(v, Sized) else type(v).__name__ for n, v in kept.items()}
+
+    async def serve_every_page() -> None:
+        for path in (
+            "/api/status",
+            "/api/review-queue",
+            "/api/pending-actions",
+            "/api/tickets?include_resolved=1",
+            "/api/conversations",
+            "/api/statistics",
+        ):
+            assert (await console.client.get(path, headers=headers)).status == 200, path
+
+    first = await console.text("+19025554000", "how much is a bay?")
+    await serve_every_page()
+    assert (
+        await console.client.get(f"/api/conversations/{first}/timeline", headers=headers)
+    ).status == 200
+    before = held()
+    for number in range(1, 40):
+        body = "how much is a bay?" if number % 2 else "what time do you close tonight?"
+        conversation = await console.text(f"+1902555{4000 + number}", body)
+        timeline = f"/api/conversations/{conversation}/timeline"
+        assert (await console.client.get(timeline, headers=headers)).status == 200
+    await serve_every_page()
+
+    assert held() == before
+    kept = [v for n, v in vars(queries).items() if n not in ("projector", "app")]
+    assert not any(isinstance(v, Sized) for v in kept)  # numbers and a lock: no collections
+    listing = await (await console.client.get("/api/conversations", headers=headers)).json()
+    assert len(listing["items"]) == 10  # the newest; the rest stay in the store
+    stats = await (await console.client.get("/api/statistics", headers=headers)).json()
+    assert (stats["conversations"], stats["texts_received"]) == (40, 40)
+    assert len(await _queue(console, headers)) == 21  # the first and every odd one
+
+
+async def test_the_console_reads_what_a_command_just_changed(console: Console) -> None:
+    """No worker runs here: the read side catches the projections up itself before answering."""
+    await console.text("+19025554100", "I want a refund for last night, the screen kept crashing")
+    headers = await console.login(OPERATOR)
+    (ticket,) = (await (await console.client.get("/api/tickets", headers=headers)).json())["items"]
+    assert ticket["text"] == "I want a refund for last night, the screen kept crashing"
+    assert re.fullmatch(r"\u2026\d{4}", ticket["customer"])
+    resolve = f"/api/tickets/{ticket['conversation_id']}/{ticket['number']}/resolve"
+    done = await (await console.client.post(resolve, headers=headers)).json()
+    status = await (await console.client.get("/api/status", headers=headers)).json()
+    assert status["position"] >= done["notification_id"]
+    assert status["counts"]["tickets"] == 0
+    listing = await (await console.client.get("/api/conversations", headers=headers)).json()
+    (row,) = listing["items"]
+    assert row["last_text"] == ticket["text"]
+    assert (row["decisions"], row["last_decision"]) == (1, "escalate")

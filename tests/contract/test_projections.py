@@ -27,7 +27,7 @@ from claw_adapters.persistence.database import parse_database_url
 from claw_adapters.projections.base import Projection
 from claw_adapters.projections.catalogue import all_projections
 from claw_adapters.projections.events import RecordedEvent, iso
-from claw_adapters.projections.statistics import read_statistics
+from claw_adapters.projections.statistics import read_statistics, read_totals
 from claw_adapters.projections.store import (
     Document,
     Documents,
@@ -338,6 +338,19 @@ def test_projections_show_the_day(venue: Venue, store: ProjectionStore) -> None:
     assert by_intent["other"].counters["escalations"] == 1
     assert report.overall.share_without_llm == pytest.approx(5 / 6)
     assert [(p.automatic, p.suggested, p.escalated) for p in report.hours] == [(5, 1, 1)]
+    totals = read_totals(store)
+    assert (totals.texts_received, totals.conversations) == (9, 3)
+    assert totals.by_kind == {
+        "respond": 1,
+        "ignore": 1,
+        "suggest": 1,
+        "request_confirmation": 3,
+        "execute": 1,
+        "escalate": 1,
+    }
+    assert totals.by_reason["confirmation_required"] == 2
+    assert totals.replies_sent == len(venue.messenger.sent)
+    assert sorted(totals.texts_per_hour.values()) == [1, 8]  # Cat's last text an hour later
 
     assert store.rows("review_queue") == []  # suggested, then approved
     [action] = [row.document for row in store.rows("pending_actions")]
@@ -347,12 +360,15 @@ def test_projections_show_the_day(venue: Venue, store: ProjectionStore) -> None:
     assert action["status"] == "awaiting"
     [ticket] = [row.document for row in store.rows("tickets")]
     assert (ticket["status"], ticket["resolved_by"]) == ("resolved", "manager")
+    assert ticket["text"] == "asdf qwerty"  # what the customer said, for staff to read
 
     conversations = {row.document["customer"]: row.document for row in store.rows("conversations")}
     assert set(conversations) == {"+*******1111", "+*******2222", "+*******3333"}
     assert conversations["+*******3333"]["unprocessed"] == 1
     assert conversations["+*******2222"]["last_decision"] == "execute"
     assert conversations["+*******1111"]["unprocessed"] == 0
+    assert conversations["+*******3333"]["last_text"] == "hello?"
+    assert [conversations[c]["decisions"] for c in sorted(conversations)] == [4, 3, 1]
 
 
 def test_work_lists_debounced_texts_and_deadlines(venue: Venue, store: ProjectionStore) -> None:

@@ -45,3 +45,23 @@ def remember_customer(event: RecordedEvent, documents: Documents) -> None:
     state = documents.get(key) or {}
     state["customer"] = mask_number(event.event.customer_number)
     documents.put(key, state)
+
+
+def remember_text(event: RecordedEvent, documents: Documents) -> None:
+    """On ``TextReceived`` or ``TextClassified``: keep what the customer last said.
+
+    A decision does not carry the text it was about; the text understood just
+    before it (or, for a bare yes/no, the text received) is what staff read.
+    """
+    key = conversation_state_key(event.originator_id)
+    state = documents.get(key) or {"customer": None}
+    recorded = event.event
+    text = recorded.text
+    state["text"] = text if isinstance(text, str) else text.body
+    documents.put(key, state)
+
+
+def text_of_decision(documents: Documents, conversation_id: UUID) -> str:
+    """The customer's text the conversation's latest decision was about ("" if none kept)."""
+    text = conversation_state(documents, conversation_id).get("text")
+    return text if isinstance(text, str) else ""

@@ -1,4 +1,4 @@
-"""The conversation list: who, when, what claw last decided, and what is still unread."""
+"""The conversation list: who, when, what they last said, what claw last decided, what is unread."""
 
 from __future__ import annotations
 
@@ -47,10 +47,12 @@ class ConversationsProjection:
                     "started_at": iso(recorded.at),
                     "last_message_at": None,
                     "last_inbound_at": None,
+                    "last_text": None,
                     "last_decision": None,
                     "last_reason": None,
                     "last_intent": None,
                     "last_decision_at": None,
+                    "decisions": 0,
                     "opted_out": False,
                     "staff_active_until": None,
                     "texts": 0,
@@ -73,6 +75,8 @@ class ConversationsProjection:
         if name is EventName.TEXT_RECEIVED:
             at = iso(recorded.text.sent_at)
             row["texts"] += 1
+            if row["last_inbound_at"] is None or at >= row["last_inbound_at"]:
+                row["last_text"] = recorded.text.body
             row["last_inbound_at"] = _later(row["last_inbound_at"], at)
             row["last_message_at"] = _later(row["last_message_at"], at)
         elif name is EventName.TEXTS_PROCESSED:
@@ -80,6 +84,7 @@ class ConversationsProjection:
         elif name in DECISION_EVENTS:
             decision: Decision = recorded.decision
             row["processed"] = max(row["processed"], recorded.through)
+            row["decisions"] = row.get("decisions", 0) + 1
             row.update(
                 last_decision=decision.kind.value,
                 last_reason=decision.reason.value,

@@ -6,7 +6,12 @@ the row goes when staff decide.
 
 from __future__ import annotations
 
-from claw_adapters.projections.base import conversation_state, remember_customer
+from claw_adapters.projections.base import (
+    conversation_state,
+    remember_customer,
+    remember_text,
+    text_of_decision,
+)
 from claw_adapters.projections.events import EventName, RecordedEvent, iso
 from claw_adapters.projections.store import Documents
 from claw_domain.decisions import Decision
@@ -23,6 +28,8 @@ class ReviewQueueProjection:
     events: frozenset[str] = frozenset(
         {
             EventName.CONVERSATION_STARTED,
+            EventName.TEXT_RECEIVED,
+            EventName.TEXT_CLASSIFIED,
             EventName.DECIDED_TO_SUGGEST,
             EventName.SUGGESTION_DRAFTED,
             EventName.SUGGESTION_APPROVED,
@@ -35,6 +42,8 @@ class ReviewQueueProjection:
         recorded = event.event
         if event.name is EventName.CONVERSATION_STARTED:
             remember_customer(event, documents)
+        elif event.name in (EventName.TEXT_RECEIVED, EventName.TEXT_CLASSIFIED):
+            remember_text(event, documents)
         elif event.name is EventName.DECIDED_TO_SUGGEST:
             decision: Decision = recorded.decision
             documents.put(
@@ -43,6 +52,7 @@ class ReviewQueueProjection:
                     "conversation_id": str(event.originator_id),
                     "number": recorded.number,
                     "customer": conversation_state(documents, event.originator_id)["customer"],
+                    "text": text_of_decision(documents, event.originator_id),
                     "at": iso(event.at),
                     # The aggregate drafts from the recorded reply, else the policy's.
                     "draft": recorded.reply if recorded.reply is not None else decision.reply,

@@ -1,8 +1,10 @@
 """Statistics per feature (intent), totals, and an hourly series for charts.
 
 Documents: ``intent:<intent>`` (kind ``intent``) with counters and a latency
-histogram; ``totals`` (kind ``totals``); ``hour:<iso>`` (kind ``hour``) with
-automatic / suggested / escalated decision counts. Latencies go into fixed
+histogram; ``totals`` (kind ``totals``: texts received, conversations, reply
+outcomes, decisions by kind and by reason); ``hour:<iso>`` (kind ``hour``) with
+automatic / suggested / escalated decision counts; ``texts:<iso>`` (kind
+``texts_hour``) with the texts received in that hour. Latencies go into fixed
 buckets rather than a sample: a histogram stays small and, unlike a random
 sample, rebuilds to exactly the same numbers.
 """
@@ -10,7 +12,7 @@ sample, rebuilds to exactly the same numbers.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import attrs
@@ -117,10 +119,13 @@ class StatisticsProjection:
         | _SUGGESTION_COUNTER.keys()
         | _CLOSING
         | {
+            EventName.CONVERSATION_STARTED,
             EventName.TEXT_RECEIVED,
             EventName.TEXT_CLASSIFIED,
             EventName.SUGGESTION_DRAFTED,
             EventName.REPLY_SENT,
+            EventName.REPLY_WITHHELD,
+            EventName.REPLY_FAILED,
             EventName.FEEDBACK_RECEIVED,
             EventName.ACTION_REQUESTED,
         }
@@ -129,7 +134,9 @@ class StatisticsProjection:
     def apply(self, event: RecordedEvent, documents: Documents) -> None:
         name = event.name
         recorded = event.event
-        if name is EventName.ACTION_REQUESTED:
+        if name is EventName.CONVERSATION_STARTED:
+            _count_total(documents, "conversations")
+        elif name is EventName.ACTION_REQUESTED:
             documents.put(action_state_key(event.originator_id), {"intent": recorded.intent.value})
             if recorded.requires_confirmation:
                 _count(documents, recorded.intent.value, "confirmations_requested")
@@ -155,9 +162,8 @@ class StatisticsProjection:
         recorded = event.event
         name = event.name
         if name is EventName.TEXT_RECEIVED:
-            totals = documents.get("totals") or {"kind": "totals", "texts_received": 0}
-            totals["texts_received"] += 1
-            documents.put("totals", totals)
+            _count_total(documents, "texts_received")
+            _count_texts_hour(documents, event.at)
             if len(state["unanswered"]) < UNANSWERED_KEPT:
                 state["unanswered"].append(iso(recorded.text.sent_at))
         elif name is EventName.TEXT_CLASSIFIED:
@@ -165,6 +171,8 @@ class StatisticsProjection:
         elif name in DECISION_EVENTS:
             decision: Decision = recorded.decision
             state["intent"] = decision.intent.value
+            _count_total(documents, "by_kind", decision.kind.value)
+            _count_total(documents, "by_reason", decision.reason.value)
             counter = _DECISION_COUNTER.get(decision.kind)
             if counter is not None:
                 _count(documents, decision.intent.value, counter)
@@ -183,7 +191,12 @@ class StatisticsProjection:
             if intent is not None:
                 _count(documents, intent, _SUGGESTION_COUNTER[name])
         elif name is EventName.REPLY_SENT:
+            _count_total(documents, "replies_sent")
             self._time_reply(documents, state, recorded.at)
+        elif name is EventName.REPLY_WITHHELD:
+            _count_total(documents, "replies_withheld")
+        elif name is EventName.REPLY_FAILED:
+            _count_total(documents, "replies_failed")
         elif name is EventName.FEEDBACK_RECEIVED and state["intent"] is not None:
             counter = "feedback_positive" if recorded.positive else "feedback_negative"
             _count(documents, state["intent"], counter)
@@ -205,6 +218,25 @@ class StatisticsProjection:
 
 def _feature(documents: Documents, intent: str) -> Document:
     return documents.get(f"intent:{intent}") or _empty_feature(intent)
+
+
+def _count_total(documents: Documents, counter: str, within: str | None = None) -> None:
+    """One more in ``totals``: a plain counter, or ``within`` a counter keyed by name."""
+    totals = documents.get("totals") or {"kind": "totals", "texts_received": 0}
+    if within is None:
+        totals[counter] = totals.get(counter, 0) + 1
+    else:
+        named: dict[str, int] = totals.setdefault(counter, {})
+        named[within] = named.get(within, 0) + 1
+    documents.put("totals", totals)
+
+
+def _count_texts_hour(documents: Documents, at: datetime) -> None:
+    hour = iso(at.astimezone(UTC).replace(minute=0, second=0, microsecond=0))
+    key = f"texts:{hour}"
+    point = documents.get(key) or {"kind": "texts_hour", "hour": hour, "received": 0}
+    point["received"] += 1
+    documents.put(key, point)
 
 
 def _count(documents: Documents, intent: str, counter: str, amount: int = 1) -> None:
@@ -353,4 +385,39 @@ def read_statistics(store: ProjectionStore, hours: int = 48) -> StatisticsReport
             )
             for row in reversed(points)
         ],
+    )
+
+
+@attrs.frozen
+class Totals:
+    """Counts over the whole log: what the console's statistics page leads with."""
+
+    texts_received: int
+    conversations: int
+    replies_sent: int
+    replies_withheld: int
+    replies_failed: int
+    by_kind: dict[str, int]
+    by_reason: dict[str, int]
+    texts_per_hour: dict[datetime, int]  # only the hours asked for that had texts
+
+
+def read_totals(store: ProjectionStore, hours: int = 48) -> Totals:
+    """The totals, with the texts received in each of the latest ``hours`` hours that had any."""
+    totals = store.get(STATISTICS, "totals") or {}
+    points = store.rows(
+        STATISTICS, where={"kind": "texts_hour"}, order_by="hour", descending=True, limit=hours
+    )
+    by_reason: dict[str, int] = totals.get("by_reason", {})
+    return Totals(
+        texts_received=int(totals.get("texts_received", 0)),
+        conversations=int(totals.get("conversations", 0)),
+        replies_sent=int(totals.get("replies_sent", 0)),
+        replies_withheld=int(totals.get("replies_withheld", 0)),
+        replies_failed=int(totals.get("replies_failed", 0)),
+        by_kind=dict(totals.get("by_kind", {})),
+        by_reason=dict(sorted(by_reason.items(), key=lambda item: (-item[1], item[0]))),
+        texts_per_hour={
+            parse_iso(row.document["hour"]): int(row.document["received"]) for row in points
+        },
     )

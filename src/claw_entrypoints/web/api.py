@@ -37,7 +37,7 @@ from claw_entrypoints.web.auth import (
     set_session_cookies,
 )
 from claw_entrypoints.web.console_pages import add_console_pages
-from claw_entrypoints.web.queries import LogReadModel, open_counts
+from claw_entrypoints.web.queries import ProjectionQueries, open_counts
 from claw_service.accounts import Accounts
 
 # Fields an admin may change from the console; the rest stay with the CLI and the venue file.
@@ -483,7 +483,7 @@ def add_console_routes(app: web.Application, environ: Mapping[str, str] | None =
     runtime = app[RUNTIME]
     app[CONSOLE] = Console(
         accounts=Accounts(runtime.app),
-        queries=LogReadModel(runtime.app),
+        queries=ProjectionQueries(runtime.projector, runtime.app),
         secure_cookies=env.get("CLAW_CONSOLE_INSECURE_COOKIES", "") not in ("1", "true", "yes"),
         configured_secret=secret_from(env.get("CLAW_SESSION_SECRET")),
     )
