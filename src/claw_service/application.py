@@ -226,18 +226,45 @@ class ClawApplication(Application[UUID]):
     @retry_on_conflict
     def receive_text(self, text: InboundText, at: datetime) -> IntakeResult:
         """Append a customer's text; duplicates (same id, or the twin) are dropped."""
-        conv_id = conversation_id(text.venue_line, text.customer_number)
-        conversation = self._find(conv_id, Conversation)
-        if conversation is None:
-            conversation = Conversation(
-                venue_line=text.venue_line, customer_number=text.customer_number, at=at
+        return self.receive_texts([(text, at)])[0]
+
+    def receive_texts(self, arrivals: Sequence[tuple[InboundText, datetime]]) -> list[IntakeResult]:
+        """Append several customers' texts in one atomic write; duplicates are dropped.
+
+        The webhook's group commit: the texts that arrive while one write is in
+        progress share the next one. Each text is judged against its conversation
+        as the texts before it in the same call left it, so a duplicate within the
+        call is dropped too. All or nothing: on a conflict with another writer
+        (``IntegrityError``) nothing is saved. No retry here, so that the caller
+        can retry each text on its own and one text's conflict holds back no other.
+        Every accepted text gets the notification id of the write's last event.
+        """
+        touched: dict[UUID, Conversation | None] = {}
+        judged: list[tuple[UUID, bool]] = []
+        for text, at in arrivals:
+            conv_id = conversation_id(text.venue_line, text.customer_number)
+            if conv_id not in touched:
+                touched[conv_id] = self._find(conv_id, Conversation)
+            conversation = touched[conv_id]
+            if conversation is None:
+                conversation = Conversation(
+                    venue_line=text.venue_line, customer_number=text.customer_number, at=at
+                )
+                touched[conv_id] = conversation
+            elif conversation.is_duplicate(text):
+                judged.append((conv_id, False))
+                continue
+            conversation.receive_text(text)
+            judged.append((conv_id, True))
+        notification_id = self._store(*touched.values())
+        return [
+            IntakeResult(
+                accepted=accepted,
+                conversation_id=conv_id,
+                notification_id=notification_id if accepted else None,
             )
-        elif conversation.is_duplicate(text):
-            return IntakeResult(accepted=False, conversation_id=conv_id)
-        conversation.receive_text(text)
-        return IntakeResult(
-            accepted=True, conversation_id=conv_id, notification_id=self._store(conversation)
-        )
+            for conv_id, accepted in judged
+        ]
 
     @retry_on_conflict
     def record_outbound_text(

@@ -11,13 +11,14 @@ from aiohttp import web
 from claw_entrypoints.runtime import RUNTIME, Runtime
 from claw_entrypoints.web.api import add_console_routes
 from claw_entrypoints.web.health import healthz, metrics, readyz
-from claw_entrypoints.web.webhooks import openphone_webhook
+from claw_entrypoints.web.webhooks import INTAKE, TextIntake, openphone_webhook
 
 
 def create_web_app(runtime: Runtime, *, run_worker: bool = True) -> web.Application:
     # aiohttp answers 413 by itself for bodies over client_max_size.
     app = web.Application(client_max_size=runtime.config.max_webhook_bytes)
     app[RUNTIME] = runtime
+    app[INTAKE] = TextIntake(runtime.app)
     app.router.add_post("/webhooks/openphone", openphone_webhook)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
@@ -25,6 +26,7 @@ def create_web_app(runtime: Runtime, *, run_worker: bool = True) -> web.Applicat
     add_console_routes(app)
     if run_worker:
         app.cleanup_ctx.append(_worker_lifetime)
+    app.on_cleanup.append(_close_intake)
     app.on_cleanup.append(_close_runtime)
     return app
 
@@ -37,6 +39,10 @@ async def _worker_lifetime(app: web.Application) -> AsyncIterator[None]:
     stop.set()
     with contextlib.suppress(asyncio.CancelledError):
         await asyncio.wait_for(task, timeout=30)
+
+
+async def _close_intake(app: web.Application) -> None:
+    await app[INTAKE].aclose()
 
 
 async def _close_runtime(app: web.Application) -> None:
