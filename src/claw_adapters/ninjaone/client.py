@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 import attrs
 
+from claw_adapters.http import fresh_connection_session
 from claw_adapters.ninjaone.tokens import (
     NinjaOneCredentials,
     NinjaOneTokens,
@@ -339,17 +340,8 @@ class NinjaOneDeviceController:
     def _open_session(self) -> aiohttp.ClientSession:
         # Created on first use, inside the running event loop, never at construction.
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                # A fresh connection per request: a pooled one the server closed while idle
-                # fails mid-request, which would make a reset that never left look like an
-                # unknown outcome. claw's few requests do not need keep-alive.
-                connector=aiohttp.TCPConnector(force_close=True),
-                timeout=aiohttp.ClientTimeout(
-                    total=None,
-                    connect=self.connect_timeout,
-                    sock_connect=self.connect_timeout,
-                    sock_read=self.read_timeout,
-                ),
+            self._session = fresh_connection_session(
+                connect_timeout=self.connect_timeout, read_timeout=self.read_timeout
             )
         return self._session
 

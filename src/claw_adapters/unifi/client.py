@@ -16,6 +16,7 @@ from urllib.parse import quote
 import aiohttp
 import attrs
 
+from claw_adapters.http import fresh_connection_session
 from claw_adapters.unifi.codes import UniFiCode, error_for
 from claw_adapters.unifi.tls import UniFiTls
 from claw_domain.errors import (
@@ -212,17 +213,8 @@ class UniFiAccessDoorController:
     def _open_session(self) -> aiohttp.ClientSession:
         # Created on first use, inside the running event loop, never at construction.
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                # A fresh connection per request: a pooled one the console closed while
-                # idle fails mid-request, which would make an unlock that never left look
-                # like an unknown outcome.
-                connector=aiohttp.TCPConnector(force_close=True),
-                timeout=aiohttp.ClientTimeout(
-                    total=None,
-                    connect=self.connect_timeout,
-                    sock_connect=self.connect_timeout,
-                    sock_read=self.read_timeout,
-                ),
+            self._session = fresh_connection_session(
+                connect_timeout=self.connect_timeout, read_timeout=self.read_timeout
             )
         return self._session
 
