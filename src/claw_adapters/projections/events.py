@@ -10,7 +10,6 @@ from uuid import UUID
 import attrs
 
 # Fixed width and always UTC, so ISO strings sort in time order in every backend.
-_ISO_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 class EventName(enum.StrEnum):
@@ -139,11 +138,14 @@ class RecordedEvent:
 
 
 def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime(_ISO_FORMAT)
+    """UTC with microseconds and a Z, e.g. 2026-11-25T12:00:00.000000Z: sorts as text."""
+    # isoformat is several times faster than strftime, and rebuilds call this per event.
+    utc = moment.astimezone(UTC).replace(tzinfo=None)
+    return utc.isoformat(timespec="microseconds") + "Z"
 
 
 def parse_iso(text: str) -> datetime:
-    return datetime.strptime(text, _ISO_FORMAT).replace(tzinfo=UTC)
+    return datetime.fromisoformat(text.removesuffix("Z")).replace(tzinfo=UTC)
 
 
 def mask_number(number: str) -> str:
