@@ -12,16 +12,8 @@ def conversation_id(venue_line: str, customer_number: str) -> UUID:
     return uuid5(CLAW_NAMESPACE, f"conversation:{venue_line}:{customer_number}")
 
 
-def inbound_message_key_id(vendor_message_id: str) -> UUID:
-    return uuid5(CLAW_NAMESPACE, f"inbound-message:{vendor_message_id}")
-
-
 def pending_action_id(conversation: UUID, decision_number: int) -> UUID:
     return uuid5(CLAW_NAMESPACE, f"pending-action:{conversation}:{decision_number}")
-
-
-def ticket_id(conversation: UUID, decision_number: int) -> UUID:
-    return uuid5(CLAW_NAMESPACE, f"ticket:{conversation}:{decision_number}")
 
 
 def hourly_budget_id(hour_start_iso: str) -> UUID:

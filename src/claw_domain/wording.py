@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from claw_domain.decisions import Reason
 from claw_domain.values import ActionKind, ActionParameters
 
 _TARGET_QUESTION = {
@@ -65,19 +64,3 @@ def action_failed(target: str) -> str:
 
 def action_outcome_unknown(target: str) -> str:
     return f"I couldn't confirm whether {target} responded. Staff have been alerted to check."
-
-
-def escalated() -> str:
-    return "Thanks for your message. A staff member will get back to you shortly."
-
-
-# Reasons whose customer text the service layer words itself through the functions above.
-WORDED_REASONS = frozenset(
-    {
-        Reason.DETAILS_NEEDED,
-        Reason.ALREADY_IN_PROGRESS,
-        Reason.CUSTOMER_DECLINED,
-        Reason.CONFIRMATION_REQUIRED,
-        Reason.APPROVAL_REQUIRED,
-    }
-)

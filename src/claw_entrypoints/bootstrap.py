@@ -247,7 +247,12 @@ async def bootstrap(
         else None
     )
     processor = ConversationProcessor(
-        app, understanding, clock, on_decision=metrics.record_decision, drafter=drafter
+        app,
+        understanding,
+        clock,
+        on_decision=metrics.record_decision,
+        drafter=drafter,
+        observe_seconds=metrics.processing_seconds.observe,
     )
     dispatcher = EffectDispatcher(app, ports, clock, on_effect=metrics.record_effect)
     work = LogDerivedWork(app, debounce_seconds=config.debounce_seconds)

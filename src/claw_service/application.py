@@ -646,9 +646,6 @@ class ClawApplication(Application[UUID]):
         """Save an effect's outcome together with the dispatcher's position, atomically."""
         return self._store(*aggregates, tracking=tracking)
 
-    def aggregates_for(self, ids: Sequence[UUID]) -> list[Any]:
-        return [self.repository.get(aggregate_id, projector_func=_replay) for aggregate_id in ids]
-
 
 def _pending_facts(pending: PendingAction) -> PendingActionFacts:
     return PendingActionFacts(

@@ -8,6 +8,7 @@ understanding port) outside of any database transaction.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from uuid import UUID
 
@@ -28,6 +29,7 @@ class ConversationProcessor:
         clock: Clock,
         on_decision: Callable[[Decision], None] | None = None,
         drafter: Callable[[str], Awaitable[LlmDraft]] | None = None,
+        observe_seconds: Callable[[float], None] | None = None,
     ) -> None:
         self.app = app
         self.understanding = understanding
@@ -35,13 +37,19 @@ class ConversationProcessor:
         self.on_decision = on_decision
         # Drafts for suggestions the knowledge base cannot answer; staff review them.
         self.drafter = drafter
+        self.observe_seconds = observe_seconds
         # One conversation at a time: a second call for the same one waits.
         self._locks: dict[UUID, asyncio.Lock] = {}
 
     async def process(self, conversation_id: UUID) -> Decision | None:
         lock = self._locks.setdefault(conversation_id, asyncio.Lock())
         async with lock:
-            return await self._process(conversation_id)
+            started = time.perf_counter()
+            try:
+                return await self._process(conversation_id)
+            finally:
+                if self.observe_seconds is not None:
+                    self.observe_seconds(time.perf_counter() - started)
 
     async def _process(self, conversation_id: UUID) -> Decision | None:
         work = await asyncio.to_thread(self.app.begin_processing, conversation_id, self.clock.now())
