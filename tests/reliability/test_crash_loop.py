@@ -135,6 +135,10 @@ async def test_random_kills_lose_nothing_and_never_repeat_an_action(
                         retry.append((customer, body))  # OpenPhone retries undelivered webhooks
 
             # The last start: redeliver what the last kill cut off, then let it settle.
+            # Faults queued for requests that never came would hang this last run on a
+            # vendor timeout (20 s each) and say nothing about crash safety: drop them.
+            vendors.openphone.clear_faults()
+            vendors.ninjaone.clear_faults()
             await server.start()
             for _customer, body in retry:
                 status, _ = await post(session, server.url, body)
@@ -142,7 +146,7 @@ async def test_random_kills_lose_nothing_and_never_repeat_an_action(
             everyone = [conversation_of(customer) for customer in sent]
             await wait_until(
                 lambda: asyncio.to_thread(settled, view, everyone),
-                within=40,
+                within=90,
                 what="every text decided and every effect done after the last restart",
                 every=0.2,
             )

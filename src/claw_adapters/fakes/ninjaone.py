@@ -158,6 +158,10 @@ class FakeNinjaOne:
         """Make the next ``times`` requests (to ``route``, or to any route) misbehave."""
         self._faults.append(_Fault(kind, route, times))
 
+    def clear_faults(self) -> None:
+        """Forget every fault still queued: the vendor behaves from now on."""
+        self._faults.clear()
+
     def set_offline(self, device_id: int, offline: bool = True) -> None:
         self.devices[device_id].offline = offline
 

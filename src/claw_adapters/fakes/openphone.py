@@ -192,6 +192,10 @@ class FakeOpenPhone:
         """Accept the text, then answer 202 with a body that is not JSON."""
         self._queue(_Fault(FaultKind.MALFORMED_JSON), times)
 
+    def clear_faults(self) -> None:
+        """Forget every fault still queued: the vendor behaves from now on."""
+        self._faults.clear()
+
     def _queue(self, fault: _Fault, times: int) -> None:
         self._faults.extend([fault] * times)
 
