@@ -136,18 +136,29 @@ def every_text_decided_once(app: ClawApplication, aggregate: UUID) -> None:
     )
 
 
-def settled(app: ClawApplication, conversations: Iterable[UUID]) -> bool:
-    """Every text decided, no reply queued, and the dispatcher has read the whole log."""
+def unsettled(app: ClawApplication, conversations: Iterable[UUID]) -> str | None:
+    """What is still outstanding, in words; None when everything is settled."""
     for aggregate in conversations:
         try:
             conversation = app.conversation(aggregate)
         except Exception:  # not created yet
-            return False
-        if conversation.unprocessed() or conversation.queued_replies():
-            return False
+            return f"conversation {aggregate} not recorded yet"
+        if conversation.unprocessed():
+            return f"conversation {aggregate} has {len(conversation.unprocessed())} undecided texts"
+        if conversation.queued_replies():
+            return (
+                f"conversation {aggregate} has {len(conversation.queued_replies())} queued replies"
+            )
     head = app.recorder.max_notification_id() or 0
     done = app.process_recorder.max_tracking_id(DISPATCHER_NAME) or 0
-    return done >= head
+    if done < head:
+        return f"the dispatcher is at {done} of {head}"
+    return None
+
+
+def settled(app: ClawApplication, conversations: Iterable[UUID]) -> bool:
+    """Every text decided, no reply queued, and the dispatcher has read the whole log."""
+    return unsettled(app, conversations) is None
 
 
 # `claw serve` as a real process ------------------------------------------------------------

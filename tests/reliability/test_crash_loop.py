@@ -31,6 +31,7 @@ from e2e_support import (
     server_environment,
     settled,
     signed_text,
+    unsettled,
     wait_until,
 )
 from eventsourcing.application import AggregateNotFoundError
@@ -153,12 +154,17 @@ async def test_random_kills_lose_nothing_and_never_repeat_an_action(
                 status, _ = await post(session, server.url, body)
                 assert status in (200, 202)
             everyone = [conversation_of(customer) for customer in sent]
-            await wait_until(
-                lambda: asyncio.to_thread(settled, view, everyone),
-                within=90,
-                what="every text decided and every effect done after the last restart",
-                every=0.2,
-            )
+            try:
+                await wait_until(
+                    lambda: asyncio.to_thread(settled, view, everyone),
+                    within=90,
+                    what="every text decided and every effect done after the last restart",
+                    every=0.2,
+                )
+            except AssertionError as stalled:
+                # Say what stayed outstanding, so an intermittent stall can be chased.
+                outstanding = await asyncio.to_thread(unsettled, view, everyone)
+                raise AssertionError(f"{stalled}: {outstanding}") from None
             # A yes that arrived before its question was decided reads as a new text;
             # nothing more to do: every text is decided either way.
             await server.stop()
