@@ -61,6 +61,7 @@ class LogDerivedWork:
         self.batch_size = batch_size
         self.position = 0
         self._texts: dict[UUID, _Texts] = {}
+        self._waiting: set[UUID] = set()  # conversations with texts not yet decided
         self._deadlines: dict[UUID, datetime] = {}
 
     def catch_up(self) -> int:
@@ -85,22 +86,27 @@ class LogDerivedWork:
             texts.received += 1
             # Debounce from when claw recorded the text: split texts share one reply.
             texts.due_at = event.timestamp + self.debounce
+            self._waiting.add(originator)
         elif name in _DECISION_EVENTS:
+            # Counts stay absolute for the conversation's life: ``through`` is an index
+            # into all its texts, so a forgotten count would mistake a text that arrived
+            # while the previous one was being decided for one already decided.
             texts = self._texts.setdefault(originator, _Texts())
             texts.processed = max(texts.processed, event.through)
             if texts.processed >= texts.received:
-                del self._texts[originator]
+                self._waiting.discard(originator)
         elif name == "ActionRequested":
             self._deadlines[originator] = event.deadline
         elif name in _ACTION_SETTLED:
             self._deadlines.pop(originator, None)
 
     def due_conversations(self, now: datetime) -> list[UUID]:
-        return [
-            conversation
-            for conversation, texts in self._texts.items()
-            if texts.received > texts.processed and texts.due_at is not None and texts.due_at <= now
-        ]
+        due = []
+        for conversation in self._waiting:
+            texts = self._texts[conversation]
+            if texts.due_at is not None and texts.due_at <= now:
+                due.append(conversation)
+        return due
 
     def due_actions(self, now: datetime) -> list[UUID]:
         return [action for action, deadline in self._deadlines.items() if deadline < now]
