@@ -22,6 +22,8 @@ import attrs
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from claw_adapters.fakes.loopback import serve_on_loopback
+
 
 class NinjaRoute(enum.StrEnum):
     TOKEN = "token"  # noqa: S105 -- a route name, not a secret
@@ -140,11 +142,7 @@ class FakeNinjaOne:
 
     async def start(self) -> None:
         self._release = asyncio.Event()
-        self._runner = web.AppRunner(self._app(), shutdown_timeout=1.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self._port = self._runner.addresses[0][1]
+        self._runner, self._port = await serve_on_loopback(self._app())
 
     async def stop(self) -> None:
         self._release.set()

@@ -12,13 +12,14 @@ import asyncio
 import enum
 import json
 import re
-import socket
 from collections import deque
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
 from aiohttp import web
+
+from claw_adapters.fakes.loopback import serve_on_loopback
 
 _BOX = re.compile(r"\b(?:box|bay|sim)\s*(?:number\s*|no\.?\s*|#\s*)?(\d{1,2})\b", re.IGNORECASE)
 
@@ -110,12 +111,7 @@ class FakeOpenAIServer:
     async def start(self) -> str:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._chat_completions)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        self._port = sock.getsockname()[1]
-        await web.SockSite(self._runner, sock).start()
+        self._runner, self._port = await serve_on_loopback(app)
         return self.base_url
 
     async def stop(self) -> None:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import enum
 import json
-import socket
 from collections import deque
 from typing import Any
 
 import attrs
 from aiohttp import web
+
+from claw_adapters.fakes.loopback import serve_on_loopback
 
 WEBHOOK_PATH = "/services/T0FAKE0001/B0FAKE0001/fakeWebhookSecret000000"
 
@@ -71,12 +72,7 @@ class FakeSlackServer:
     async def start(self) -> str:
         app = web.Application()
         app.router.add_post("/services/{team}/{bot}/{secret}", self._post)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        self._port = sock.getsockname()[1]
-        await web.SockSite(self._runner, sock).start()
+        self._runner, self._port = await serve_on_loopback(app)
         return self.webhook_url
 
     async def stop(self) -> None:

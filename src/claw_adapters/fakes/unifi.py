@@ -21,6 +21,7 @@ import attrs
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from claw_adapters.fakes.loopback import serve_on_loopback
 from claw_adapters.unifi.codes import UniFiCode
 
 PREFIX = "/api/v1/developer"
@@ -186,11 +187,9 @@ class FakeUniFiAccess:
 
     async def start(self) -> None:
         self._release = asyncio.Event()
-        self._runner = web.AppRunner(self._app(), shutdown_timeout=1.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=self.ssl_context)
-        await site.start()
-        self._port = self._runner.addresses[0][1]
+        self._runner, self._port = await serve_on_loopback(
+            self._app(), ssl_context=self.ssl_context
+        )
 
     async def stop(self) -> None:
         self._release.set()
