@@ -47,6 +47,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # An operator's typo in a setting or the venue file: one line, not a traceback.
         print(f"claw {args.command}: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # `claw settings show | head` closed the pipe: stop quietly, as Unix tools do.
+        sys.stderr.close()
+        return 0
     return code
 
 
