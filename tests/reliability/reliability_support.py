@@ -48,6 +48,8 @@ class Figures:
     scenario: str
     command: str
     attempts: int = 0
+    accepted: int = 0
+    refused: int = 0
     lost: int = 0
     doubled: int = 0
     notes: list[str] = attrs.Factory(list)
@@ -58,14 +60,16 @@ class Figures:
     def line(self) -> str:
         notes = "; ".join(self.notes)
         return (
-            f"{self.scenario}: attempts={self.attempts} lost={self.lost} "
+            f"{self.scenario}: attempts={self.attempts} accepted={self.accepted} "
+            f"refused={self.refused} lost={self.lost} "
             f"doubled={self.doubled}" + (f" ({notes})" if notes else "")
         )
 
     def row(self) -> str:
         notes = "; ".join(self.notes).replace("|", "/")
         return (
-            f"| {self.scenario} | {self.attempts} | {self.lost} | {self.doubled} | {notes} "
+            f"| {self.scenario} | {self.attempts} | {self.accepted} | {self.refused} "
+            f"| {self.lost} | {self.doubled} | {notes} "
             f"| `{self.command}` |"
         )
 
@@ -85,7 +89,7 @@ class Ledger:
         path.write_text(_document(kept))
 
 
-_ROW = re.compile(r"^\| (?P<name>[^|]+?) \| \d+ \| \d+ \| \d+ \|")
+_ROW = re.compile(r"^\| (?P<name>[^|]+?) \| \d+ \| \d+ \| \d+ \| \d+ \| \d+ \|")
 
 
 def _previous_rows(path: Path) -> dict[str, str]:
@@ -107,6 +111,9 @@ and fails unless `lost` and `doubled` are zero.
 
 - **attempts**: what the scenario tried: inbound texts delivered, kills, fault
   injections, hostile requests (each row's notes say which).
+- **accepted** / **refused**: of the attempts, what claw took in (stored, answered,
+  let in) and what it turned away (a 4xx, a login refused or slowed, a text recorded
+  and ignored); the notes say which.
 - **lost**: an accepted text never decided, a reply neither sent nor recorded failed
   with a staff alert, a customer left waiting with nobody told, a rejected request that
   stored something, a 5xx.
@@ -116,8 +123,8 @@ and fails unless `lost` and `doubled` are zero.
   whose answer was lost (timeout, malformed receipt, kill -9 mid-send) may reach the
   customer twice. Those resends are counted in the notes, not in `doubled`.
 
-| scenario | attempts | lost | doubled | notes | command |
-|---|---|---|---|---|---|
+| scenario | attempts | accepted | refused | lost | doubled | notes | command |
+|---|---|---|---|---|---|---|---|
 """
 
 _OUTRO = """
