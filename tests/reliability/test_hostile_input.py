@@ -154,6 +154,8 @@ def test_fuzz_figures(ledger: Ledger) -> None:
         "tests/reliability/test_hostile_input.py::test_fuzzed_webhooks_never_5xx_and_refusals_store_nothing",
     )
     figures.attempts = sum(FUZZ.values())
+    figures.accepted = sum(n for outcome, n in FUZZ.items() if outcome.startswith("2"))
+    figures.refused = sum(n for outcome, n in FUZZ.items() if outcome.startswith("4"))
     figures.lost = sum(n for outcome, n in FUZZ.items() if outcome.startswith("5"))
     figures.note("answers: " + ", ".join(f"{outcome} x{n}" for outcome, n in sorted(FUZZ.items())))
     figures.note("no 5xx; every refused request left the log unchanged (checked per request)")
@@ -307,6 +309,8 @@ async def test_broken_bodies_and_hostile_texts(tmp_path: Path, ledger: Ledger) -
         problems.append("console.js writes HTML from data")
 
     figures.attempts = refused_cases + 1 + len(SQL_AND_MARKUP)
+    figures.accepted = 1 + len(SQL_AND_MARKUP)
+    figures.refused = refused_cases
     figures.lost = len([p for p in problems if "stored as" not in p])
     figures.doubled = 0
     figures.note(

@@ -220,6 +220,8 @@ async def test_two_servers_under_sustained_load_lose_and_double_nothing(
     ]
 
     figures.attempts = sum(statuses.values())
+    figures.accepted = sum(n for answer, n in statuses.items() if answer.startswith("202"))
+    figures.refused = sum(n for answer, n in statuses.items() if answer.startswith("4"))
     figures.lost = len(findings.lost) + len(failures)
     figures.doubled = len(findings.doubled) + findings.resent
     figures.note(

@@ -183,6 +183,7 @@ async def test_injections_never_do_more_than_the_plain_request(
         problems += [f"hostile model: reset {r}" for r in venue.devices.resets]
 
     figures.attempts = len(CORPUS) * 2 + len(FOLLOW_UPS)
+    figures.accepted = figures.attempts  # every text is taken in; the rails judge it after
     figures.lost = 0
     figures.doubled = len(problems)  # "did more than asked" is counted here
     figures.note(

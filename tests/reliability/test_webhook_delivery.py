@@ -231,6 +231,8 @@ async def test_duplicates_twins_replays_and_reordering_store_each_text_once(
     in_sent_order = " ".join(text for _id, text, _at in texts)
 
     figures.attempts = sum(stats.values())
+    figures.accepted = stats["accepted"]
+    figures.refused = stats["duplicate"] + stats["stale"]
     refused_but_meant = [w for w in wrong if w[2] == "accepted"]
     figures.lost = len(findings.lost) + len(refused_but_meant)
     figures.doubled = len(findings.doubled) + len(wrong) - len(refused_but_meant) + findings.resent
