@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import enum
 import json
-import re
+from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime
 
 import attrs
+import structlog
 
 from claw_adapters.openphone.errors import MalformedWebhookError
+from claw_domain.text import CleanedText, clean_text
 from claw_domain.values import InboundText, aware_datetime
+
+log = structlog.get_logger("claw.webhook")
 
 
 class MessageEventType(enum.StrEnum):
@@ -123,39 +127,33 @@ NormalisedWebhook = WebhookMessage | IgnoredWebhook
 
 
 def parse_webhook(body: bytes | str) -> NormalisedWebhook:
-    """Read a verified webhook body. Raises only ``MalformedWebhookError``."""
+    """Read a verified webhook body. Raises only ``MalformedWebhookError``.
+
+    Every string in the payload is cleaned first (``claw_domain.text``): a NUL,
+    a control character, a bidi override or half of a surrogate pair (valid
+    JSON as ``"\\ud83d"``) never reaches an event, whatever field it hides in.
+    """
     try:
         payload: object = json.loads(body)
-        if _may_hold_lone_surrogates(body):
-            payload = _without_lone_surrogates(payload)
     except (ValueError, RecursionError) as exc:
         msg = "the body is not JSON"
         raise MalformedWebhookError(msg) from exc
-    return normalise_webhook(payload)
+    removed: Counter[int] = Counter()
+    cleaned = _cleaned(payload, removed)
+    if removed:
+        log.info("webhook_text_cleaned", removed=CleanedText("", dict(removed)).describe_removed())
+    return normalise_webhook(cleaned)
 
 
-# JSON may escape half of a surrogate pair ("\ud83d" alone): valid JSON, but no text
-# that can be stored (UTF-8 refuses it). It becomes U+FFFD, so the rest of the text
-# is kept rather than the whole webhook failing.
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _may_hold_lone_surrogates(body: bytes | str) -> bool:
-    if isinstance(body, str):
-        return "\\u" in body or _LONE_SURROGATE.search(body) is not None
-    return b"\\u" in body
-
-
-def _without_lone_surrogates(value: object) -> object:
+def _cleaned(value: object, removed: Counter[int]) -> object:
     if isinstance(value, str):
-        return _LONE_SURROGATE.sub("\ufffd", value)
+        cleaned = clean_text(value)
+        removed.update(cleaned.removed)
+        return cleaned.text
     if isinstance(value, list):
-        return [_without_lone_surrogates(item) for item in value]
+        return [_cleaned(item, removed) for item in value]
     if isinstance(value, dict):
-        return {
-            _LONE_SURROGATE.sub("\ufffd", key): _without_lone_surrogates(item)
-            for key, item in value.items()
-        }
+        return {clean_text(key).text: _cleaned(item, removed) for key, item in value.items()}
     return value
 
 
