@@ -66,6 +66,7 @@ from claw_service.application import ClawApplication
 from claw_service.dispatcher import EffectDispatcher, EffectPorts
 from claw_service.processor import ConversationProcessor
 from claw_service.projector import Projector
+from claw_service.read_side_alarm import ReadSideAlarm
 from claw_service.work import LogDerivedWork
 from claw_service.worker import Lease, Worker
 
@@ -259,8 +260,19 @@ async def bootstrap(
     store = open_projection_store(config.database)
     closers.append(functools.partial(asyncio.to_thread, store.close))
     projector = Projector(app, store, all_projections(config.debounce_seconds))
+    alarm = ReadSideAlarm(
+        app, projector.failures, ports.staff, count=metrics.record_projection_failure
+    )
+    projector.on_failure = alarm.recorded
     worker = Worker(
-        app, processor, dispatcher, work, _lease(config), clock, read_side=projector.catch_up
+        app,
+        processor,
+        dispatcher,
+        work,
+        _lease(config),
+        clock,
+        read_side=projector.catch_up,
+        alarm=alarm,
     )
     runtime = Runtime(
         config=config,

@@ -179,6 +179,7 @@ async def status(request: web.Request, principal: Principal) -> web.StreamRespon
     snapshot = await asyncio.to_thread(runtime.app.settings)
     counts = await asyncio.to_thread(open_counts, console.queries)
     position = await asyncio.to_thread(console.queries.position)
+    skipped = await asyncio.to_thread(console.queries.skipped_events)
     stop = snapshot.emergency_stop
     return web.json_response(
         {
@@ -195,6 +196,8 @@ async def status(request: web.Request, principal: Principal) -> web.StreamRespon
             },
             "counts": counts,
             "dry_run": list(runtime.dry_run),
+            # Events the read side skipped: the pages above may miss them.
+            "skipped_events": skipped,
         }
     )
 
