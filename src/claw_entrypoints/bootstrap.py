@@ -58,6 +58,7 @@ from claw_domain.ports import (
     Messenger,
     StaffNotifier,
 )
+from claw_domain.senders import Lines
 from claw_domain.values import Classification, Intent
 from claw_entrypoints.config import ClawConfig
 from claw_entrypoints.runtime import Runtime
@@ -287,6 +288,10 @@ async def bootstrap(
         metrics=metrics,
         verifier=_verifier(config),
         clock=clock,
+        lines=Lines.of(
+            {config.venue_line, *knowledge.own_numbers},
+            [config.staff_number] if config.staff_number else [],
+        ),
         dry_run=tuple(dry),
         closers=closers,
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime
@@ -20,6 +21,7 @@ import attrs
 import structlog
 
 from claw_adapters.openphone.errors import MalformedWebhookError
+from claw_domain.senders import is_e164
 from claw_domain.text import CleanedText, clean_text
 from claw_domain.values import InboundText, aware_datetime
 
@@ -265,6 +267,20 @@ def _created_at(message: _Reader, envelope: _Reader) -> datetime:
     return created_at
 
 
+_PHONE_FORMATTING = re.compile(r"[\s().-]")
+
+
+def normalise_phone(raw: str) -> str:
+    """``+1 (902) 555-1234`` becomes ``+19025551234``; anything else stays as it came.
+
+    Only formatting is removed, and only when what remains is an E.164 number:
+    claw never guesses a country code. A sender that is still not E.164 is the
+    domain's to judge (``claw_domain.senders``): set aside, never answered.
+    """
+    compact = _PHONE_FORMATTING.sub("", raw)
+    return compact if compact != raw and is_e164(compact) else raw
+
+
 def _brief(value: str) -> str:
     return repr(value if len(value) <= 40 else f"{value[:40]}…")
 
@@ -333,8 +349,8 @@ class _Reader:
         # A number may come bare or, in the 2026-03-30 schema, possibly as an object.
         if isinstance(value, dict):
             number_key = "phoneNumber" if "phoneNumber" in value else "number"
-            return _Reader.of(value, self.path(key)).required_str(number_key)
-        return self.required_str(key)
+            return normalise_phone(_Reader.of(value, self.path(key)).required_str(number_key))
+        return normalise_phone(self.required_str(key))
 
     def phones(self, key: str) -> tuple[str, ...]:
         value = self.fields.get(key)

@@ -19,6 +19,7 @@ class Metrics:
     webhook_seconds: Histogram
     processing_seconds: Histogram
     projection_failures: Counter
+    set_aside: Counter
 
     @classmethod
     def create(cls) -> Metrics:
@@ -65,6 +66,12 @@ class Metrics:
                 "claw_projection_failures",
                 "Events a projection could not fold, recorded and skipped",
                 ["projection"],
+                registry=registry,
+            ),
+            set_aside=Counter(
+                "claw_texts_set_aside",
+                "Inbound texts recorded and not answered (not a customer, not the venue's line)",
+                ["reason"],
                 registry=registry,
             ),
         )
