@@ -29,11 +29,11 @@ class SetAsideSender(Aggregate):
     @classmethod
     def start(cls, sender_id: UUID, masked_sender: str, at: datetime) -> SetAsideSender:
         """The id comes from the whole number, which the events never carry."""
-        # The library accepts ``id=`` on every aggregate's constructor; mypy cannot see it.
-        return cls(id=sender_id, masked_sender=masked_sender, at=at)  # type: ignore[call-arg]
+        return cls(id=sender_id, masked_sender=masked_sender, at=at)
 
     @event("SenderFirstSetAside")
-    def __init__(self, masked_sender: str, at: datetime) -> None:
+    # ``id`` is the library's: it becomes the aggregate id, not a field of the event.
+    def __init__(self, id: UUID, masked_sender: str, at: datetime) -> None:
         self.masked_sender = masked_sender
         self.first_at = at
         self.message_ids: set[str] = set()
