@@ -313,8 +313,9 @@ async def test_broken_bodies_and_hostile_texts(tmp_path: Path, ledger: Ledger) -
     figures.doubled = 0
     figures.note(
         f"{refused_cases} broken bodies refused (413/400, none stored, no 5xx); "
-        f"a lone UTF-16 surrogate in a text answered {surrogate_status} (the surrogate removed); "
-        f"{stored_verbatim}/{len(SQL_AND_MARKUP)} SQL/markup/control-code texts stored as written less controls, "
+        f"a lone UTF-16 surrogate in a text answered {surrogate_status} (the surrogate "
+        f"removed); {stored_verbatim}/{len(SQL_AND_MARKUP)} SQL/markup/control-code texts "
+        "stored as written less the controls claw never stores, "
         "tables intact, audit CLI output free of control codes, console uses textContent only"
     )
     print(figures.line())
