@@ -7,9 +7,10 @@ failures (compare-and-set, so of several processes only one tells staff about a
 failure) and sends one staff alert for them. It also looks now and then for
 failures recorded elsewhere (``claw projections rebuild``, another process).
 
-A report is claimed before it is sent: at most once. If the notifier fails, or
-the emergency stop holds every message, the failure stays listed in the console
-with how its report ended.
+A report is claimed before it is sent: at most once. While the emergency stop is
+engaged nothing is claimed (the failures stay pending and are reported after the
+release). If the notifier fails, the failure stays listed in the console with how
+its report ended.
 """
 
 from __future__ import annotations
@@ -76,6 +77,12 @@ class ReadSideAlarm:
         self._due = False
         self._looked_at = self.monotonic()
         pending = await asyncio.to_thread(self.failures.pending)
+        if not pending:
+            return 0
+        if await asyncio.to_thread(lambda: self.app.settings().emergency_stop is not None):
+            # Held, not dropped: still pending, reported on a look after the release.
+            log.warning("read_side_alert_held", failures=len(pending))
+            return 0
         claimed = [f for f in pending if await asyncio.to_thread(self.failures.claim, f)]
         if not claimed:
             return 0
@@ -85,10 +92,6 @@ class ReadSideAlarm:
         return len(claimed)
 
     async def _tell_staff(self, failures: list[ProjectionFailure]) -> ReportState:
-        stopped = await asyncio.to_thread(lambda: self.app.settings().emergency_stop is not None)
-        if stopped:
-            log.warning("read_side_alert_withheld", failures=len(failures))
-            return ReportState.WITHHELD
         try:
             await self.staff.notify(
                 StaffAlert(title=TITLE, body=describe(failures), severity=AlertSeverity.URGENT)

@@ -223,17 +223,24 @@ def test_staff_hear_of_each_skipped_event_once_even_from_two_processes(
     assert [f.reported for f in projector.failures.recorded()] == [ReportState.SENT]
 
 
-def test_the_emergency_stop_withholds_the_report_but_the_console_keeps_it(
+def test_the_emergency_stop_holds_the_report_until_it_is_released(
     app: ClawApplication, store: ProjectionStore
 ) -> None:
     positions = texts(app, "hours?")
     app.engage_emergency_stop("owner", "drill", datetime.now(UTC))
     staff = MemoryStaff()
     projector = faulty_projector(app, store, positions[0], [])
-    alarm = ReadSideAlarm(app, projector.failures, staff)
+    alarm = ReadSideAlarm(app, projector.failures, staff, look_every_seconds=0)
 
     projector.catch_up_fully()
     asyncio.run(alarm.report())
 
     assert staff.alerts == []
-    assert [f.reported for f in projector.failures.recorded()] == [ReportState.WITHHELD]
+    assert [f.reported for f in projector.failures.recorded()] == [ReportState.PENDING]
+
+    app.release_emergency_stop("owner", "drill over", datetime.now(UTC))
+    asyncio.run(alarm.report())
+    asyncio.run(alarm.report())
+
+    assert len(staff.alerts) == 1
+    assert [f.reported for f in projector.failures.recorded()] == [ReportState.SENT]

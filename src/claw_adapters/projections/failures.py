@@ -37,7 +37,6 @@ class ReportState(enum.StrEnum):
     PENDING = "pending"  # recorded, nobody has taken it on yet
     CLAIMED = "claimed"  # one process is telling staff (never a second one)
     SENT = "sent"
-    WITHHELD = "withheld"  # the emergency stop was engaged: the console still shows it
     FAILED = "failed"  # the notifier failed: the console still shows it
 
 
