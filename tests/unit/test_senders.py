@@ -7,6 +7,7 @@ from uuid import uuid4
 
 import pytest
 
+from claw_adapters.openphone.webhooks import normalise_phone
 from claw_domain.senders import Lines, SetAsideReason, set_aside_reason
 from claw_domain.set_aside import SetAsideSender
 
@@ -61,3 +62,18 @@ def test_other_reasons_never_alert_and_a_retried_message_is_a_duplicate() -> Non
     assert (first.duplicate, first.alert_staff) == (False, False)
     assert (again.duplicate, again.alert_staff) == (True, False)
     assert sender.texts == 1
+
+
+@pytest.mark.parametrize(
+    ("raw", "normalised"),
+    [
+        ("+1 (902) 555-1234", "+19025551234"),
+        ("+1.902.555.1234", "+19025551234"),
+        ("+19025551234", "+19025551234"),
+        ("(902) 555-1234", "(902) 555-1234"),  # no country code is guessed: set aside
+        ("not-a-number", "not-a-number"),
+        ("PN123abc", "PN123abc"),
+    ],
+)
+def test_the_webhook_removes_only_formatting_from_numbers(raw: str, normalised: str) -> None:
+    assert normalise_phone(raw) == normalised
