@@ -33,6 +33,7 @@ from claw_adapters.projections.failures import (
     ProjectionFailure,
     ProjectionFailureLog,
     describe_error,
+    is_transient,
 )
 from claw_adapters.projections.store import (
     Document,
@@ -239,6 +240,8 @@ class Projector:
         except PositionConflictError:
             raise
         except Exception as error:  # find the event, record it, go on
+            if is_transient(error):
+                raise
             log.warning(
                 "projection_batch_failed",
                 projection=projection.name,
@@ -279,6 +282,8 @@ class Projector:
             except PositionConflictError:
                 raise
             except Exception as error:  # recorded, then skipped
+                if is_transient(error):
+                    raise
                 self._failed(projection.name, event, error)
                 changes = {}
                 self.store.commit(stored_as, {}, expected=position, position=event.position)

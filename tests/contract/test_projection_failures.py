@@ -5,9 +5,11 @@ once and skipped, and every projection keeps advancing. On every backend.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -244,3 +246,41 @@ def test_the_emergency_stop_holds_the_report_until_it_is_released(
 
     assert len(staff.alerts) == 1
     assert [f.reported for f in projector.failures.recorded()] == [ReportState.SENT]
+
+
+class Blip:
+    """The store, with the connection dropping under one projection's next two commits."""
+
+    def __init__(self, inner: ProjectionStore, projection: str) -> None:
+        self.inner = inner
+        self.projection = projection
+        self.drops = 2
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def commit(self, projection: str, changes: Any, *, expected: int, position: int) -> None:
+        if projection == self.projection and self.drops:
+            self.drops -= 1
+            msg = "database is locked"
+            raise sqlite3.OperationalError(msg)
+        self.inner.commit(projection, changes, expected=expected, position=position)
+
+
+def test_a_database_blip_is_retried_never_recorded_or_skipped(
+    app: ClawApplication, store: ProjectionStore
+) -> None:
+    texts(app, "hours?", "door code")
+    seen: list[ProjectionFailure] = []
+    blip = Blip(store, "conversations")
+    projector = Projector(app, blip, all_projections(DEBOUNCE), on_failure=seen.append)  # type: ignore[arg-type]
+
+    for _drop in range(2):
+        with pytest.raises(sqlite3.OperationalError):
+            projector.catch_up_fully()
+    projector.catch_up_fully()
+
+    assert set(projector.positions().values()) == {head(app)}
+    assert seen == []
+    assert projector.failures.recorded() == []
+    assert [texts_shown(store, n) for n in range(2)] == [1, 1]

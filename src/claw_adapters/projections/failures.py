@@ -14,6 +14,8 @@ once, and only one of them reports it to staff.
 from __future__ import annotations
 
 import enum
+import sqlite3
+import sys
 from datetime import datetime
 
 import attrs
@@ -89,6 +91,23 @@ def describe_error(error: BaseException) -> str:
     first = str(error).strip().splitlines()[0] if str(error).strip() else ""
     described = f"{type(error).__name__}: {first}" if first else type(error).__name__
     return clean(described)[:_REASON_LENGTH]
+
+
+def is_transient(error: BaseException) -> bool:
+    """An error of the connection, not of the event or its documents.
+
+    Such an error says nothing about the event: it is retried on the next round
+    (the batch stays unapplied), never recorded and skipped, so a blip of the
+    database cannot cost the read side an event.
+    """
+    if isinstance(error, TimeoutError | ConnectionError | sqlite3.OperationalError):
+        return True
+    # Looked up, not imported: a process that never opened PostgreSQL has no such errors.
+    psycopg = sys.modules.get("psycopg")
+    pool = sys.modules.get("psycopg_pool")
+    return (psycopg is not None and isinstance(error, psycopg.OperationalError)) or (
+        pool is not None and isinstance(error, pool.PoolTimeout)
+    )
 
 
 class ProjectionFailureLog:
