@@ -18,3 +18,7 @@ def pending_action_id(conversation: UUID, decision_number: int) -> UUID:
 
 def hourly_budget_id(hour_start_iso: str) -> UUID:
     return uuid5(CLAW_NAMESPACE, f"hourly-budget:{hour_start_iso}")
+
+
+def set_aside_sender_id(sender: str) -> UUID:
+    return uuid5(CLAW_NAMESPACE, f"set-aside-sender:{sender}")

@@ -58,6 +58,7 @@ from claw_domain.ports import (
     Messenger,
     StaffNotifier,
 )
+from claw_domain.senders import Lines
 from claw_domain.values import Classification, Intent
 from claw_entrypoints.config import ClawConfig
 from claw_entrypoints.runtime import Runtime
@@ -66,6 +67,7 @@ from claw_service.application import ClawApplication
 from claw_service.dispatcher import EffectDispatcher, EffectPorts
 from claw_service.processor import ConversationProcessor
 from claw_service.projector import Projector
+from claw_service.read_side_alarm import ReadSideAlarm
 from claw_service.work import LogDerivedWork
 from claw_service.worker import Lease, Worker
 
@@ -259,8 +261,19 @@ async def bootstrap(
     store = open_projection_store(config.database)
     closers.append(functools.partial(asyncio.to_thread, store.close))
     projector = Projector(app, store, all_projections(config.debounce_seconds))
+    alarm = ReadSideAlarm(
+        app, projector.failures, ports.staff, count=metrics.record_projection_failure
+    )
+    projector.on_failure = alarm.recorded
     worker = Worker(
-        app, processor, dispatcher, work, _lease(config), clock, read_side=projector.catch_up
+        app,
+        processor,
+        dispatcher,
+        work,
+        _lease(config),
+        clock,
+        read_side=projector.catch_up,
+        alarm=alarm,
     )
     runtime = Runtime(
         config=config,
@@ -275,6 +288,10 @@ async def bootstrap(
         metrics=metrics,
         verifier=_verifier(config),
         clock=clock,
+        lines=Lines.of(
+            {config.venue_line, *knowledge.own_numbers},
+            [config.staff_number] if config.staff_number else [],
+        ),
         dry_run=tuple(dry),
         closers=closers,
     )

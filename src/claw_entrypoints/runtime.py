@@ -10,6 +10,7 @@ from aiohttp import web
 from claw_adapters.knowledge.port import KnowledgeVenue
 from claw_adapters.openphone.signatures import WebhookVerifier
 from claw_domain.ports import Clock
+from claw_domain.senders import Lines
 from claw_entrypoints.config import ClawConfig
 from claw_entrypoints.web.metrics import Metrics
 from claw_service.application import ClawApplication
@@ -33,6 +34,7 @@ class Runtime:
     metrics: Metrics
     verifier: WebhookVerifier | None
     clock: Clock
+    lines: Lines  # the venue's lines and staff phones: who is never a customer
     dry_run: tuple[str, ...] = ()
     closers: list[Callable[[], Awaitable[None]]] = attrs.Factory(list)
 

@@ -5,12 +5,23 @@ Each projection has its own position. A batch is read once from the log
 in the events past its own position, then commits its documents and new
 position in one transaction. A projection that another projector advanced
 meanwhile is skipped this round and catches up on the next.
+
+A projection never stops the world: when a batch fails (the projection raises,
+the store refuses a document, an event no longer decodes), the batch is folded
+again one event at a time, and the event that fails is recorded in the
+:class:`ProjectionFailureLog` (which projection, which position, why), reported
+through ``on_failure`` once, and skipped: the projection moves on to the next
+event. Without this, one bad event froze every projection behind it and the
+worker retried it, logging the error, four times a second.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
 
 import attrs
 import structlog
@@ -18,6 +29,12 @@ from eventsourcing.persistence import Notification
 
 from claw_adapters.projections.base import Projection
 from claw_adapters.projections.events import RecordedEvent, event_name_of
+from claw_adapters.projections.failures import (
+    ProjectionFailure,
+    ProjectionFailureLog,
+    describe_error,
+    is_transient,
+)
 from claw_adapters.projections.store import (
     Document,
     Documents,
@@ -50,12 +67,26 @@ class RebuildReport:
     projections: tuple[str, ...] = ()
 
 
+@attrs.frozen
+class _Undecodable:
+    """Stands in for an event the mapper could not read: folding it raises ``error``."""
+
+    error: Exception
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 class Projector:
     def __init__(
         self,
         app: ClawApplication,
         store: ProjectionStore,
         projections: Sequence[Projection],
+        *,
+        on_failure: Callable[[ProjectionFailure], None] | None = None,
+        now: Callable[[], datetime] = _utc_now,
     ) -> None:
         names = [projection.name for projection in projections]
         if len(set(names)) != len(names):
@@ -64,6 +95,9 @@ class Projector:
         self.app = app
         self.store = store
         self.projections = list(projections)
+        self.failures = ProjectionFailureLog(store)
+        self.on_failure = on_failure
+        self.now = now
         self._wanted = frozenset(name for projection in projections for name in projection.events)
 
     @property
@@ -168,12 +202,16 @@ class Projector:
             name = event_name_of(notification.topic)
             if name is None or name not in wanted:
                 continue  # never decoded: no projection reads it
-            decoded = self.app.mapper.to_domain_event(notification)
+            decoded: Any
+            try:
+                decoded = self.app.mapper.to_domain_event(notification)
+            except Exception as error:  # the projections that read it record it
+                decoded = _Undecodable(error)
             events.append(
                 RecordedEvent(
                     position=notification.id,
                     name=name,
-                    originator_id=decoded.originator_id,
+                    originator_id=_uuid(notification.originator_id),
                     originator_version=notification.originator_version,
                     event=decoded,
                 )
@@ -191,15 +229,104 @@ class Projector:
     ) -> None:
         if reached <= after:
             return
-        read = written.get if written is not None else lambda key: self.store.get(stored_as, key)
+        read = self._reader(stored_as, written)
         documents = Documents(read)
-        for event in events:
-            if event.position > after and event.name in projection.events:
-                projection.apply(event, documents)
-        changes = documents.changes
-        self.store.commit(stored_as, changes, expected=after, position=reached)
+        try:
+            for event in events:
+                if event.position > after and event.name in projection.events:
+                    _apply(projection, event, documents)
+            changes = documents.changes
+            self.store.commit(stored_as, changes, expected=after, position=reached)
+        except PositionConflictError:
+            raise
+        except Exception as error:  # find the event, record it, go on
+            if is_transient(error):
+                raise
+            log.warning(
+                "projection_batch_failed",
+                projection=projection.name,
+                after=after,
+                reached=reached,
+                error=type(error).__name__,
+            )
+            self._fold_one_by_one(projection, stored_as, events, after, reached, written)
+            return
         if written is not None:
             written.remember(changes)
+
+    def _reader(self, stored_as: str, written: _Written | None) -> Callable[[str], Document | None]:
+        if written is not None:
+            return written.get
+        return lambda key: self.store.get(stored_as, key)
+
+    def _fold_one_by_one(
+        self,
+        projection: Projection,
+        stored_as: str,
+        events: Sequence[RecordedEvent],
+        after: int,
+        reached: int,
+        written: _Written | None,
+    ) -> None:
+        """Each event in its own transaction; the one that fails is recorded and skipped."""
+        position = after
+        for event in events:
+            if event.position <= after or event.name not in projection.events:
+                continue
+            documents = Documents(self._reader(stored_as, written))
+            changes: dict[str, Document | None] = {}
+            try:
+                _apply(projection, event, documents)
+                changes = documents.changes
+                self.store.commit(stored_as, changes, expected=position, position=event.position)
+            except PositionConflictError:
+                raise
+            except Exception as error:  # recorded, then skipped
+                if is_transient(error):
+                    raise
+                self._failed(projection.name, event, error)
+                changes = {}
+                self.store.commit(stored_as, {}, expected=position, position=event.position)
+            if written is not None:
+                written.remember(changes)
+            position = event.position
+        if position < reached:
+            self.store.commit(stored_as, {}, expected=position, position=reached)
+
+    def _failed(self, projection: str, event: RecordedEvent, error: Exception) -> None:
+        failure = ProjectionFailure(
+            projection=projection,
+            position=event.position,
+            event=event.name,
+            reason=describe_error(error),
+            at=self.now(),
+        )
+        if not self.failures.record(failure):
+            # Recorded before (another process, or the live projection before a rebuild).
+            log.info(
+                "projection_event_skipped_again", projection=projection, position=failure.position
+            )
+            return
+        # Names and positions only: the error's later lines may quote a customer's text.
+        log.error(
+            "projection_event_skipped",
+            projection=projection,
+            position=failure.position,
+            event_name=failure.event,
+            reason=failure.reason,
+        )
+        if self.on_failure is not None:
+            self.on_failure(failure)
+
+
+def _uuid(value: UUID | str) -> UUID:
+    return value if isinstance(value, UUID) else UUID(value)
+
+
+def _apply(projection: Projection, event: RecordedEvent, documents: Documents) -> None:
+    if isinstance(event.event, _Undecodable):
+        raise event.event.error
+    projection.apply(event, documents)
 
 
 class _Written:

@@ -13,8 +13,13 @@ from typing import Any
 from uuid import UUID
 
 import attrs
+import structlog
+from eventsourcing.persistence import Notification
 
+from claw_adapters.projections.failures import describe_error
 from claw_service.application import ClawApplication
+
+log = structlog.get_logger("claw.work")
 
 _DECISION_EVENTS = frozenset(
     {
@@ -73,11 +78,26 @@ class LogDerivedWork:
             for notification in notifications:
                 name = notification.topic.rsplit(".", 1)[-1]
                 if name in _INTERESTING:
-                    self._apply(name, self.app.mapper.to_domain_event(notification))
+                    self._apply_stored(name, notification)
                 self.position = notification.id
             applied += len(notifications)
             if len(notifications) < self.batch_size:
                 return applied
+
+    def _apply_stored(self, name: str, notification: Notification) -> None:
+        try:
+            event = self.app.mapper.to_domain_event(notification)
+        except Exception as error:
+            # One unreadable event must not stop every timer after it (and the worker
+            # with them). The projections record it for staff; here it is passed over.
+            log.error(
+                "timer_event_skipped",
+                position=notification.id,
+                event_name=name,
+                reason=describe_error(error),
+            )
+            return
+        self._apply(name, event)
 
     def _apply(self, name: str, event: Any) -> None:
         originator: UUID = event.originator_id

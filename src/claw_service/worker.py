@@ -44,6 +44,12 @@ class Lease(Protocol):
     def release(self) -> None: ...
 
 
+class Alarm(Protocol):
+    """Tells staff about what the read side had to skip (see ``read_side_alarm``)."""
+
+    async def report(self) -> int: ...
+
+
 class Worker:
     def __init__(
         self,
@@ -55,6 +61,7 @@ class Worker:
         clock: Clock,
         *,
         read_side: Callable[[], int] | None = None,
+        alarm: Alarm | None = None,
         idle_seconds: float = 0.25,
     ) -> None:
         self.app = app
@@ -64,6 +71,7 @@ class Worker:
         self.lease = lease
         self.clock = clock
         self.read_side = read_side
+        self.alarm = alarm
         self.idle_seconds = idle_seconds
         self.wake = asyncio.Event()
         self.ticks = 0
@@ -83,6 +91,8 @@ class Worker:
             busy |= await self.dispatcher.run_once() > 0
         if self.read_side is not None:
             busy |= await self._project() > 0
+        if self.alarm is not None:
+            await self._raise_alarm(self.alarm)
         self.ticks += 1
         return busy
 
@@ -95,6 +105,13 @@ class Worker:
             # The read side lags, nothing is lost: it catches up from its position.
             log.exception("projection_catch_up_failed")
             return 0
+
+    async def _raise_alarm(self, alarm: Alarm) -> None:
+        try:
+            await alarm.report()
+        except Exception:
+            # The failures stay recorded and pending: the next look reports them.
+            log.exception("read_side_alarm_failed")
 
     async def _expire(self, action_id: UUID) -> None:
         await asyncio.to_thread(self.app.expire_action, action_id, self.clock.now())

@@ -24,13 +24,11 @@ from claw_adapters.fakes.memory import (
 )
 from claw_adapters.fakes.venue import InMemoryVenue
 from claw_adapters.persistence.database import parse_database_url
-from claw_adapters.projections.base import Projection
 from claw_adapters.projections.catalogue import all_projections
-from claw_adapters.projections.events import RecordedEvent, iso
+from claw_adapters.projections.events import iso
 from claw_adapters.projections.statistics import read_statistics, read_totals
 from claw_adapters.projections.store import (
     Document,
-    Documents,
     PositionConflictError,
     ProjectionStore,
     open_projection_store,
@@ -432,46 +430,3 @@ def test_rebuild_of_one_projection_leaves_the_others(venue: Venue, store: Projec
     assert everything(store, projector.names) == live
     with pytest.raises(UnknownProjectionError, match="no projection named 'ticket'"):
         projector.rebuild("ticket")
-
-
-class Faulty:
-    """Wraps a projection and fails on one event, as a bug in a projection would."""
-
-    def __init__(self, inner: Projection, fail_at: int) -> None:
-        self.inner = inner
-        self.fail_at = fail_at
-        self.name = inner.name
-        self.events = inner.events
-
-    def apply(self, event: RecordedEvent, documents: Documents) -> None:
-        if event.position == self.fail_at:
-            msg = "projection bug"
-            raise RuntimeError(msg)
-        self.inner.apply(event, documents)
-
-
-def test_a_failing_projection_commits_nothing_of_its_batch(
-    venue: Venue, store: ProjectionStore
-) -> None:
-    venue.play()
-    healthy = Projector(venue.app, store, all_projections(debounce_seconds=DEBOUNCE))
-    healthy.catch_up(limit=10)
-    before = everything(store, healthy.names)
-    decision_position = next(
-        notification.id
-        for notification in venue.app.recorder.select_notifications(start=11, limit=100)
-        if "Decided" in notification.topic
-    )
-    faulty = Projector(
-        venue.app,
-        store,
-        [Faulty(projection, decision_position) for projection in all_projections(DEBOUNCE)],
-    )
-    with pytest.raises(RuntimeError, match="projection bug"):
-        faulty.catch_up(limit=100)
-    # The first projection failed mid-batch: its rows and position are as before.
-    assert everything(store, healthy.names[:1]) == {
-        name: before[name] for name in healthy.names[:1]
-    }
-    healthy.catch_up_fully()
-    assert store.position("audit") == venue.app.recorder.max_notification_id()

@@ -13,13 +13,19 @@ from __future__ import annotations
 import enum
 import json
 import re
+from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime
 
 import attrs
+import structlog
 
 from claw_adapters.openphone.errors import MalformedWebhookError
+from claw_domain.senders import is_e164
+from claw_domain.text import CleanedText, clean_text
 from claw_domain.values import InboundText, aware_datetime
+
+log = structlog.get_logger("claw.webhook")
 
 
 class MessageEventType(enum.StrEnum):
@@ -123,39 +129,33 @@ NormalisedWebhook = WebhookMessage | IgnoredWebhook
 
 
 def parse_webhook(body: bytes | str) -> NormalisedWebhook:
-    """Read a verified webhook body. Raises only ``MalformedWebhookError``."""
+    """Read a verified webhook body. Raises only ``MalformedWebhookError``.
+
+    Every string in the payload is cleaned first (``claw_domain.text``): a NUL,
+    a control character, a bidi override or half of a surrogate pair (valid
+    JSON as ``"\\ud83d"``) never reaches an event, whatever field it hides in.
+    """
     try:
         payload: object = json.loads(body)
-        if _may_hold_lone_surrogates(body):
-            payload = _without_lone_surrogates(payload)
     except (ValueError, RecursionError) as exc:
         msg = "the body is not JSON"
         raise MalformedWebhookError(msg) from exc
-    return normalise_webhook(payload)
+    removed: Counter[int] = Counter()
+    cleaned = _cleaned(payload, removed)
+    if removed:
+        log.info("webhook_text_cleaned", removed=CleanedText("", dict(removed)).describe_removed())
+    return normalise_webhook(cleaned)
 
 
-# JSON may escape half of a surrogate pair ("\ud83d" alone): valid JSON, but no text
-# that can be stored (UTF-8 refuses it). It becomes U+FFFD, so the rest of the text
-# is kept rather than the whole webhook failing.
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _may_hold_lone_surrogates(body: bytes | str) -> bool:
-    if isinstance(body, str):
-        return "\\u" in body or _LONE_SURROGATE.search(body) is not None
-    return b"\\u" in body
-
-
-def _without_lone_surrogates(value: object) -> object:
+def _cleaned(value: object, removed: Counter[int]) -> object:
     if isinstance(value, str):
-        return _LONE_SURROGATE.sub("\ufffd", value)
+        cleaned = clean_text(value)
+        removed.update(cleaned.removed)
+        return cleaned.text
     if isinstance(value, list):
-        return [_without_lone_surrogates(item) for item in value]
+        return [_cleaned(item, removed) for item in value]
     if isinstance(value, dict):
-        return {
-            _LONE_SURROGATE.sub("\ufffd", key): _without_lone_surrogates(item)
-            for key, item in value.items()
-        }
+        return {clean_text(key).text: _cleaned(item, removed) for key, item in value.items()}
     return value
 
 
@@ -267,6 +267,20 @@ def _created_at(message: _Reader, envelope: _Reader) -> datetime:
     return created_at
 
 
+_PHONE_FORMATTING = re.compile(r"[\s().-]")
+
+
+def normalise_phone(raw: str) -> str:
+    """``+1 (902) 555-1234`` becomes ``+19025551234``; anything else stays as it came.
+
+    Only formatting is removed, and only when what remains is an E.164 number:
+    claw never guesses a country code. A sender that is still not E.164 is the
+    domain's to judge (``claw_domain.senders``): set aside, never answered.
+    """
+    compact = _PHONE_FORMATTING.sub("", raw)
+    return compact if compact != raw and is_e164(compact) else raw
+
+
 def _brief(value: str) -> str:
     return repr(value if len(value) <= 40 else f"{value[:40]}…")
 
@@ -335,8 +349,8 @@ class _Reader:
         # A number may come bare or, in the 2026-03-30 schema, possibly as an object.
         if isinstance(value, dict):
             number_key = "phoneNumber" if "phoneNumber" in value else "number"
-            return _Reader.of(value, self.path(key)).required_str(number_key)
-        return self.required_str(key)
+            return normalise_phone(_Reader.of(value, self.path(key)).required_str(number_key))
+        return normalise_phone(self.required_str(key))
 
     def phones(self, key: str) -> tuple[str, ...]:
         value = self.fields.get(key)

@@ -142,7 +142,31 @@ def check_field(name: str) -> str:
 
 def encode(document: Document) -> str:
     # NaN and infinity are not JSON: refuse them here rather than store something unreadable.
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    encoded = json.dumps(document, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    if "\\u0000" in encoded or _SURROGATE.search(encoded):
+        # Texts are cleaned where they enter claw, but events recorded before that
+        # may hold a NUL (PostgreSQL's JSONB refuses it) or half a surrogate pair
+        # (UTF-8 refuses it): store the document without them, on every backend alike.
+        encoded = json.dumps(
+            _without_unstorable(document),
+            separators=(",", ":"),
+            ensure_ascii=False,
+            allow_nan=False,
+        )
+    return encoded
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_unstorable(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATE.sub("", value.replace("\x00", ""))
+    if isinstance(value, dict):
+        return {_without_unstorable(key): _without_unstorable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_unstorable(item) for item in value]
+    return value
 
 
 def open_projection_store(config: DatabaseConfig) -> ProjectionStore:

@@ -12,6 +12,7 @@ from uuid import UUID
 from tqdm import tqdm
 
 from claw_adapters.projections.catalogue import all_projections
+from claw_adapters.projections.failures import ProjectionFailure
 from claw_adapters.projections.store import open_projection_store
 from claw_domain.errors import ConfigurationError
 from claw_entrypoints.bootstrap import open_application
@@ -57,8 +58,11 @@ def rebuild_projections(args: argparse.Namespace) -> int:
     config = load_config()
     app = open_application(config)
     store = open_projection_store(config.database)
+    skipped: list[ProjectionFailure] = []
     try:
-        projector = Projector(app, store, all_projections(config.debounce_seconds))
+        projector = Projector(
+            app, store, all_projections(config.debounce_seconds), on_failure=skipped.append
+        )
         total = app.recorder.max_notification_id() or 0
         with tqdm(total=total, unit="event", desc="rebuilding", file=sys.stderr) as bar:
 
@@ -80,6 +84,13 @@ def rebuild_projections(args: argparse.Namespace) -> int:
         f"rebuilt {', '.join(report.projections)} from {report.events} events in "
         f"{report.seconds:.2f} s ({report.events_per_second:,.0f} events/s)"
     )
+    # Skipped, not stopped: `claw serve` tells staff, the console lists them.
+    for failure in skipped:
+        print(
+            f"skipped event {failure.position} ({failure.event}) in {failure.projection}: "
+            f"{failure.reason}",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -22,6 +22,7 @@ from eventsourcing.application import AggregateNotFoundError
 
 from claw_domain.errors import DomainError
 from claw_domain.settings import FeatureMode, FeatureSettings, GlobalSettings, QuietHours
+from claw_domain.text import clean
 from claw_domain.values import ActionKind, Intent
 from claw_entrypoints.runtime import RUNTIME
 from claw_entrypoints.web.auth import (
@@ -73,13 +74,16 @@ async def _body(request: web.Request) -> dict[str, Any]:
 
 def _text(body: Mapping[str, Any], name: str, *, default: str | None = None) -> str:
     value = body.get(name, default)
-    if not isinstance(value, str) or not value.strip():
+    # Console text reaches events (edited replies, reasons): cleaned like a customer's.
+    if isinstance(value, str):
+        value = clean(value).strip()
+    if not isinstance(value, str) or not value:
         msg = f"{name!r} must be a non-empty string"
         raise BadRequestError(msg)
     if len(value) > MAX_TEXT:
         msg = f"{name!r} is longer than {MAX_TEXT} characters"
         raise BadRequestError(msg)
-    return value.strip()
+    return value
 
 
 def _uuid(request: web.Request, name: str) -> UUID:
@@ -175,6 +179,7 @@ async def status(request: web.Request, principal: Principal) -> web.StreamRespon
     snapshot = await asyncio.to_thread(runtime.app.settings)
     counts = await asyncio.to_thread(open_counts, console.queries)
     position = await asyncio.to_thread(console.queries.position)
+    skipped = await asyncio.to_thread(console.queries.skipped_events)
     stop = snapshot.emergency_stop
     return web.json_response(
         {
@@ -191,6 +196,8 @@ async def status(request: web.Request, principal: Principal) -> web.StreamRespon
             },
             "counts": counts,
             "dry_run": list(runtime.dry_run),
+            # Events the read side skipped: the pages above may miss them.
+            "skipped_events": skipped,
         }
     )
 

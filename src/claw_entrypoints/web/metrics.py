@@ -18,6 +18,8 @@ class Metrics:
     effects: Counter
     webhook_seconds: Histogram
     processing_seconds: Histogram
+    projection_failures: Counter
+    set_aside: Counter
 
     @classmethod
     def create(cls) -> Metrics:
@@ -60,7 +62,22 @@ class Metrics:
                 buckets=(0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
                 registry=registry,
             ),
+            projection_failures=Counter(
+                "claw_projection_failures",
+                "Events a projection could not fold, recorded and skipped",
+                ["projection"],
+                registry=registry,
+            ),
+            set_aside=Counter(
+                "claw_texts_set_aside",
+                "Inbound texts recorded and not answered (not a customer, not the venue's line)",
+                ["reason"],
+                registry=registry,
+            ),
         )
+
+    def record_projection_failure(self, projection: str) -> None:
+        self.projection_failures.labels(projection=projection).inc()
 
     def record_decision(self, decision: Decision) -> None:
         self.decisions.labels(kind=decision.kind.value, reason=decision.reason.value).inc()

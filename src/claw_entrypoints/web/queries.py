@@ -42,6 +42,8 @@ _CHART_HOURS = 24
 # The longest lists the console is sent: the newest first, older ones stay in the store.
 CONVERSATIONS_SHOWN = 200
 TICKETS_SHOWN = 500
+# Skipped events listed on every page (the newest; the store keeps them all).
+SKIPPED_SHOWN = 20
 _AUTOMATIC = frozenset(
     {DecisionKind.RESPOND, DecisionKind.REQUEST_CONFIRMATION, DecisionKind.EXECUTE}
 )
@@ -66,6 +68,7 @@ class ConsoleQueries(Protocol):
     def timeline(self, conversation: UUID) -> Document | None: ...
     def statistics(self, now: datetime) -> Document: ...
     def position(self) -> int: ...
+    def skipped_events(self) -> list[Document]: ...
 
 
 def short_customer(masked: str | None) -> str:
@@ -118,6 +121,21 @@ class ProjectionQueries:
     def position(self) -> int:
         self._fresh()
         return self._reached
+
+    def skipped_events(self, limit: int = SKIPPED_SHOWN) -> list[Document]:
+        """Events a projection could not fold and skipped, latest first (never a text)."""
+        self._fresh()
+        return [
+            {
+                "projection": failure.projection,
+                "position": failure.position,
+                "event": failure.event,
+                "reason": failure.reason,
+                "at": failure.at.isoformat(),
+                "reported": failure.reported.value,
+            }
+            for failure in self.projector.failures.recorded(limit)
+        ]
 
     # Queues ----------------------------------------------------------------------
 

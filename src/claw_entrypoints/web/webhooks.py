@@ -13,8 +13,10 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from typing import Any
 
 import structlog
 from aiohttp import web
@@ -26,9 +28,11 @@ from claw_adapters.openphone import (
     WebhookSignatureError,
     parse_webhook,
 )
+from claw_domain.senders import SetAsideReason, set_aside_reason
 from claw_domain.values import InboundText
 from claw_entrypoints.runtime import RUNTIME, Runtime
 from claw_service.application import ClawApplication, IntakeResult
+from claw_service.set_aside import set_aside_text, tell_staff_of_malformed_sender
 
 log = structlog.get_logger("claw.webhook")
 
@@ -55,6 +59,13 @@ class TextIntake:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="claw-intake")
         self._queued: list[tuple[InboundText, datetime, asyncio.Future[IntakeResult]]] = []
         self._draining: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[None]] = set()
+
+    def in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` after the answer has gone; awaited at shutdown, never dropped early."""
+        task = asyncio.create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def receive(self, text: InboundText, at: datetime) -> IntakeResult:
         future: asyncio.Future[IntakeResult] = asyncio.get_running_loop().create_future()
@@ -101,6 +112,8 @@ class TextIntake:
         return outcomes
 
     async def aclose(self) -> None:
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
         if self._draining is not None:
             await asyncio.gather(self._draining, return_exceptions=True)
         await asyncio.to_thread(self._executor.shutdown, wait=True)
@@ -171,6 +184,9 @@ async def _record(
             )
             return web.json_response({"status": "recorded", "direction": "outgoing"})
         inbound = message.to_inbound_text(correlation_id=correlation_id)
+        reason = set_aside_reason(inbound.customer_number, inbound.venue_line, runtime.lines)
+        if reason is not None:
+            return await _set_aside(runtime, intake, inbound, reason, now)
         result = await intake.receive(inbound, now)
         if not result.accepted:
             runtime.metrics.duplicates.inc()
@@ -187,3 +203,24 @@ async def _record(
             },
             status=202,
         )
+
+
+async def _set_aside(
+    runtime: Runtime, intake: TextIntake, text: InboundText, reason: SetAsideReason, now: datetime
+) -> web.Response:
+    """Not a customer, or not the venue's line: recorded, never answered."""
+    result = await asyncio.to_thread(set_aside_text, runtime.app, text, reason, now)
+    if result.outcome.duplicate:
+        runtime.metrics.duplicates.inc()
+        return web.json_response({"status": "duplicate"})
+    runtime.metrics.set_aside.labels(reason=reason.value).inc()
+    log.info("text_set_aside", reason=reason.value, length=len(text.body))
+    if result.outcome.alert_staff:
+        intake.in_background(
+            tell_staff_of_malformed_sender(
+                runtime.app, runtime.ports.staff, result, text.venue_line
+            )
+        )
+    return web.json_response(
+        {"status": "set_aside", "reason": reason.value, "notification_id": result.notification_id}
+    )

@@ -104,6 +104,16 @@ function showStatus(status) {
   document.getElementById("count-review").textContent = counts.review_queue || "";
   document.getElementById("count-actions").textContent = counts.pending_actions || "";
   document.getElementById("count-tickets").textContent = counts.tickets || "";
+  showSkipped(status.skipped_events || []);
+}
+
+function showSkipped(skipped) {
+  document.getElementById("skipped-panel").hidden = skipped.length === 0;
+  document.getElementById("skipped-list").replaceChildren(
+    ...skipped.map((item) => h("li", {},
+      `${item.projection}: event ${item.position} (${item.event}) at ${item.at}: ${item.reason}`,
+      ` · staff ${item.reported}`)),
+  );
 }
 
 async function refreshStatus(force = false) {
