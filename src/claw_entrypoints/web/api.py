@@ -38,6 +38,7 @@ from claw_entrypoints.web.auth import (
 )
 from claw_entrypoints.web.console_pages import add_console_pages
 from claw_entrypoints.web.queries import ProjectionQueries, open_counts
+from claw_entrypoints.webhook_trust import trust_of_verifier
 from claw_service.accounts import Accounts
 
 # Fields an admin may change from the console; the rest stay with the CLI and the venue file.
@@ -191,6 +192,7 @@ async def status(request: web.Request, principal: Principal) -> web.StreamRespon
             },
             "counts": counts,
             "dry_run": list(runtime.dry_run),
+            "webhooks": trust_of_verifier(runtime.verifier is not None).value,
         }
     )
 
