@@ -308,6 +308,8 @@ def _summary(item: RecordedEvent, default: str) -> str:
         return f"reply {recorded.number} failed ({retry})"
     if name is EventName.REPLY_WITHHELD:
         return f"reply {recorded.number} withheld: {recorded.reason.value}"
+    if name is EventName.CUSTOMER_FORGOTTEN:
+        return f"customer's personal data forgotten by {recorded.actor}"
     if name is EventName.STAFF_ALERT_RECORDED:
         return f"staff alert '{recorded.subject}': {recorded.outcome.value}"
     if name is EventName.ACTION_REQUESTED:
