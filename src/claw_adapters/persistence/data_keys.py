@@ -21,6 +21,7 @@ import hmac
 import os
 import re
 import secrets
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -139,16 +140,23 @@ class MemoryKeyTable:
             return len(self._keys)
 
 
-Transaction = Callable[[], AbstractContextManager[Any]]
+# transaction(commit): a cursor in a transaction that commits, or rolls back (reads).
+Transaction = Callable[[bool], AbstractContextManager[Any]]
 
 
 class SqlKeyTable:
     """The same tables on SQLite (``?`` parameters) and PostgreSQL (``%s``)."""
 
     def __init__(
-        self, transaction: Transaction, *, postgres: bool, schema: str | None = None
+        self,
+        transaction: Transaction,
+        *,
+        postgres: bool,
+        schema: str | None = None,
+        sqlite_path: str | None = None,
     ) -> None:
         self._transaction = transaction
+        self._sqlite_path = sqlite_path
         self._postgres = postgres
         if schema is not None and not _IDENTIFIER.match(schema):
             msg = f"the database schema {schema!r} is not a plain identifier"
@@ -176,17 +184,17 @@ class SqlKeyTable:
         return statement.replace("?", "%s") if self._postgres else statement
 
     def _run_all(self, statements: list[str]) -> None:
-        with self._transaction() as cursor:
+        with self._transaction(True) as cursor:
             for statement in statements:
                 cursor.execute(statement)
 
     def _rows(self, statement: str, *params: Any) -> list[Any]:
-        with self._transaction() as cursor:
+        with self._transaction(False) as cursor:
             cursor.execute(self._sql(statement), params)
             return list(cursor.fetchall())
 
     def _write(self, statement: str, *params: Any) -> int:
-        with self._transaction() as cursor:
+        with self._transaction(True) as cursor:
             if not self._postgres:
                 # Deleted keys are overwritten with zeros, not left in free pages.
                 cursor.execute("PRAGMA secure_delete = ON")
@@ -253,9 +261,15 @@ class SqlKeyTable:
     def compact(self) -> None:
         """SQLite: fold the write-ahead log into the file and empty it, so no page a
         forgetting overwrote survives there. PostgreSQL keeps dead rows until VACUUM."""
-        if not self._postgres:
-            with self._transaction() as cursor:
-                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        if self._sqlite_path is None:
+            return
+        # Outside any transaction (a checkpoint inside one does nothing), best effort:
+        # a reader that keeps the log open makes SQLite leave it for later.
+        connection = sqlite3.connect(self._sqlite_path, timeout=10, isolation_level=None)
+        try:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            connection.close()
 
     def rewrap(self, rewrap: Callable[[StoredKey], StoredKey]) -> int:
         rows = self._rows(f"SELECT key_id, material, wrapped FROM {self._keys}")

@@ -17,10 +17,16 @@ def key_table_for(recorder: Recorder) -> KeyTable:
     datastore: Any = getattr(recorder, "datastore", None)
     if isinstance(datastore, PostgresDatastore):
         return SqlKeyTable(
-            lambda: datastore.transaction(commit=True), postgres=True, schema=datastore.schema
+            lambda commit: datastore.transaction(commit=commit),
+            postgres=True,
+            schema=datastore.schema,
         )
     if isinstance(datastore, SQLiteDatastore):
-        return SqlKeyTable(lambda: datastore.transaction(commit=True), postgres=False)
+        return SqlKeyTable(
+            lambda commit: datastore.transaction(commit=commit),
+            postgres=False,
+            sqlite_path=datastore.pool.db_name,
+        )
     return MemoryKeyTable()
 
 
