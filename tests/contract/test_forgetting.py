@@ -203,6 +203,12 @@ async def test_a_forgotten_customer_is_unreadable_and_the_other_unchanged(
     assert not any(ANN_SECRET in row for row in ann.rows)
     assert any("CustomerForgotten" in row and "dpo@venue" in row for row in ann.rows)
     assert str(conversation_id(VENUE_LINE, ANN)) in printed
+    app = open_application(recorded)
+    try:  # the audit still finds Ann's record by her number, and says who forgot it
+        by_phone = [entry.event.value for entry in timeline(app, phone=ANN)]
+    finally:
+        app.close()
+    assert "CustomerForgotten" in by_phone
     # The stored bytes: Ann's number and texts are nowhere; Bob's are still readable.
     raw = _raw_bytes(recorded)
     assert ANN_SECRET.encode() not in raw
