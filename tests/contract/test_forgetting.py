@@ -9,6 +9,7 @@ projections are exactly what they were.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import os
 import re
@@ -21,7 +22,13 @@ import attrs
 import psycopg
 import pytest
 
-from claw_adapters.fakes.memory import MemoryDevices, MemoryDoors, MemoryMessenger, MemoryStaff
+from claw_adapters.fakes.memory import (
+    MemoryDevices,
+    MemoryDoors,
+    MemoryMessenger,
+    MemoryStaff,
+    SettableClock,
+)
 from claw_adapters.persistence.data_keys import DataKeys, MemoryKeyTable
 from claw_adapters.persistence.keyring import data_keys_of
 from claw_adapters.projections.catalogue import all_projections
@@ -33,6 +40,7 @@ from claw_domain.values import InboundText
 from claw_entrypoints import cli
 from claw_entrypoints.bootstrap import bootstrap, open_application
 from claw_entrypoints.config import ClawConfig, load_config
+from claw_entrypoints.retention import forget_idle_customers
 from claw_entrypoints.runtime import Runtime
 from claw_service.audit import timeline
 from claw_service.dispatcher import EffectPorts
@@ -329,3 +337,22 @@ def test_a_malformed_master_key_is_refused_in_one_line() -> None:
 
     with pytest.raises(ConfigurationError, match="openssl rand -base64 32"):
         parse_master_key("not-a-key")
+
+
+async def test_the_server_forgets_customers_idle_past_the_retention_setting(
+    recorded: ClawConfig,
+) -> None:
+    config = attrs.evolve(recorded, retention_days=30.0)
+    clock = SettableClock(datetime.now(UTC))
+    runtime = await bootstrap(config, clock=clock)
+    try:
+        assert await asyncio.to_thread(forget_idle_customers, runtime) == 0
+        clock.advance(timedelta(days=31))
+        assert await asyncio.to_thread(forget_idle_customers, runtime) == 2
+    finally:
+        await runtime.aclose()
+
+    ann = _seen(recorded, ANN)
+    assert ann.customer_number == FORGOTTEN
+    assert not any(ANN_SECRET in row for row in ann.rows)  # the projections were rebuilt
+    assert any("claw-retention" in line and "CLAW_RETENTION_DAYS" in line for line in ann.timeline)

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from claw_entrypoints.retention import retention_lifetime
 from claw_entrypoints.runtime import RUNTIME, Runtime
 from claw_entrypoints.web.api import add_console_routes
 from claw_entrypoints.web.exposure import no_store
@@ -28,6 +29,8 @@ def create_web_app(runtime: Runtime, *, run_worker: bool = True) -> web.Applicat
     add_console_routes(app)
     if run_worker:
         app.cleanup_ctx.append(_worker_lifetime)
+        if runtime.config.retention_days is not None:
+            app.cleanup_ctx.append(retention_lifetime)
     app.on_cleanup.append(_close_intake)
     app.on_cleanup.append(_close_runtime)
     return app
