@@ -211,6 +211,7 @@ async def test_a_forgotten_customer_is_unreadable_and_the_other_unchanged(
     assert not any(ANN_SECRET in row for row in ann.rows)
     assert any("CustomerForgotten" in row and "dpo@venue" in row for row in ann.rows)
     assert str(conversation_id(VENUE_LINE, ANN)) in printed
+    assert "1 key(s) shredded, 1 conversation(s) marked" in printed
     app = open_application(recorded)
     try:  # the audit still finds Ann's record by her number, and says who forgot it
         by_phone = [entry.event.value for entry in timeline(app, phone=ANN)]
