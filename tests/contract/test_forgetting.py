@@ -29,7 +29,8 @@ from claw_adapters.fakes.memory import (
     MemoryStaff,
     SettableClock,
 )
-from claw_adapters.persistence.data_keys import DataKeys, MemoryKeyTable
+from claw_adapters.persistence.data_keys import DataKeys, parse_master_key
+from claw_adapters.persistence.key_tables import MemoryKeyTable
 from claw_adapters.persistence.keyring import data_keys_of
 from claw_adapters.projections.catalogue import all_projections
 from claw_adapters.projections.store import open_projection_store
@@ -315,8 +316,6 @@ def table() -> MemoryKeyTable:
 def test_a_master_key_wraps_every_stored_key_and_rotation_rewraps_them(
     table: MemoryKeyTable,
 ) -> None:
-    from claw_adapters.persistence.data_keys import parse_master_key  # noqa: PLC0415
-
     old, new = parse_master_key(_master()), parse_master_key(_master())
     keys = DataKeys(table, old)
     key_id, key = keys.sealing_key(keys.subject_of(ANN))
@@ -334,8 +333,6 @@ def test_a_master_key_wraps_every_stored_key_and_rotation_rewraps_them(
 
 
 def test_a_malformed_master_key_is_refused_in_one_line() -> None:
-    from claw_adapters.persistence.data_keys import parse_master_key  # noqa: PLC0415
-
     with pytest.raises(ConfigurationError, match="openssl rand -base64 32"):
         parse_master_key("not-a-key")
 

@@ -8,7 +8,8 @@ from eventsourcing.persistence import Mapper, Recorder
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
-from claw_adapters.persistence.data_keys import DataKeys, KeyTable, MemoryKeyTable, SqlKeyTable
+from claw_adapters.persistence.data_keys import DataKeys
+from claw_adapters.persistence.key_tables import KeyTable, MemoryKeyTable, SqlKeyTable
 from claw_adapters.persistence.mapper import CattrsMapper
 
 
