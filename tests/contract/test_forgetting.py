@@ -354,3 +354,29 @@ async def test_the_server_forgets_customers_idle_past_the_retention_setting(
     assert ann.customer_number == FORGOTTEN
     assert not any(ANN_SECRET in row for row in ann.rows)  # the projections were rebuilt
     assert any("claw-retention" in line and "CLAW_RETENTION_DAYS" in line for line in ann.timeline)
+
+
+async def test_forgetting_cancels_the_customers_open_actions(
+    environment: dict[str, str],
+) -> None:
+    config = load_config(environment)
+    runtime = await bootstrap(config)
+    try:
+        await _converse(runtime, ANN, "The trackman in box 3 at Dartmouth is frozen", 1)
+        conversation = runtime.app.conversation(conversation_id(VENUE_LINE, ANN))
+        (action_id,) = conversation.action_ids
+        assert runtime.app.pending_action(action_id).is_open
+    finally:
+        await runtime.aclose()
+
+    assert _forget("--phone", ANN, "--by", "dpo") == 0
+
+    app = open_application(config)
+    try:
+        action = app.pending_action(action_id)
+        conversation = app.conversation(conversation_id(VENUE_LINE, ANN))
+    finally:
+        app.close()
+    assert not action.is_open
+    assert action.customer_number == FORGOTTEN
+    assert conversation.awaiting_action is None
