@@ -38,7 +38,13 @@ import attrs
 from benchmarks.common import Database, bench_venue_file, percentile
 from claw_adapters.fakes.openphone import message_received, signed_legacy_webhook
 from claw_adapters.openphone import PayloadGeneration
-from claw_entrypoints.demo import VENUE_LINE, DemoVendors, demo_environment, start_vendors
+from claw_entrypoints.demo import (
+    METRICS_HEADERS,
+    VENUE_LINE,
+    DemoVendors,
+    demo_environment,
+    start_vendors,
+)
 
 QUESTIONS = (
     "what are your hours?",
@@ -201,7 +207,7 @@ async def _await_replies(
 
 async def decisions_made(session: aiohttp.ClientSession, server: Server) -> int:
     """The server's own count of decisions, from ``/metrics``."""
-    async with session.get(f"{server.url}/metrics") as answer:
+    async with session.get(f"{server.url}/metrics", headers=METRICS_HEADERS) as answer:
         text = await answer.text()
     return int(
         sum(

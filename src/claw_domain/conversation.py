@@ -18,6 +18,7 @@ from claw_domain.decisions import Decision, DecisionKind, Reason
 from claw_domain.errors import InvariantError
 from claw_domain.identity import conversation_id
 from claw_domain.policy import Situation, Trigger
+from claw_domain.privacy import FORGOTTEN
 from claw_domain.values import Classification, InboundText, Intent, LlmUsage
 
 # OpenPhone delivers one inbound text twice (message.received and message.created)
@@ -118,6 +119,7 @@ class Conversation(Aggregate):
         self.last_classification: Classification | None = None
         self.action_ids: list[UUID] = []
         self.alerts: list[tuple[str, AlertOutcome]] = []
+        self.forgotten_at: datetime | None = None
 
     # Queries -----------------------------------------------------------------
 
@@ -169,7 +171,10 @@ class Conversation(Aggregate):
     # Intake ------------------------------------------------------------------
 
     def receive_text(self, text: InboundText) -> None:
-        if text.customer_number != self.customer_number or text.venue_line != self.venue_line:
+        # A forgotten customer's number reads as FORGOTTEN; their next text (same
+        # conversation id) teaches the conversation the number again.
+        other_customer = self.customer_number not in (FORGOTTEN, text.customer_number)
+        if other_customer or text.venue_line != self.venue_line:
             msg = "a text for another conversation cannot be recorded here"
             raise InvariantError(msg)
         if self.is_duplicate(text):
@@ -180,6 +185,8 @@ class Conversation(Aggregate):
     @event("TextReceived")
     def _text_received(self, text: InboundText) -> None:
         self.inbound.append(text)
+        if self.customer_number == FORGOTTEN:
+            self.customer_number = text.customer_number
 
     def record_staff_text(self, message_id: str, at: datetime, backoff: timedelta) -> None:
         """Staff texted the customer by hand: claw backs off this conversation."""
@@ -553,6 +560,25 @@ class Conversation(Aggregate):
     @event("AwaitedActionClosed")
     def _awaiting_released(self, action_id: UUID, at: datetime) -> None:
         self.awaiting_action = None
+
+    # Privacy -----------------------------------------------------------------------
+
+    def forget_customer(self, subject: str, actor: str, reason: str, at: datetime) -> None:
+        """The customer's key was shredded: record who had them forgotten, and when.
+
+        ``subject`` is a keyed hash of the number, never the number: this event
+        must stay readable for the audit after everything personal is gone.
+        """
+        self._customer_forgotten(subject=subject, actor=actor, reason=reason, at=at)
+
+    @event("CustomerForgotten")
+    def _customer_forgotten(self, subject: str, actor: str, reason: str, at: datetime) -> None:
+        self.customer_number = FORGOTTEN
+        self.forgotten_at = at
+        self.awaiting_action = None
+        for reply in self.replies.values():
+            if reply.status is ReplyStatus.QUEUED:
+                reply.status = ReplyStatus.WITHHELD
 
     # Staff alerts ----------------------------------------------------------------
 

@@ -31,7 +31,9 @@ from claw_adapters.openphone import (
     StandardWebhookVerifier,
     WebhookVerifier,
 )
+from claw_adapters.persistence.data_keys import parse_master_key
 from claw_adapters.persistence.database import Backend, DatabaseConfig
+from claw_adapters.persistence.keyring import install_data_keys
 from claw_adapters.persistence.lease import (
     AlwaysLease,
     FileLease,
@@ -81,7 +83,7 @@ def open_application(
 ) -> ClawApplication:
     """The core on the configured database, with settings initialised on first use."""
     knowledge = knowledge or load_venue_knowledge(config.knowledge_file)
-    app = _construct(config.database, KnowledgeVenue(knowledge))
+    app = _construct(config.database, KnowledgeVenue(knowledge), config.data_master_key)
     features, global_settings = initial_domain_settings(
         knowledge.initial_settings, knowledge.file.venue.timezone
     )
@@ -89,10 +91,15 @@ def open_application(
     return app
 
 
-def _construct(database: DatabaseConfig, venue: KnowledgeVenue) -> ClawApplication:
+def _construct(
+    database: DatabaseConfig, venue: KnowledgeVenue, master_key: str | None = None
+) -> ClawApplication:
     # Processes starting together on a fresh database take turns creating the tables.
     with schema_creation_lock(database):
-        return ClawApplication(venue, env=database.eventsourcing_env())
+        app = ClawApplication(venue, env=database.eventsourcing_env())
+        # Customers' personal fields are sealed with keys that `claw forget` shreds.
+        install_data_keys(app.mapper, app.recorder, parse_master_key(master_key))
+        return app
 
 
 class PipelineUnderstanding:

@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "claw_entrypoints.commands.readside",
     "claw_entrypoints.commands.eval",
     "claw_entrypoints.commands.users",
+    "claw_entrypoints.commands.forget",
 )
 
 

@@ -89,6 +89,11 @@ class ClawConfig:
     slack_webhook_url: str | None = attrs.field(repr=False)
     log_format: str
     max_webhook_bytes: int
+    # Privacy and exposure settings (docs/operations.md, "Privacy"); defaults fail closed.
+    allow_unsigned_webhooks: bool = False
+    metrics_token: str | None = attrs.field(default=None, repr=False)
+    data_master_key: str | None = attrs.field(default=None, repr=False)
+    retention_days: float | None = None
 
     @property
     def messenger_configured(self) -> bool:
@@ -110,6 +115,14 @@ class ClawConfig:
     @property
     def venue_line(self) -> str:
         return self.openphone.number or "+19025550100"
+
+
+def _flag(environ: Mapping[str, str], name: str) -> bool:
+    raw = (_text(environ, name) or "0").lower()
+    if raw not in ("0", "1", "true", "false", "yes", "no"):
+        msg = f"{name}={raw!r} is not understood; use {name}=1 or leave it unset"
+        raise ConfigurationError(msg)
+    return raw in ("1", "true", "yes")
 
 
 def load_config(environ: Mapping[str, str] | None = None) -> ClawConfig:
@@ -161,4 +174,8 @@ def load_config(environ: Mapping[str, str] | None = None) -> ClawConfig:
         slack_webhook_url=_text(env, "CLAW_SLACK_WEBHOOK_URL"),
         log_format=log_format,
         max_webhook_bytes=int(_number(env, "CLAW_MAX_WEBHOOK_BYTES", 256 * 1024)),
+        allow_unsigned_webhooks=_flag(env, "CLAW_ALLOW_UNSIGNED_WEBHOOKS"),
+        metrics_token=_text(env, "CLAW_METRICS_TOKEN"),
+        data_master_key=_text(env, "CLAW_DATA_MASTER_KEY"),
+        retention_days=_number(env, "CLAW_RETENTION_DAYS", 0.0) or None,
     )

@@ -39,6 +39,9 @@ from claw_entrypoints.web.app import create_web_app
 VENUE_LINE = "+19025550100"
 STAFF_NUMBER = "+19025550199"
 DEMO_ACTOR = "demo-manager"
+# The demo's /metrics token: the demo runs on 127.0.0.1 with fake vendors only.
+DEMO_METRICS_TOKEN = "demo-metrics-token"  # noqa: S105 (a demo value, never a real secret)
+METRICS_HEADERS = {"Authorization": f"Bearer {DEMO_METRICS_TOKEN}"}
 
 
 @attrs.frozen
@@ -140,6 +143,7 @@ def demo_environment(vendors: DemoVendors, database_url: str, signing_key: str) 
         "CLAW_UNIFI_BASE_URL": vendors.unifi.base_url,
         "CLAW_UNIFI_TOKEN": vendors.unifi.api_token,
         "CLAW_STAFF_NUMBER": STAFF_NUMBER,
+        "CLAW_METRICS_TOKEN": DEMO_METRICS_TOKEN,
         "CLAW_LOG_FORMAT": os.environ.get("CLAW_LOG_FORMAT", "console"),
     }
 
@@ -279,7 +283,7 @@ async def run_demo(
         if not once:
             print_line(
                 f"\nstill serving on {url}: POST {url}/webhooks/openphone, "
-                f"GET {url}/metrics. Ctrl-C stops."
+                f"GET {url}/metrics (Authorization: Bearer {DEMO_METRICS_TOKEN}). Ctrl-C stops."
             )
             await asyncio.Event().wait()
     finally:

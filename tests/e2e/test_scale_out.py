@@ -35,7 +35,7 @@ from e2e_support import (
 from claw_adapters.fakes.openphone import message_event, signed_legacy_webhook
 from claw_adapters.openphone import PayloadGeneration
 from claw_adapters.openphone.webhooks import MessageDirection, MessageEventType
-from claw_entrypoints.demo import VENUE_LINE, DemoVendors
+from claw_entrypoints.demo import METRICS_HEADERS, VENUE_LINE, DemoVendors
 from claw_service.application import ClawApplication
 
 pytestmark = pytest.mark.postgres
@@ -79,7 +79,7 @@ def twin_of(customer: str, text: str, sent_at: datetime) -> tuple[bytes, dict[st
 
 
 async def received_total(session: aiohttp.ClientSession, server: ClawServer) -> float:
-    async with session.get(f"{server.url}/metrics") as answer:
+    async with session.get(f"{server.url}/metrics", headers=METRICS_HEADERS) as answer:
         exposition = await answer.text()
     found = re.search(r"^claw_texts_received_total (\S+)$", exposition, re.MULTILINE)
     return float(found.group(1)) if found else 0.0
@@ -160,7 +160,7 @@ async def test_two_servers_on_one_database_decide_and_act_once(
 
 
 async def effects_done(session: aiohttp.ClientSession, server: ClawServer) -> float:
-    async with session.get(f"{server.url}/metrics") as answer:
+    async with session.get(f"{server.url}/metrics", headers=METRICS_HEADERS) as answer:
         exposition = await answer.text()
     return sum(
         float(found.group(1))

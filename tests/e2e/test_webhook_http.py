@@ -31,7 +31,7 @@ from claw_adapters.openphone import PayloadGeneration
 from claw_adapters.openphone.webhooks import MessageDirection, MessageEventType
 from claw_entrypoints.bootstrap import bootstrap
 from claw_entrypoints.config import load_config
-from claw_entrypoints.demo import VENUE_LINE
+from claw_entrypoints.demo import DEMO_METRICS_TOKEN, METRICS_HEADERS, VENUE_LINE
 from claw_entrypoints.runtime import Runtime
 from claw_entrypoints.web.app import create_web_app
 from claw_service.dispatcher import EffectPorts
@@ -81,6 +81,7 @@ async def venue(tmp_path: Path) -> AsyncIterator[Venue]:
             "CLAW_DEBOUNCE_SECONDS": "0.2",
             "CLAW_OPENPHONE_WEBHOOK_KEY": SIGNING_KEY,
             "CLAW_OPENPHONE_WEBHOOK_SECRET": STANDARD_SECRET,
+            "CLAW_METRICS_TOKEN": DEMO_METRICS_TOKEN,
             "CLAW_MAX_WEBHOOK_BYTES": str(MAX_BODY),
         }
     )
@@ -258,7 +259,7 @@ async def test_health_readiness_and_metrics_answer(venue: Venue) -> None:
     ready = await venue.client.get("/readyz")
     assert ready.status == 200
     assert (await ready.json())["last_notification_id"] >= 1
-    metrics = await venue.client.get("/metrics")
+    metrics = await venue.client.get("/metrics", headers=METRICS_HEADERS)
     assert metrics.status == 200
     exposition = await metrics.text()
     assert "claw_texts_received_total 1.0" in exposition

@@ -38,7 +38,7 @@ from reliability_support import FULL, Findings, Ledger, action_runs, audit_conve
 from claw_adapters.fakes.openphone import message_event, signed_legacy_webhook
 from claw_adapters.openphone import PayloadGeneration
 from claw_adapters.openphone.webhooks import MessageDirection, MessageEventType
-from claw_entrypoints.demo import VENUE_LINE, DemoVendors
+from claw_entrypoints.demo import METRICS_HEADERS, VENUE_LINE, DemoVendors
 from claw_service.application import ClawApplication
 
 pytestmark = [
@@ -93,7 +93,7 @@ def twin_of(customer: str, text: str, sent_at: datetime, n: int) -> tuple[bytes,
 
 
 async def effects_total(session: aiohttp.ClientSession, url: str) -> float:
-    async with session.get(f"{url}/metrics") as answer:
+    async with session.get(f"{url}/metrics", headers=METRICS_HEADERS) as answer:
         exposition = await answer.text()
     return sum(
         float(m.group(1))

@@ -20,6 +20,9 @@ import cattrs
 from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent
 from eventsourcing.utils import get_topic, resolve_topic
 
+from claw_adapters.persistence.data_keys import DataKeys
+from claw_adapters.persistence.sealing import open_state, seal_state
+
 _ENVELOPE_FIELDS = ("originator_id", "originator_version")
 
 
@@ -61,6 +64,9 @@ class CattrsMapper(Mapper[UUID]):
     """Selected with ``MAPPER_TOPIC``; the transcoder is unused beyond JSON bytes."""
 
     converter = make_converter()
+    # Set by the composition root once the database is open; without it, personal
+    # fields are stored in clear as before (in-memory tests).
+    keys: DataKeys | None = None
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         event_class: Any = type(domain_event)
@@ -68,6 +74,8 @@ class CattrsMapper(Mapper[UUID]):
             name: self.converter.unstructure(getattr(domain_event, name), field_type)
             for name, field_type in _field_types(event_class).items()
         }
+        if self.keys is not None:
+            state = seal_state(state, domain_event.originator_id, self.keys)
         payload = json.dumps(state, separators=(",", ":"), ensure_ascii=False).encode("utf8")
         if self.compressor:
             payload = self.compressor.compress(payload)
@@ -88,7 +96,7 @@ class CattrsMapper(Mapper[UUID]):
                 payload = self.cipher.decrypt(payload)
             if self.compressor:
                 payload = self.compressor.decompress(payload)
-            state = json.loads(payload.decode("utf8"))
+            state = open_state(json.loads(payload.decode("utf8")), self.keys)
             kwargs = {
                 name: self.converter.structure(state[name], field_type)
                 for name, field_type in _field_types(event_class).items()

@@ -30,6 +30,7 @@ from claw_adapters.projections.events import (
 from claw_adapters.projections.replies import REPLY_OUTCOMES, follow_replies
 from claw_adapters.projections.store import Document, Documents
 from claw_domain.decisions import Decision
+from claw_domain.privacy import FORGOTTEN
 
 AUDIT = "audit"
 
@@ -100,6 +101,7 @@ class AuditProjection:
             EventName.SUGGESTION_REJECTED,
             EventName.TICKET_RESOLVED,
             EventName.STAFF_ALERT_RECORDED,
+            EventName.CUSTOMER_FORGOTTEN,
             EventName.ACTION_REQUESTED,
             EventName.CUSTOMER_CONFIRMED,
             EventName.STAFF_APPROVED,
@@ -307,6 +309,12 @@ def _other_fields(event: RecordedEvent, state: Document) -> Fields | None:
         return AuditCategory.STAFF, {
             "actor": recorded.actor,
             "detail": f"ticket {recorded.decision_number} resolved",
+        }
+    if name is EventName.CUSTOMER_FORGOTTEN:
+        state["customer"] = FORGOTTEN
+        return AuditCategory.CUSTOMER, {
+            "actor": recorded.actor,
+            "detail": f"personal data forgotten: {recorded.reason}",
         }
     if name is EventName.STAFF_ALERT_RECORDED:
         detail = f"{recorded.subject}: {recorded.outcome.value}"

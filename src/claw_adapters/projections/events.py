@@ -9,6 +9,8 @@ from uuid import UUID
 
 import attrs
 
+from claw_domain.privacy import FORGOTTEN
+
 # Fixed width and always UTC, so ISO strings sort in time order in every backend.
 
 
@@ -47,6 +49,7 @@ class EventName(enum.StrEnum):
     ACTION_RESULT_NOTED = "ActionResultNoted"
     AWAITED_ACTION_CLOSED = "AwaitedActionClosed"
     STAFF_ALERT_RECORDED = "StaffAlertRecorded"
+    CUSTOMER_FORGOTTEN = "CustomerForgotten"
     # Pending action
     ACTION_REQUESTED = "ActionRequested"
     CUSTOMER_CONFIRMED = "CustomerConfirmed"
@@ -150,6 +153,8 @@ def parse_iso(text: str) -> datetime:
 
 def mask_number(number: str) -> str:
     """All but the last four digits hidden: enough to recognise, not enough to text."""
+    if number == FORGOTTEN:
+        return number
     digits = [char for char in number if char.isdigit()]
     if len(digits) <= 4:
         return "*" * len(digits)

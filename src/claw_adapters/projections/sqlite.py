@@ -63,6 +63,9 @@ class SqliteProjectionStore:
             )
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
+            # Rows dropped when a forgotten customer's projections are rebuilt are
+            # overwritten, not left readable in the file's free pages.
+            connection.execute("PRAGMA secure_delete=ON")
             self._local.connection = connection
             with self._opened_lock:
                 self._opened.append(connection)

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 import attrs
 
+from claw_adapters.staff.sanitise import sanitised
 from claw_adapters.staff.slack import SlackWebhook, check_webhook_url, escape_slack
 from claw_domain.errors import ConfigurationError, EffectError, OutcomeUnknownError
 from claw_domain.ports import AlertSeverity, Messenger, StaffAlert
@@ -74,8 +75,10 @@ class StaffSettings:
 
 def sms_text(alert: StaffAlert) -> str:
     prefix = "URGENT: " if alert.severity is AlertSeverity.URGENT else ""
-    reference = f"\n(conversation {alert.conversation_id})" if alert.conversation_id else ""
-    text = f"{prefix}{alert.title}\n{alert.body}"
+    reference = (
+        f"\n(conversation {sanitised(alert.conversation_id)})" if alert.conversation_id else ""
+    )
+    text = f"{prefix}{sanitised(alert.title)}\n{sanitised(alert.body)}"
     room = MAX_SMS_CHARACTERS - len(reference)
     if len(text) > room:
         text = text[: room - 1] + "…"
@@ -85,9 +88,12 @@ def sms_text(alert: StaffAlert) -> str:
 def slack_text(alert: StaffAlert) -> str:
     marker = ":rotating_light: " if alert.severity is AlertSeverity.URGENT else ""
     reference = (
-        f"\n_conversation {escape_slack(alert.conversation_id)}_" if alert.conversation_id else ""
+        f"\n_conversation {escape_slack(sanitised(alert.conversation_id))}_"
+        if alert.conversation_id
+        else ""
     )
-    return f"{marker}*{escape_slack(alert.title)}*\n{escape_slack(alert.body)}{reference}"
+    title, body = escape_slack(sanitised(alert.title)), escape_slack(sanitised(alert.body))
+    return f"{marker}*{title}*\n{body}{reference}"
 
 
 class SmsAndSlackStaffNotifier:

@@ -12,6 +12,7 @@ from claw_entrypoints.bootstrap import bootstrap
 from claw_entrypoints.config import load_config
 from claw_entrypoints.logging import configure_logging
 from claw_entrypoints.web.app import create_web_app
+from claw_entrypoints.webhook_trust import webhook_trust
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,6 +35,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     try:
         config = load_config()
+        webhook_trust(config)
     except ConfigurationError as error:
         print(f"claw: {error}", file=sys.stderr)
         return 2

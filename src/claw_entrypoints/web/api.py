@@ -39,6 +39,7 @@ from claw_entrypoints.web.auth import (
 )
 from claw_entrypoints.web.console_pages import add_console_pages
 from claw_entrypoints.web.queries import ProjectionQueries, open_counts
+from claw_entrypoints.webhook_trust import trust_of_verifier
 from claw_service.accounts import Accounts
 
 # Fields an admin may change from the console; the rest stay with the CLI and the venue file.
@@ -198,6 +199,7 @@ async def status(request: web.Request, principal: Principal) -> web.StreamRespon
             "dry_run": list(runtime.dry_run),
             # Events the read side skipped: the pages above may miss them.
             "skipped_events": skipped,
+            "webhooks": trust_of_verifier(runtime.verifier is not None).value,
         }
     )
 

@@ -8,8 +8,10 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from claw_entrypoints.retention import retention_lifetime
 from claw_entrypoints.runtime import RUNTIME, Runtime
 from claw_entrypoints.web.api import add_console_routes
+from claw_entrypoints.web.exposure import no_store
 from claw_entrypoints.web.health import healthz, metrics, readyz
 from claw_entrypoints.web.webhooks import INTAKE, TextIntake, openphone_webhook
 
@@ -19,6 +21,7 @@ def create_web_app(runtime: Runtime, *, run_worker: bool = True) -> web.Applicat
     app = web.Application(client_max_size=runtime.config.max_webhook_bytes)
     app[RUNTIME] = runtime
     app[INTAKE] = TextIntake(runtime.app)
+    app.on_response_prepare.append(no_store)
     app.router.add_post("/webhooks/openphone", openphone_webhook)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
@@ -26,6 +29,8 @@ def create_web_app(runtime: Runtime, *, run_worker: bool = True) -> web.Applicat
     add_console_routes(app)
     if run_worker:
         app.cleanup_ctx.append(_worker_lifetime)
+        if runtime.config.retention_days is not None:
+            app.cleanup_ctx.append(retention_lifetime)
     app.on_cleanup.append(_close_intake)
     app.on_cleanup.append(_close_runtime)
     return app

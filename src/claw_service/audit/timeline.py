@@ -161,7 +161,24 @@ def _conversations_of(app: ClawApplication, phone: str) -> list[UUID]:
             if started.customer_number == phone:
                 found.append(started.originator_id)
         start = notifications[-1].id + 1
-    return found
+    return found + [c for c in _sealed_conversations_of(app, phone) if c not in found]
+
+
+def _sealed_conversations_of(app: ClawApplication, phone: str) -> list[UUID]:
+    """A forgotten customer's conversations, found by the keyed hash of their number.
+
+    Their ``ConversationStarted`` reads "[forgotten]", so the scan above misses them;
+    the data keys still know which streams were theirs (never what they said).
+    """
+    keys = getattr(app.mapper, "keys", None)
+    if keys is None:
+        return []
+    conversations = []
+    for stream in keys.streams_of(keys.subject_of(phone)):
+        first = app.recorder.select_events(stream, limit=1)
+        if first and first[0].topic.endswith(EventName.CONVERSATION_STARTED.value):
+            conversations.append(stream)
+    return conversations
 
 
 def _scan(app: ClawApplication) -> Iterator[RecordedEvent]:
@@ -308,6 +325,8 @@ def _summary(item: RecordedEvent, default: str) -> str:
         return f"reply {recorded.number} failed ({retry})"
     if name is EventName.REPLY_WITHHELD:
         return f"reply {recorded.number} withheld: {recorded.reason.value}"
+    if name is EventName.CUSTOMER_FORGOTTEN:
+        return f"customer's personal data forgotten by {recorded.actor}"
     if name is EventName.STAFF_ALERT_RECORDED:
         return f"staff alert '{recorded.subject}': {recorded.outcome.value}"
     if name is EventName.ACTION_REQUESTED:

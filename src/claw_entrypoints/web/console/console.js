@@ -100,6 +100,11 @@ function showStatus(status) {
     : "claw is running. The emergency stop halts every text and action at once.";
   document.getElementById("stop-form").hidden = Boolean(stop);
   document.getElementById("release-form").hidden = !stop || !isAdmin();
+  const warning = document.getElementById("webhook-warning");
+  warning.hidden = status.webhooks === "signed";
+  warning.textContent = warning.hidden
+    ? ""
+    : `Webhooks are not verified (${status.webhooks}): anyone who can reach claw can post texts.`;
   const counts = status.counts;
   document.getElementById("count-review").textContent = counts.review_queue || "";
   document.getElementById("count-actions").textContent = counts.pending_actions || "";

@@ -1,0 +1,93 @@
+"""Which fields of a stored event are personal, and sealing them with the customer's key.
+
+A personal field is a text under one of ``PERSONAL_FIELDS`` anywhere in an event's
+state (the customer's number, what they wrote, what claw or staff wrote back to
+them). It is stored as a sealed cell ``{"key": key id, "sealed": AES-GCM text}``;
+a text field never holds a mapping, so a sealed cell cannot be mistaken for data.
+Everything else (intents, decisions, reasons, times, ids) stays readable, so a
+forgotten customer's stream still loads, replays and audits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from claw_adapters.persistence.data_keys import DataKeys, open_text, seal_text
+from claw_domain.privacy import FORGOTTEN
+
+# TextReceived.text.{customer_number, body}, ConversationStarted/ActionRequested
+# .customer_number, TextClassified.text, decisions' reply (and decision.reply),
+# NoticeQueued.body, SuggestionDrafted.draft, SuggestionEdited.text.
+PERSONAL_FIELDS = frozenset({"customer_number", "body", "reply", "text", "draft", "summary"})
+_KEY, _SEALED = "key", "sealed"
+
+
+def _customer_number(state: dict[str, Any]) -> str | None:
+    number = state.get("customer_number")
+    if isinstance(number, str):
+        return number
+    text = state.get("text")
+    if isinstance(text, dict) and isinstance(text.get("customer_number"), str):
+        return str(text["customer_number"])
+    return None
+
+
+def _has_personal(value: Any, personal: bool = False) -> bool:
+    if isinstance(value, dict):
+        return any(_has_personal(v, k in PERSONAL_FIELDS) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_personal(item, personal) for item in value)
+    return personal and isinstance(value, str) and value != FORGOTTEN
+
+
+def _seal(value: Any, key_id: str, key: bytes, personal: bool = False) -> Any:
+    if isinstance(value, dict):
+        return {k: _seal(v, key_id, key, k in PERSONAL_FIELDS) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_seal(item, key_id, key, personal) for item in value]
+    if personal and isinstance(value, str) and value != FORGOTTEN:
+        return {_KEY: key_id, _SEALED: seal_text(key_id, key, value)}
+    return value
+
+
+def seal_state(state: dict[str, Any], originator_id: UUID, keys: DataKeys) -> dict[str, Any]:
+    """The state with its personal fields sealed by the stream's customer's key.
+
+    A stream whose customer is not known (settings, accounts, or a conversation
+    recorded before sealing existed that has not heard from its customer since)
+    is stored as before.
+    """
+    number = _customer_number(state)
+    subject: str | None
+    if number is not None and number != FORGOTTEN:
+        subject = keys.subject_of(number)
+        keys.register_stream(originator_id, subject)
+    else:
+        subject = keys.subject_of_stream(originator_id)
+    if subject is None or not _has_personal(state):
+        return state
+    key_id, key = keys.sealing_key(subject)
+    sealed: dict[str, Any] = _seal(state, key_id, key)
+    return sealed
+
+
+def _is_sealed(value: dict[str, Any]) -> bool:
+    return value.keys() == {_KEY, _SEALED}
+
+
+def open_state(state: Any, keys: DataKeys | None) -> Any:
+    """The state with every sealed cell opened, or ``FORGOTTEN`` where its key is gone."""
+    if isinstance(state, dict):
+        if _is_sealed(state):
+            if keys is None:
+                msg = "this event holds sealed personal data: open claw through bootstrap"
+                raise ValueError(msg)
+            key_id = str(state[_KEY])
+            key = keys.opening_key(key_id)
+            text = open_text(key_id, key, str(state[_SEALED])) if key is not None else None
+            return FORGOTTEN if text is None else text
+        return {k: open_state(v, keys) for k, v in state.items()}
+    if isinstance(state, list):
+        return [open_state(item, keys) for item in state]
+    return state
