@@ -367,6 +367,9 @@ async def _measure(
     results["long_conversation_ratio"] = (
         results[f"receipt_to_decision_{last}_ms"] / results[f"receipt_to_decision_{first}_ms"]
     )
+    results[f"{PREFIX}cpu_ratio"] = (
+        results[f"{PREFIX}{last}_cpu_ms"] / results[f"{PREFIX}{first}_cpu_ms"]
+    )
     results[f"{PREFIX}one_load_ms"] = results[f"{PREFIX}{last}_one_load_ms"]
     results[f"{PREFIX}loads_per_text"] = results[f"{PREFIX}{last}_conversation_loads"]
     results[f"{PREFIX}loads_per_reply"] = results[f"{PREFIX}{last}_loads_per_reply_sent"]
@@ -404,6 +407,13 @@ def long_conversation_rows(
         (
             f"  {last:,} events / {first} events",
             f"{PREFIX}ratio",
+            "{:.2f}",
+            lambda v: v <= TARGET_RATIO,
+            f"<= {TARGET_RATIO:g}",
+        ),
+        (
+            "  same, CPU of claw's process",
+            f"{PREFIX}cpu_ratio",
             "{:.2f}",
             lambda v: v <= TARGET_RATIO,
             f"<= {TARGET_RATIO:g}",
