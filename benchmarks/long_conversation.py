@@ -122,11 +122,7 @@ class Builder:
         self.app = app
         self.clock = clock
         self.processor = ConversationProcessor(app, build_understanding(knowledge, None), clock)
-        ports = EffectPorts(
-            messenger=MemoryMessenger(), devices=MemoryDevices(), doors=MemoryDoors(),
-            staff=MemoryStaff(),
-        )  # fmt: skip
-        self.dispatcher = EffectDispatcher(app, ports, clock)
+        self.dispatcher = EffectDispatcher(app, memory_ports(), clock)
         self.reviewed = 0
         self.customers = 0
 
@@ -191,6 +187,16 @@ class Builder:
                 self.app.resolve_ticket(conversation, number, STAFF, now)
 
 
+def memory_ports() -> EffectPorts:
+    """The vendors as the dry run has them: effects recorded in memory, nothing sent."""
+    return EffectPorts(
+        messenger=MemoryMessenger(),
+        devices=MemoryDevices(),
+        doors=MemoryDoors(),
+        staff=MemoryStaff(),
+    )
+
+
 def text(stream: Stream, body: str, at: datetime) -> InboundText:
     return InboundText(
         message_id=stream.message_id(),
@@ -231,7 +237,7 @@ def counting_loads(app: ClawApplication, conversation: UUID) -> Iterator[Loads]:
         return to_domain_event(stored)
 
     app.repository.get = get  # type: ignore[method-assign]
-    app.mapper.to_domain_event = decode  # type: ignore[method-assign]
+    app.mapper.to_domain_event = decode  # type: ignore[method-assign,assignment]
     try:
         yield loads
     finally:
@@ -300,11 +306,7 @@ async def _measure(
     }
     config = load_config(env)
     clock = SettableClock(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
-    ports = EffectPorts(
-        messenger=MemoryMessenger(), devices=MemoryDevices(), doors=MemoryDoors(),
-        staff=MemoryStaff(),
-    )  # fmt: skip
-    runtime = await bootstrap(config, clock=clock, ports=ports)  # tables and settings
+    runtime = await bootstrap(config, clock=clock, ports=memory_ports())  # tables, settings
     builder_app = ClawApplication(
         KnowledgeVenue(load_venue_knowledge(None)),
         env={**config.database.eventsourcing_env(), **BUILDER_CACHE},
