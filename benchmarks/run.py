@@ -5,7 +5,9 @@ repository root. Writes ``benchmarks/results/latest.json``. Everything is on
 127.0.0.1: a ``claw serve`` subprocess, fake vendors served by this process, a
 fresh SQLite file and a fresh PostgreSQL schema (dropped afterwards).
 
-``--quick`` shrinks every phase for a smoke test; ``--backend`` picks one.
+``--quick`` shrinks every phase for a smoke test; ``--backend`` picks one;
+``--only long_conversation`` runs that phase alone and merges its figures into
+the existing results file.
 ``CLAW_BENCH_PROFILE=<dir>`` records py-spy folded stacks of the server.
 """
 
@@ -31,10 +33,12 @@ if __package__ in (None, ""):  # run as a file: make the repository root importa
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import BACKENDS, POSTGRES_URL, fresh_database, postgres_reachable
+from benchmarks.long_conversation import is_phase_key, long_conversation, long_conversation_rows
 from benchmarks.serve_load import LoadSettings, serve_and_load, summarise_log
 from benchmarks.storage import audit_replay, raw_append_rate, rebuild_and_read
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
+LONG_CONVERSATION = "long_conversation"
 
 
 def _settings(quick: bool) -> dict[str, Any]:
@@ -52,6 +56,8 @@ def _settings(quick: bool) -> dict[str, Any]:
             "rebuild_runs": 1,
             "replay_events": 300,
             "replay_runs": 3,
+            "long_sizes": (10, 200, 500),
+            "long_repeats": 5,
         }
     return {
         "load": LoadSettings(),
@@ -60,7 +66,24 @@ def _settings(quick: bool) -> dict[str, Any]:
         "rebuild_runs": 3,
         "replay_events": 1000,
         "replay_runs": 7,
+        "long_sizes": (10, 1000, 5000),
+        "long_repeats": 9,
     }
+
+
+def bench_long_conversation(
+    backend: str, settings: dict[str, Any], say: Callable[[str], None]
+) -> dict[str, Any]:
+    """On a database of its own, so a rerun alone gives the same figures as a full run."""
+    sizes = settings["long_sizes"]
+    say(
+        f"  [{backend}] receipt-to-decision at conversation lengths "
+        f"{', '.join(str(n) for n in sizes)}, median of {settings['long_repeats']} texts"
+    )
+    began = time.perf_counter()
+    with fresh_database(backend) as database:
+        found = long_conversation(database, sizes, settings["long_repeats"], say)
+    return {**found, "long_conversation_seconds": time.perf_counter() - began}
 
 
 def bench_backend(
@@ -84,6 +107,7 @@ def bench_backend(
         replay = audit_replay(env, settings["replay_events"], settings["replay_runs"])
         say(f"  [{backend}] projection rebuild vs raw read, {settings['rebuild_runs']} runs")
         rebuild = rebuild_and_read(env, settings["rebuild_runs"])
+    longer = bench_long_conversation(backend, settings, say)
     return {
         **served,
         # Taken again after the server stopped: how much the shared disk moved meanwhile.
@@ -92,12 +116,14 @@ def bench_backend(
         / served["raw_append_events_per_s"],
         **rebuild,
         **replay,
+        **longer,
         "bench_seconds": time.perf_counter() - began,
     }
 
 
 # name, JSON key, format, target (callable -> bool) and its words
-ROWS: list[tuple[str, str, str, Callable[[float], bool] | None, str]] = [
+Row = tuple[str, str, str, Callable[[float], bool] | None, str]
+ROWS: list[Row] = [
     ("webhook ack p50 under load (ms)", "webhook_ack_p50_ms", "{:.1f}", None, ""),
     ("webhook ack p99 under load (ms)", "webhook_ack_p99_ms", "{:.1f}", None, ""),
     ("webhook ack p99 at steady rate (ms)", "webhook_ack_p99_ms_steady", "{:.1f}", None, ""),
@@ -149,11 +175,11 @@ def _cell(
     return text
 
 
-def table(results: dict[str, dict[str, Any]]) -> str:
+def table(results: dict[str, dict[str, Any]], rows: list[Row]) -> str:
     headers = ["measure", *BACKENDS, "target"]
     lines = [
         [name, *(_cell(results.get(b), key, fmt, target) for b in BACKENDS), words]
-        for name, key, fmt, target, words in ROWS
+        for name, key, fmt, target, words in rows
     ]
     widths = [max(len(row[i]) for row in [headers, *lines]) for i in range(len(headers))]
 
@@ -185,6 +211,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small phases, for a smoke test")
     parser.add_argument("--backend", choices=BACKENDS, action="append", help="only this one")
     parser.add_argument("--output", type=Path, default=RESULTS, help="default %(default)s")
+    parser.add_argument(
+        "--only",
+        choices=[LONG_CONVERSATION],
+        help="run this phase alone; its figures replace its old ones in --output",
+    )
     args = parser.parse_args(argv)
     settings = _settings(args.quick)
     # The in-process phases run claw's use cases: keep their info logs off the table.
@@ -200,11 +231,12 @@ def main(argv: list[str] | None = None) -> int:
         f"CLAW_DEBOUNCE_SECONDS=0 for every server measure (the 3 s default is deliberate "
         f"waiting for split texts, not latency)"
     )
-    say(
-        f"  reply latency at a steady {load.reply_rate_per_s:g} texts/s; load: "
-        f"{load.load_texts} texts from distinct customers, {load.concurrency} concurrent "
-        f"senders, at most {load.load_seconds:g}s"
-    )
+    if not args.only:
+        say(
+            f"  reply latency at a steady {load.reply_rate_per_s:g} texts/s; load: "
+            f"{load.load_texts} texts from distinct customers, {load.concurrency} concurrent "
+            f"senders, at most {load.load_seconds:g}s"
+        )
     results: dict[str, dict[str, Any]] = {}
     for backend in backends:
         if backend == "postgres" and (why := postgres_reachable()) is not None:
@@ -212,12 +244,16 @@ def main(argv: list[str] | None = None) -> int:
             results[backend] = {"skipped": why}
             continue
         say(f"{backend}:")
-        results[backend] = bench_backend(backend, settings, say)
+        if args.only == LONG_CONVERSATION:
+            results[backend] = bench_long_conversation(backend, settings, say)
+        else:
+            results[backend] = bench_backend(backend, settings, say)
+    long_rows = long_conversation_rows(settings["long_sizes"])
     say("")
-    say(table(results))
+    say(table(results, long_rows if args.only else [*ROWS, *long_rows]))
     say("")
     for backend, found in results.items():
-        if "skipped" in found:
+        if "skipped" in found or args.only:
             continue
         say(
             f"{backend}: {found['load_accepted']}/{found['load_texts_sent']} load texts "
@@ -228,24 +264,55 @@ def main(argv: list[str] | None = None) -> int:
             f"{found['log_events']} events; server errors logged: {found['server_log_errors']}; "
             f"{found['bench_seconds']:.0f}s"
         )
-    document = {
-        **results,
-        "meta": {
-            "when": datetime.now(UTC).isoformat(timespec="seconds"),
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "quick": args.quick,
-            "debounce_seconds": 0.0,
-            "reply_rate_per_s": load.reply_rate_per_s,
-            "load_texts": load.load_texts,
-            "load_seconds_cap": load.load_seconds,
-            "concurrency": load.concurrency,
-        },
+    meta: dict[str, Any] = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "quick": args.quick,
+        "long_conversation_sizes": list(settings["long_sizes"]),
+        "long_conversation_repeats": settings["long_repeats"],
     }
+    if args.only:
+        document = _merged(args.output, results, meta)
+    else:
+        document = {**results, "meta": _meta(load, meta)}
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(_finite(document), indent=2, sort_keys=True) + "\n")
     say(f"\nwrote {args.output}")
     return 0
+
+
+def _meta(load: LoadSettings, phase: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **phase,
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "debounce_seconds": 0.0,
+        "reply_rate_per_s": load.reply_rate_per_s,
+        "load_texts": load.load_texts,
+        "load_seconds_cap": load.load_seconds,
+        "concurrency": load.concurrency,
+    }
+
+
+def _merged(
+    output: Path, results: dict[str, dict[str, Any]], phase: dict[str, Any]
+) -> dict[str, Any]:
+    """The existing results with the long-conversation figures (and only those) replaced."""
+    document: dict[str, Any] = json.loads(output.read_text()) if output.exists() else {}
+    for backend, found in results.items():
+        if "skipped" in found:
+            continue  # the figures of a backend not reached this time stay as they were
+        kept = {
+            key: value
+            for key, value in document.get(backend, {}).items()
+            if not is_phase_key(key) and key != "skipped"
+        }
+        document[backend] = {**kept, **found}
+    document.setdefault("meta", {})[LONG_CONVERSATION] = {
+        **phase,
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+    }
+    return document
 
 
 if __name__ == "__main__":
