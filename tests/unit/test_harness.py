@@ -1,10 +1,13 @@
 """The property harness: random interleavings of everything that can happen to claw.
 
-After every step the safety rails must hold: nothing sent or executed under the
-emergency stop, no action without every consent or after its deadline, nothing
-sent to an opted-out number, the reply and hourly limits, a reason for every
-decision, aggregates that rebuild to the same state, and the same facts giving
-the same decision.
+After every step the safety rails must hold: nothing sent to a customer or
+executed under the emergency stop, while every staff alert still goes out and says
+the stop is on; no action without every consent or after its deadline, and an
+approval ignored under the stop or an opt-out never counting later; nothing sent to
+an opted-out number but the one confirmation of each opt-out; at most one approval
+alert per request for approval; the reply and hourly limits, for customer texts and
+confirmation replies alike; a reason for every decision, aggregates that rebuild to
+the same state, and the same facts giving the same decision.
 """
 
 from __future__ import annotations
@@ -34,12 +37,14 @@ from claw_adapters.fakes.memory import (
     SettableClock,
 )
 from claw_adapters.fakes.venue import InMemoryVenue
+from claw_domain import wording
 from claw_domain.conversation import Conversation
 from claw_domain.decisions import Decision, Reason
 from claw_domain.errors import InvariantError, PermanentEffectError, TransientEffectError
 from claw_domain.identity import conversation_id
 from claw_domain.pending_action import ActionStatus, PendingAction
-from claw_domain.policy import Situation, Trigger, decide
+from claw_domain.policy import LOOP_MESSAGES, LOOP_WINDOW, Situation, Trigger, decide
+from claw_domain.ports import StaffAlert
 from claw_domain.settings import (
     AutomationSettings,
     FeatureMode,
@@ -82,6 +87,7 @@ TEXTS: dict[str, Classification | None] = {
     "yes": None,
     "no": None,
     "STOP": None,
+    "please stop texting me": None,
     "START": None,
     "thanks that worked": None,
     "asdf qwerty": Classification(Intent.OTHER, 0.0, ClassificationSource.FALLBACK),
@@ -163,7 +169,7 @@ class ClawMachine(RuleBasedStateMachine):
         self.messenger = MemoryMessenger(before_send=self._check_send)
         self.devices = MemoryDevices(before_reset=lambda _d: self._check_effect("reset"))
         self.doors = MemoryDoors(before_unlock=lambda _d: self._check_effect("unlock"))
-        self.staff = MemoryStaff(before_alert=lambda _a: self._check_effect("staff alert"))
+        self.staff = MemoryStaff(before_alert=self._check_alert)
         self.dispatcher = EffectDispatcher(
             self.app,
             EffectPorts(self.messenger, self.devices, self.doors, self.staff),
@@ -175,6 +181,7 @@ class ClawMachine(RuleBasedStateMachine):
         self.per_conversation: dict[tuple[UUID, Intent], int] = defaultdict(int)
         self.per_hour: dict[Any, int] = defaultdict(int)
         self.settings_at: dict[int, AutomationSettings] = {}
+        self.approval_alerts: dict[str, int] = defaultdict(int)
 
     # Effects are checked at the moment they happen --------------------------------------
 
@@ -182,11 +189,18 @@ class ClawMachine(RuleBasedStateMachine):
         if self.stopped:
             self.violations.append(f"{what} while the emergency stop was engaged")
 
-    def _check_send(self, to: str, _body: str) -> None:
+    def _check_send(self, to: str, body: str) -> None:
         self._check_effect("text")
         conversation = self.app.conversation(conversation_id(VENUE_LINE, to))
-        if conversation.opted_out:
+        if conversation.opted_out and body != wording.opted_out():
             self.violations.append(f"text sent to opted-out {to}")
+
+    def _check_alert(self, alert: StaffAlert) -> None:
+        # The stop never silences staff; an alert sent under it says so.
+        if self.stopped and "emergency stop" not in alert.body.lower():
+            self.violations.append(f"alert under the stop without saying so: {alert.title}")
+        if alert.title == "Door approval needed":
+            self.approval_alerts[alert.conversation_id] += 1
 
     # Rules ---------------------------------------------------------------------------------
 
@@ -222,7 +236,7 @@ class ClawMachine(RuleBasedStateMachine):
         ]
 
     @precondition(lambda self: bool(self._awaiting_customers()))
-    @rule(data=st.data(), answer=st.sampled_from(["yes", "Yes please", "no"]))
+    @rule(data=st.data(), answer=st.sampled_from(["yes", "Yes please", "yeah", "yep", "ok", "no"]))
     def customer_answers_the_confirmation(self, data: st.DataObject, answer: str) -> None:
         customer = data.draw(st.sampled_from(self._awaiting_customers()))
         self.customer_texts(customer, answer, handled_now=True)
@@ -397,6 +411,15 @@ class ClawMachine(RuleBasedStateMachine):
             settings = settings_at[version].snapshot()
             assert decide(situation, settings) == decision
             event(f"decision {decision.kind.value}/{decision.reason.value}")
+            if situation.trigger is not Trigger.STAFF_APPROVAL:
+                # Every path a customer's text takes passes the same conversation rails.
+                facts = situation.conversation
+                looping = (
+                    sum(1 for at in facts.recent_inbound if situation.now - at <= LOOP_WINDOW)
+                    >= LOOP_MESSAGES
+                )
+                if facts.opted_out or facts.is_own_number or looping:
+                    assert not decision.sends_text, (situation.trigger, decision)
             if not decision.sends_text or situation.trigger is Trigger.STAFF_APPROVAL:
                 continue
             hour = situation.now.replace(minute=0, second=0, microsecond=0)
@@ -408,6 +431,48 @@ class ClawMachine(RuleBasedStateMachine):
                 assert feature is not None
                 assert per_conversation[key] < feature.max_auto_replies, (key, decision)
                 per_conversation[key] += 1
+
+    @invariant()
+    def one_approval_alert_per_request_for_approval(self) -> None:
+        asked: dict[str, int] = defaultdict(int)
+        for action_id in self.app.action_ids:
+            action = self.app.pending_action(action_id)
+            asked[str(action.conversation_id)] += sum(
+                1
+                for recorded in self.app.repository.event_store.get(action_id)
+                if type(recorded).__name__ == "ApprovalRequested"
+            )
+        for conversation, alerts in self.approval_alerts.items():
+            assert alerts <= asked[conversation], (conversation, alerts, asked[conversation])
+
+    @invariant()
+    def each_opt_out_is_confirmed_at_most_once(self) -> None:
+        for customer in CUSTOMERS:
+            confirmations = self.messenger.sent.count((customer, wording.opted_out()))
+            if not confirmations:
+                continue
+            opt_outs = sum(
+                1
+                for recorded in self.app.repository.event_store.get(
+                    conversation_id(VENUE_LINE, customer)
+                )
+                if type(recorded).__name__ == "OptedOut"
+            )
+            assert confirmations <= opt_outs, (customer, confirmations, opt_outs)
+
+    @invariant()
+    def an_ignored_approval_never_counts(self) -> None:
+        for action_id in self.app.action_ids:
+            approved = False
+            for recorded in self.app.repository.event_store.get(action_id):
+                name = type(recorded).__name__
+                if name == "StaffApproved":
+                    approved = True
+                elif name == "StaffApprovalIgnored":
+                    approved = False
+                elif name == "ExecutionStarted":
+                    action = self.app.pending_action(action_id)
+                    assert approved or not action.requires_approval, action_id
 
     @invariant()
     def aggregates_rebuild_to_the_same_state(self) -> None:
