@@ -219,9 +219,11 @@ async def test_the_30_yes_flood(venue: Venue, ledger: Ledger) -> None:
     figures.note(f"another customer afterwards: {other_decision.reason.value}")
     print(figures.line())
 
-    assert venue.vendors.unifi.lock_rules == [] and venue.vendors.unifi.unlocked == []
+    assert venue.vendors.unifi.lock_rules == []
+    assert venue.vendors.unifi.unlocked == []
     assert len(texts) == 2, texts
-    assert len(approvals) == 1 and len(slack_approvals) == 1
+    assert len(approvals) == 1
+    assert len(slack_approvals) == 1
     assert len(venue.staff_sms(member)) <= 2  # the approval, and at most one burst alert
     assert other_decision.reason is Reason.ANSWERED_FROM_KNOWLEDGE
     assert (figures.lost, figures.doubled) == (0, 0), (found.lost, found.doubled)
