@@ -568,7 +568,7 @@ class ClawApplication(Application[UUID]):
         if decision.kind is DecisionKind.IGNORE and decision.reason is Reason.AWAITING_CONFIRMATION:
             # Approval first, customer later: the approval is kept, nothing else is decided.
             return Outcome(notification_id=self._store(pending))
-        if decision.kind is DecisionKind.IGNORE and decision.reason in _APPROVAL_SET_ASIDE:
+        if decision.reason in _APPROVAL_SET_ASIDE:
             # Not acted on, so not kept: the action waits for an approval given once the
             # reason is gone, and shows so in the console.
             pending.ignore_approval(actor, decision.reason, now)
@@ -656,8 +656,9 @@ class ClawApplication(Application[UUID]):
         return self._store(*aggregates, tracking=tracking)
 
 
-# A staff approval the policy ignores for these reasons is recorded and taken back.
-_APPROVAL_SET_ASIDE = frozenset({Reason.EMERGENCY_STOP, Reason.OPTED_OUT})
+# A staff approval the policy does not act on for these reasons is recorded and taken
+# back; kept, it would let a later yes run the action with nobody approving it again.
+_APPROVAL_SET_ASIDE = frozenset({Reason.EMERGENCY_STOP, Reason.OPTED_OUT, Reason.ACTIONS_DISABLED})
 
 
 def _last_subscription_keyword(

@@ -506,6 +506,24 @@ def test_an_approval_after_the_customer_opted_out_is_ignored(venue: Venue) -> No
     assert venue.doors.unlocked == []
 
 
+def test_an_approval_while_actions_are_disabled_does_not_count_once_they_are_back(
+    venue: Venue,
+) -> None:
+    _door_awaiting_approval(venue)
+    rails = venue.app.settings().globals
+    venue.app.change_globals(attrs.evolve(rails, execute_actions=False), "owner", venue.clock.now())
+    held = venue.app.approve_action(venue.action_id(MEMBER), "sam", venue.clock.now())
+    venue.app.change_globals(rails, "owner", venue.clock.now())
+
+    venue.customer_texts("yes", customer=MEMBER)
+    venue.claw_dispatches()
+
+    assert held.decision is not None
+    assert held.decision.reason is Reason.ACTIONS_DISABLED
+    assert venue.action(MEMBER).status is ActionStatus.AWAITING
+    assert venue.doors.unlocked == []
+
+
 def test_the_console_shows_an_ignored_approval_as_awaiting_approval(venue: Venue) -> None:
     store = MemoryProjectionStore()
     projector = Projector(venue.app, store, all_projections())
