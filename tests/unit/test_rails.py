@@ -537,3 +537,7 @@ def test_the_console_shows_an_ignored_approval_as_awaiting_approval(venue: Venue
     assert row is not None
     assert (row["status"], row["needs_approval"], row["approved_by"]) == ("awaiting", True, None)
     assert row["approval_ignored"] == "emergency_stop"
+    audit = [r.document for r in store.rows("audit")]
+    assert any(
+        d["event"] == "StaffApprovalIgnored" and d["detail"] == "emergency_stop" for d in audit
+    )

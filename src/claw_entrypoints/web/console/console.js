@@ -96,7 +96,7 @@ function showStatus(status) {
   const text = document.getElementById("stop-state");
   panel.classList.toggle("engaged", Boolean(stop));
   text.textContent = stop
-    ? `EMERGENCY STOP ENGAGED by ${stop.actor} (${stop.reason}): claw sends and does nothing.`
+    ? `EMERGENCY STOP ENGAGED by ${stop.actor} (${stop.reason}): claw texts no customer and runs no action; staff alerts still go out.`
     : "claw is running. The emergency stop halts every text and action at once.";
   document.getElementById("stop-form").hidden = Boolean(stop);
   document.getElementById("release-form").hidden = !stop || !isAdmin();
