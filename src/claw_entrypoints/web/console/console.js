@@ -194,6 +194,7 @@ async function actionsView() {
         h("h2", { text: `${item.kind.replace("_", " ")}: ${item.target}` }),
         h("p", { class: "meta" }, `${item.customer} · ${item.status}`, needs ? ` · waiting for ${needs}` : ""),
         h("p", {}, "Deadline ", h("time", { datetime: item.deadline, text: when(item.deadline) }), " · ", countdown(item.deadline)),
+        item.approval_ignored ? h("p", { class: "meta", text: `An earlier approval was ignored (${item.approval_ignored.replace("_", " ")}): approve again once that is over.` }) : null,
         item.is_door && !isAdmin() ? h("p", { class: "meta", text: "Only an admin can approve a door." }) : null,
         h("div", { class: "actions" },
           mayApprove ? h("button", {
