@@ -229,6 +229,15 @@ def _on_confirmation_reply(facts: Situation, settings: SettingsSnapshot) -> Deci
         )
     blocked = _sending_blocked(facts, settings)
     if blocked is not None:
+        if (
+            pending.kind is ActionKind.UNLOCK_DOOR
+            and blocked in _PERSON_NEEDED_AT_THE_DOOR
+            and facts.confirmation_reply is YesNo.YES
+            and pending.confirmation_needed
+        ):
+            # Waiting at the door while claw may not open it: a person must. Once only:
+            # the yes is recorded with this decision, so a repeated yes is not raised again.
+            return _decision(facts, settings, DecisionKind.ESCALATE, blocked, action=pending.kind)
         return _decision(facts, settings, DecisionKind.SUGGEST, blocked, action=pending.kind)
     if facts.confirmation_reply is YesNo.NO:
         return _decision(

@@ -497,7 +497,14 @@ class ClawApplication(Application[UUID]):
         elif pending is not None and answer is not None:
             if decision.kind is DecisionKind.RESPOND:
                 pending.decline(now)
-            elif decision.kind in (DecisionKind.REQUEST_CONFIRMATION, DecisionKind.EXECUTE):
+            elif decision.kind in (DecisionKind.REQUEST_CONFIRMATION, DecisionKind.EXECUTE) or (
+                decision.kind is DecisionKind.ESCALATE
+                and decision.reason in (Reason.EMERGENCY_STOP, Reason.QUIET_HOURS)
+                and answer is YesNo.YES
+                and pending.approval_needed
+            ):
+                # A yes at the door handed to staff (the stop, the night) keeps the
+                # customer's consent; the action still waits for staff to approve it.
                 pending.confirm(now)
         if pending is not None and decision.reason is Reason.APPROVAL_REQUIRED:
             # The dispatcher alerts staff for this decision: remember they were asked.

@@ -271,6 +271,32 @@ def test_a_door_request_during_the_stop_goes_to_staff_and_nothing_opens(venue: V
     assert "emergency stop" in alert.body.lower()
 
 
+def test_a_yes_at_the_door_during_the_stop_goes_to_staff_once_and_counts_later(
+    venue: Venue,
+) -> None:
+    venue.customer_texts("let me in please", OPEN_THE_DOOR, customer=MEMBER)
+    venue.claw_dispatches()
+    venue.app.engage_emergency_stop("owner", "bot misbehaving", venue.clock.now())
+
+    first = venue.customer_texts("yes", customer=MEMBER)
+    again = venue.customer_texts("yes!!", customer=MEMBER)
+    venue.claw_dispatches()
+
+    assert first is not None
+    assert (first.kind, first.reason) == (DecisionKind.ESCALATE, Reason.EMERGENCY_STOP)
+    assert again is not None
+    assert again.kind is DecisionKind.SUGGEST
+    assert [alert.title for alert in venue.staff.alerts] == ["Customer needs staff"]
+    assert venue.doors.unlocked == []
+    assert venue.action(MEMBER).confirmed
+
+    # Once the stop is lifted, staff approve and the customer's own yes still counts.
+    venue.app.release_emergency_stop("owner", "fixed", venue.clock.now())
+    venue.app.approve_action(venue.action_id(MEMBER), "sam", venue.clock.now())
+    venue.claw_dispatches()
+    assert venue.doors.unlocked == [("door-bedford-front", 10)]
+
+
 def test_a_door_request_in_quiet_hours_goes_to_staff() -> None:
     settings = Venue().app.settings()
     night = attrs.evolve(
