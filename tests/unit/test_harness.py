@@ -248,7 +248,7 @@ class ClawMachine(RuleBasedStateMachine):
         self.customer_texts(customer, answer, handled_now=True)
 
     def _member_has_said_little(self) -> bool:
-        return self.texts_from.get(CUSTOMERS[0], 0) < 4
+        return self.texts_from.get(CUSTOMERS[0], 0) == 0
 
     @precondition(_member_has_said_little)
     @rule(yeses=st.integers(1, 2))
