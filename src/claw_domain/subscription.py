@@ -111,8 +111,8 @@ def _stop_bound_to_texting(words: Sequence[str]) -> bool:
             skipped += 1
         if skipped < len(rest) and rest[skipped] in _TEXTS:
             return True
-        if rest[:2] == ["sending", "me"]:
-            return True
+        if rest[:2] == ["sending", "me"] and all(word in _POLITE for word in rest[2:]):
+            return True  # "stop sending me", "stop sending me please"; not "... the code"
     return False
 
 
