@@ -44,6 +44,8 @@ class ReplyPurpose(enum.StrEnum):
     ACTION_UPDATE = "action_update"
     APPROVED_SUGGESTION = "approved_suggestion"
     NOTICE = "notice"
+    # "You're unsubscribed": the one text an opted-out number still gets, once per opt-out.
+    OPT_OUT_CONFIRMATION = "opt_out_confirmation"
 
 
 class AlertOutcome(enum.StrEnum):
@@ -120,6 +122,8 @@ class Conversation(Aggregate):
         self.action_ids: list[UUID] = []
         self.alerts: list[tuple[str, AlertOutcome]] = []
         self.forgotten_at: datetime | None = None
+        self.opt_out_confirmed = False
+        self.rapid_escalated_at: datetime | None = None
 
     # Queries -----------------------------------------------------------------
 
@@ -219,6 +223,20 @@ class Conversation(Aggregate):
     @event("OptedIn")
     def _opted_in(self, keyword: str, at: datetime) -> None:
         self.opted_out = False
+        self.opt_out_confirmed = False
+
+    def confirm_opt_out(self, body: str, at: datetime) -> int | None:
+        """Queue the one confirmation an opt-out gets; None when it already had it."""
+        if not self.opted_out:
+            msg = "only an opted-out number is told it was unsubscribed"
+            raise InvariantError(msg)
+        if self.opt_out_confirmed:
+            return None
+        number = len(self.replies) + 1
+        self._notice_queued(
+            number=number, body=body, purpose=ReplyPurpose.OPT_OUT_CONFIRMATION, at=at
+        )
+        return number
 
     def mark_processed(self, through: int, at: datetime) -> None:
         """Texts up to ``through`` were handled without a new decision (e.g. an opt-out)."""
@@ -342,6 +360,8 @@ class Conversation(Aggregate):
                 self.auto_replies_by_intent.get(decision.intent, 0) + 1
             )
         kind = decision.kind
+        if kind is DecisionKind.ESCALATE and decision.reason is Reason.RAPID_MESSAGES:
+            self.rapid_escalated_at = recorded.at
         if kind is DecisionKind.SUGGEST:
             self.suggestions[number] = Suggestion(
                 decision_number=number,
@@ -393,6 +413,8 @@ class Conversation(Aggregate):
     @event("NoticeQueued")
     def _notice_queued(self, number: int, body: str, purpose: ReplyPurpose, at: datetime) -> None:
         self._queue(body, purpose, at)
+        if purpose is ReplyPurpose.OPT_OUT_CONFIRMATION:
+            self.opt_out_confirmed = True
 
     def _reply(self, number: int) -> Reply:
         try:

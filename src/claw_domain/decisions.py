@@ -60,6 +60,7 @@ class Reason(enum.StrEnum):
     ACKNOWLEDGEMENT = "acknowledgement"
     DEADLINE_PASSED = "deadline_passed"
     AWAITING_CONFIRMATION = "awaiting_confirmation"
+    AWAITING_APPROVAL = "awaiting_approval"
 
 
 @attrs.frozen

@@ -14,6 +14,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from claw_domain.decisions import Reason
 from claw_domain.errors import InvariantError
 from claw_domain.identity import pending_action_id
 from claw_domain.values import ActionKind, ActionParameters, Intent
@@ -78,6 +79,7 @@ class PendingAction(Aggregate):
         self.confirmed = False
         self.approved = False
         self.approved_by: str | None = None
+        self.approval_requested = False
         self.status = ActionStatus.AWAITING
         self.started_at: datetime | None = None
         self.outcome_detail: str | None = None
@@ -145,6 +147,39 @@ class PendingAction(Aggregate):
         self.approved = True
         self.approved_by = actor
         self._refresh_readiness()
+
+    def request_approval(self, at: datetime) -> None:
+        """Staff are being asked to approve: once, until the action's state changes."""
+        if not self.is_open:
+            msg = f"cannot ask for approval: the action is {self.status}"
+            raise InvariantError(msg)
+        if self.approval_requested or not self.approval_needed:
+            return
+        self._approval_requested(at=at)
+
+    @event("ApprovalRequested")
+    def _approval_requested(self, at: datetime) -> None:
+        self.approval_requested = True
+
+    def ignore_approval(self, actor: str, reason: Reason, at: datetime) -> None:
+        """An approval the policy would not act on (the stop, an opt-out) is taken back.
+
+        Kept, it would leave the action ready: a later yes, or the dispatcher, could
+        then run it without anyone approving it again once the reason was gone.
+        """
+        if not self.approved:
+            msg = "only a given approval can be ignored"
+            raise InvariantError(msg)
+        self._approval_ignored(actor=actor, reason=reason, at=at)
+
+    @event("StaffApprovalIgnored")
+    def _approval_ignored(self, actor: str, reason: Reason, at: datetime) -> None:
+        self.approved = False
+        self.approved_by = None
+        # Staff are asked again when the customer next confirms: the state changed.
+        self.approval_requested = False
+        if self.status is ActionStatus.READY:
+            self.status = ActionStatus.AWAITING
 
     def reject(self, actor: str, reason: str, at: datetime) -> None:
         if not self.is_open:

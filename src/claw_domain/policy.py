@@ -32,6 +32,8 @@ LOOP_MESSAGES = 12
 LOOP_WINDOW = timedelta(minutes=10)
 # Two failures in a row (negative feedback, failed actions) and claw stops trying.
 REPEATED_FAILURES = 2
+# Staff hear about one burst of texts once: a burst raised this recently is not raised again.
+RAPID_REALERT_AFTER = timedelta(minutes=10)
 
 
 class Trigger(enum.StrEnum):
@@ -49,6 +51,8 @@ class PendingActionFacts:
     deadline: datetime
     confirmation_needed: bool  # required and not yet given
     approval_needed: bool  # required and not yet given
+    # Staff were already asked to approve it, and nothing about it has changed since.
+    approval_requested: bool = False
 
 
 @attrs.frozen
@@ -60,6 +64,8 @@ class ConversationFacts:
     recent_inbound: tuple[datetime, ...] = ()
     consecutive_failures: int = 0
     action_in_progress: bool = False  # the same action for the same target is already running
+    # When claw last raised a burst of texts (rapid_messages) with staff.
+    rapid_escalated_at: datetime | None = None
 
 
 @attrs.frozen
@@ -132,9 +138,43 @@ def _sending_blocked(facts: Situation, settings: SettingsSnapshot) -> Reason | N
     return None
 
 
+# Why claw cannot open a door right now, when that means a person must: the stop is on,
+# or it is night (quiet hours) and nobody reads the review queue.
+_PERSON_NEEDED_AT_THE_DOOR = frozenset({Reason.EMERGENCY_STOP, Reason.QUIET_HOURS})
+
+
 def _staff_active(facts: Situation) -> bool:
     until = facts.conversation.staff_active_until
     return until is not None and facts.now < until
+
+
+def _conversation_rails(facts: Situation, settings: SettingsSnapshot) -> Decision | None:
+    """The rails every text from a customer passes, whatever it turns out to be.
+
+    A bare "yes" to a pending action passes them exactly like a new question: a
+    flood of yeses is a flood. Safety topics go to staff before any rail that
+    would only hold claw back (opted out, rapid texting): claw stops *talking* to
+    a customer, never stops telling staff about an injury or a fire.
+    """
+    conversation = facts.conversation
+    classification = facts.classification
+    if conversation.is_own_number:
+        return _decision(facts, settings, DecisionKind.IGNORE, Reason.OWN_NUMBER)
+    if _count_within(conversation.recent_inbound, facts.now, LOOP_WINDOW) >= LOOP_MESSAGES:
+        return _decision(facts, settings, DecisionKind.IGNORE, Reason.CONVERSATION_LOOP)
+    if classification is not None and classification.blacklisted_topic is not None:
+        return _decision(facts, settings, DecisionKind.ESCALATE, Reason.BLACKLISTED_TOPIC)
+    if conversation.opted_out:
+        return _decision(facts, settings, DecisionKind.IGNORE, Reason.OPTED_OUT)
+    if _staff_active(facts):
+        return _decision(facts, settings, DecisionKind.IGNORE, Reason.STAFF_ACTIVE)
+    if _count_within(conversation.recent_inbound, facts.now, RAPID_WINDOW) >= RAPID_MESSAGES:
+        raised = conversation.rapid_escalated_at
+        if raised is not None and facts.now - raised < RAPID_REALERT_AFTER:
+            # Staff already have this burst: one alert per burst, not one per text.
+            return _decision(facts, settings, DecisionKind.IGNORE, Reason.RAPID_MESSAGES)
+        return _decision(facts, settings, DecisionKind.ESCALATE, Reason.RAPID_MESSAGES)
+    return None
 
 
 def _on_staff_approval(facts: Situation, settings: SettingsSnapshot) -> Decision:
@@ -170,16 +210,34 @@ def _on_confirmation_reply(facts: Situation, settings: SettingsSnapshot) -> Deci
     pending = facts.pending
     if pending is None or facts.confirmation_reply is None:
         return _on_customer_text(facts, settings)
-    if facts.conversation.opted_out:
-        return _decision(
-            facts, settings, DecisionKind.IGNORE, Reason.OPTED_OUT, action=pending.kind
-        )
+    railed = _conversation_rails(facts, settings)
+    if railed is not None:
+        return attrs.evolve(railed, action=pending.kind)
     if facts.now > pending.deadline:
         return _decision(
             facts, settings, DecisionKind.IGNORE, Reason.DEADLINE_PASSED, action=pending.kind
         )
+    if (
+        facts.confirmation_reply is YesNo.YES
+        and not pending.confirmation_needed
+        and pending.approval_needed
+        and pending.approval_requested
+    ):
+        # Said yes again while staff decide: they were asked once, the customer told once.
+        return _decision(
+            facts, settings, DecisionKind.IGNORE, Reason.AWAITING_APPROVAL, action=pending.kind
+        )
     blocked = _sending_blocked(facts, settings)
     if blocked is not None:
+        if (
+            pending.kind is ActionKind.UNLOCK_DOOR
+            and blocked in _PERSON_NEEDED_AT_THE_DOOR
+            and facts.confirmation_reply is YesNo.YES
+            and pending.confirmation_needed
+        ):
+            # Waiting at the door while claw may not open it: a person must. Once only:
+            # the yes is recorded with this decision, so a repeated yes is not raised again.
+            return _decision(facts, settings, DecisionKind.ESCALATE, blocked, action=pending.kind)
         return _decision(facts, settings, DecisionKind.SUGGEST, blocked, action=pending.kind)
     if facts.confirmation_reply is YesNo.NO:
         return _decision(
@@ -209,28 +267,13 @@ def _count_within(times: tuple[datetime, ...], now: datetime, window: timedelta)
 def _on_customer_text(facts: Situation, settings: SettingsSnapshot) -> Decision:
     conversation = facts.conversation
     classification = facts.classification
-    if conversation.is_own_number:
-        return _decision(facts, settings, DecisionKind.IGNORE, Reason.OWN_NUMBER)
-    if conversation.opted_out:
-        return _decision(facts, settings, DecisionKind.IGNORE, Reason.OPTED_OUT)
-    if _count_within(conversation.recent_inbound, facts.now, LOOP_WINDOW) >= LOOP_MESSAGES:
-        return _decision(facts, settings, DecisionKind.IGNORE, Reason.CONVERSATION_LOOP)
-    if settings.emergency_stop is not None:
-        return _decision(
-            facts,
-            settings,
-            DecisionKind.SUGGEST,
-            Reason.EMERGENCY_STOP,
-            reply=facts.prepared_answer,
-        )
-    if _staff_active(facts):
-        return _decision(facts, settings, DecisionKind.IGNORE, Reason.STAFF_ACTIVE)
-    if _count_within(conversation.recent_inbound, facts.now, RAPID_WINDOW) >= RAPID_MESSAGES:
-        return _decision(facts, settings, DecisionKind.ESCALATE, Reason.RAPID_MESSAGES)
+    railed = _conversation_rails(facts, settings)
+    if railed is not None:
+        return railed
+    # The emergency stop is not checked here: it halts what claw sends and does (the
+    # sending rails below), never a hand-over to staff.
     if classification is None or classification.intent is Intent.OTHER:
         return _decision(facts, settings, DecisionKind.ESCALATE, Reason.UNKNOWN_INTENT)
-    if classification.blacklisted_topic is not None:
-        return _decision(facts, settings, DecisionKind.ESCALATE, Reason.BLACKLISTED_TOPIC)
     if classification.intent is Intent.FEEDBACK_POSITIVE:
         return _decision(facts, settings, DecisionKind.IGNORE, Reason.ACKNOWLEDGEMENT)
     if classification.intent is Intent.FEEDBACK_NEGATIVE:
@@ -267,6 +310,9 @@ def _on_customer_text(facts: Situation, settings: SettingsSnapshot) -> Decision:
 
     blocked = _sending_blocked(facts, settings)
     if blocked is not None:
+        if action is ActionKind.UNLOCK_DOOR and blocked in _PERSON_NEEDED_AT_THE_DOOR:
+            # Someone may be locked out while claw may not act: a person must let them in.
+            return _decision(facts, settings, DecisionKind.ESCALATE, blocked, action=action)
         return _decision(
             facts,
             settings,

@@ -6,9 +6,11 @@ an automatic answer helped. Everything here is pure and conservative: when a rep
 is not plainly one thing, the answer is ``None`` and a human or a later stage looks.
 
 Precedence for a caller holding a pending confirmation: check
-:func:`recognise_subscription_keyword` first. A bare "CANCEL" is a carrier opt-out
-keyword as well as a decline, and the opt-out must win (the number may not be
-texted again), although :func:`recognise_yes_no` also reads it as ``NO``.
+:func:`recognise_subscription_keyword` first (or ``claw_domain.subscription``'s
+``recognise_subscription``, which adds opt-outs in plain language). A bare "CANCEL"
+is a carrier opt-out keyword as well as a decline, and the opt-out must win (the
+number may not be texted again), although :func:`recognise_yes_no` also reads it as
+``NO``.
 """
 
 from __future__ import annotations
@@ -59,9 +61,10 @@ class SubscriptionKeyword(enum.StrEnum):
     OPT_IN = "opt_in"
 
 
-# The whole message, with case, spaces and punctuation ignored ("Stop all." -> "stopall").
+# The whole message, with case, spaces, accents and punctuation ignored ("Stop all." ->
+# "stopall", "Arrêt" -> "arret": the French keyword Canadian carriers honour).
 _OPT_OUT_KEYWORDS = frozenset(
-    {"stop", "stopall", "unsubscribe", "end", "quit", "cancel", "optout", "revoke"}
+    {"stop", "stopall", "unsubscribe", "end", "quit", "cancel", "optout", "revoke", "arret"}
 )
 # YES is deliberately absent: it is how customers confirm actions, and reading it as
 # an opt-in would let a confirmation silently re-subscribe an opted-out number.

@@ -64,3 +64,8 @@ def action_failed(target: str) -> str:
 
 def action_outcome_unknown(target: str) -> str:
     return f"I couldn't confirm whether {target} responded. Staff have been alerted to check."
+
+
+def opted_out() -> str:
+    # Sent once per opt-out, as carriers expect; it names the way back.
+    return "You're unsubscribed and won't get more texts from us. Reply START to resubscribe."

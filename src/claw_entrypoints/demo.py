@@ -72,7 +72,7 @@ SCENARIOS: tuple[tuple[str, tuple[Step, ...], bool], ...] = (
         True,
     ),
     (
-        "STOP, then nothing more is sent",
+        "STOP: one confirmation, then nothing more is sent",
         (Step("+19025551005", "STOP"), Step("+19025551005", "what are your hours?")),
         False,
     ),

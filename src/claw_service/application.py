@@ -40,7 +40,6 @@ from claw_domain.ports import Venue
 from claw_domain.replies import (
     SubscriptionKeyword,
     recognise_feedback,
-    recognise_subscription_keyword,
     recognise_yes_no,
 )
 from claw_domain.settings import (
@@ -50,6 +49,7 @@ from claw_domain.settings import (
     SettingsSnapshot,
     settings_id,
 )
+from claw_domain.subscription import recognise_subscription
 from claw_domain.values import (
     ACTION_FOR_INTENT,
     ActionKind,
@@ -304,11 +304,12 @@ class ClawApplication(Application[UUID]):
         # customer sent it (arrival order breaks ties).
         in_order = sorted(texts, key=lambda text: text.sent_at)
         combined = " ".join(text.body.strip() for text in in_order)
-        keywords = {recognise_subscription_keyword(text.body) for text in texts}
-        if SubscriptionKeyword.OPT_OUT in keywords:
+        keyword = _last_subscription_keyword(in_order, opted_out=conv.opted_out)
+        if keyword is SubscriptionKeyword.OPT_OUT:
             conv.opt_out(keyword=combined[:40], at=now)
+            conv.confirm_opt_out(wording.opted_out(), now)
             return self._decide_and_store(conv, now, through, trigger=Trigger.CUSTOMER_TEXT)
-        if SubscriptionKeyword.OPT_IN in keywords:
+        if keyword is SubscriptionKeyword.OPT_IN:
             conv.opt_in(keyword=combined[:40], at=now)
             conv.mark_processed(through, now)
             return Outcome(notification_id=self._store(conv))
@@ -376,6 +377,7 @@ class ClawApplication(Application[UUID]):
             recent_inbound=conv.recent_inbound_times(),
             consecutive_failures=conv.consecutive_failures,
             action_in_progress=self._action_in_progress(conv, now),
+            rapid_escalated_at=conv.rapid_escalated_at,
         )
 
     def _action_in_progress(self, conv: Conversation, now: datetime) -> bool:
@@ -495,8 +497,18 @@ class ClawApplication(Application[UUID]):
         elif pending is not None and answer is not None:
             if decision.kind is DecisionKind.RESPOND:
                 pending.decline(now)
-            elif decision.kind in (DecisionKind.REQUEST_CONFIRMATION, DecisionKind.EXECUTE):
+            elif decision.kind in (DecisionKind.REQUEST_CONFIRMATION, DecisionKind.EXECUTE) or (
+                decision.kind is DecisionKind.ESCALATE
+                and decision.reason in (Reason.EMERGENCY_STOP, Reason.QUIET_HOURS)
+                and answer is YesNo.YES
+                and pending.approval_needed
+            ):
+                # A yes at the door handed to staff (the stop, the night) keeps the
+                # customer's consent; the action still waits for staff to approve it.
                 pending.confirm(now)
+        if pending is not None and decision.reason is Reason.APPROVAL_REQUIRED:
+            # The dispatcher alerts staff for this decision: remember they were asked.
+            pending.request_approval(now)
 
         reply = self._wording(decision, pending, action_kind)
         if decision.sends_text:
@@ -563,6 +575,10 @@ class ClawApplication(Application[UUID]):
         if decision.kind is DecisionKind.IGNORE and decision.reason is Reason.AWAITING_CONFIRMATION:
             # Approval first, customer later: the approval is kept, nothing else is decided.
             return Outcome(notification_id=self._store(pending))
+        if decision.reason in _APPROVAL_SET_ASIDE:
+            # Not acted on, so not kept: the action waits for an approval given once the
+            # reason is gone, and shows so in the console.
+            pending.ignore_approval(actor, decision.reason, now)
         conv.record_decision(decision, at=now, pending_action_id=pending.id, situation=situation)
         return Outcome(notification_id=self._store(conv, pending), decision=decision)
 
@@ -647,6 +663,24 @@ class ClawApplication(Application[UUID]):
         return self._store(*aggregates, tracking=tracking)
 
 
+# A staff approval the policy does not act on for these reasons is recorded and taken
+# back; kept, it would let a later yes run the action with nobody approving it again.
+_APPROVAL_SET_ASIDE = frozenset({Reason.EMERGENCY_STOP, Reason.OPTED_OUT, Reason.ACTIONS_DISABLED})
+
+
+def _last_subscription_keyword(
+    texts: Sequence[InboundText], *, opted_out: bool
+) -> SubscriptionKeyword | None:
+    """The customer's last word on texting, in the order they sent it ("STOP" then "START")."""
+    found: SubscriptionKeyword | None = None
+    for text in texts:
+        keyword = recognise_subscription(text.body, opted_out=opted_out)
+        if keyword is not None:
+            found = keyword
+            opted_out = keyword is SubscriptionKeyword.OPT_OUT
+    return found
+
+
 def _pending_facts(pending: PendingAction) -> PendingActionFacts:
     return PendingActionFacts(
         kind=pending.kind,
@@ -654,6 +688,7 @@ def _pending_facts(pending: PendingAction) -> PendingActionFacts:
         deadline=pending.deadline,
         confirmation_needed=pending.confirmation_needed,
         approval_needed=pending.approval_needed,
+        approval_requested=pending.approval_requested,
     )
 
 

@@ -5,7 +5,9 @@ crash never loses an effect. Replies go out at least once; hardware actions at
 most once: ``ExecutionStarted`` is saved before the vendor is called, and an
 action found started-but-unfinished after a crash is recorded as an unknown
 outcome and raised with staff, never repeated. The emergency stop and the
-customer's opt-out are checked again immediately before every effect.
+customer's opt-out are checked again immediately before every effect: the stop
+withholds every text to a customer and every hardware action, never an alert to
+staff (an alert sent under the stop says so).
 """
 
 from __future__ import annotations
@@ -47,6 +49,11 @@ DISPATCHER_NAME = "dispatcher"
 REPLY_ATTEMPTS = 4
 # The ``EffectError.code`` of a staff alert that reached staff on some channel only.
 PARTIAL_DELIVERY = "partial"
+# Leads every staff alert sent while the emergency stop is engaged: staff must act by hand.
+STOP_NOTICE = (
+    "[Emergency stop is ON: claw sends nothing to customers and runs no action; "
+    "please handle this yourself.]"
+)
 
 
 class EffectKind(enum.StrEnum):
@@ -174,7 +181,7 @@ class EffectDispatcher:
             if reply not in conversation.queued_replies():
                 await _in_thread(self.app.record_effect, tracking=tracking)
                 return
-            held = await _in_thread(self._hold_reason, conversation)
+            held = await _in_thread(self._hold_reason, conversation, reply.purpose)
             if held is not None:
                 conversation.withhold_reply(number, held, self.clock.now())
                 await _in_thread(self.app.record_effect, conversation, tracking=tracking)
@@ -247,10 +254,13 @@ class EffectDispatcher:
         msg = f"recording an effect on {conversation_id} conflicted {MAX_ATTEMPTS} times"
         raise ConcurrencyExhaustedError(msg)
 
-    def _hold_reason(self, conversation: Conversation) -> Reason | None:
+    def _hold_reason(
+        self, conversation: Conversation, purpose: ReplyPurpose | None = None
+    ) -> Reason | None:
+        """Why a text to the customer, or an action, must not happen now; None when it may."""
         if self.app.settings().emergency_stop is not None:
             return Reason.EMERGENCY_STOP
-        if conversation.opted_out:
+        if conversation.opted_out and purpose is not ReplyPurpose.OPT_OUT_CONFIRMATION:
             return Reason.OPTED_OUT
         return None
 
@@ -269,6 +279,10 @@ class EffectDispatcher:
 
     async def _request_approval(self, action_id: UUID, tracking: Tracking | None) -> None:
         action = await _in_thread(self.app.pending_action, action_id)
+        if not action.is_open or not action.approval_needed:
+            # Approved, rejected or closed meanwhile: there is nothing left to ask staff.
+            await _in_thread(self.app.record_effect, tracking=tracking)
+            return
         target = await _in_thread(self.app.describe, action)
         body = (
             f"{action.customer_number} asks to open {target}. Approve or cancel "
@@ -286,28 +300,28 @@ class EffectDispatcher:
         tracking: Tracking | None,
         severity: AlertSeverity = AlertSeverity.INFO,
     ) -> None:
+        # The stop never holds an alert back: under it, staff are the only ones acting.
         if await _in_thread(lambda: self.app.settings().emergency_stop is not None):
-            outcome, detail = AlertOutcome.WITHHELD, "emergency stop engaged"
-        else:
-            try:
-                await self.ports.staff.notify(
-                    StaffAlert(
-                        title=title,
-                        body=body,
-                        conversation_id=str(conversation_id),
-                        severity=severity,
-                    )
+            body = f"{STOP_NOTICE}\n{body}"
+        try:
+            await self.ports.staff.notify(
+                StaffAlert(
+                    title=title,
+                    body=body,
+                    conversation_id=str(conversation_id),
+                    severity=severity,
                 )
-                outcome, detail = AlertOutcome.SENT, ""
-            except EffectError as error:
-                # Recorded, never dropped: the alert's failure shows in the audit trail.
-                # A notifier that reached staff on one channel and not another says
-                # "partial": staff were told, so the alert counts as sent, with the
-                # failed channel kept in the detail.
-                reached = error.code == PARTIAL_DELIVERY
-                outcome = AlertOutcome.SENT if reached else AlertOutcome.FAILED
-                detail = str(error)
-                log.error("staff_alert_failed", error=str(error), reached_staff=reached)
+            )
+            outcome, detail = AlertOutcome.SENT, ""
+        except EffectError as error:
+            # Recorded, never dropped: the alert's failure shows in the audit trail.
+            # A notifier that reached staff on one channel and not another says
+            # "partial": staff were told, so the alert counts as sent, with the
+            # failed channel kept in the detail.
+            reached = error.code == PARTIAL_DELIVERY
+            outcome = AlertOutcome.SENT if reached else AlertOutcome.FAILED
+            detail = str(error)
+            log.error("staff_alert_failed", error=str(error), reached_staff=reached)
         now = self.clock.now()
         self._observe("staff_alert", outcome.value)
         await self._record_on(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from claw_domain import wording
 from claw_entrypoints.demo import SCENARIOS, run_demo
 
 
@@ -27,7 +28,7 @@ async def test_every_demo_scenario_reaches_the_vendors_as_claw_decided(tmp_path:
     # Dartmouth box 3 is NinjaOne device 2053 in the demo venue; the Bedford door opens once.
     assert report.resets == [2053]
     assert len(report.unlocks) == 1
-    texted = {to for to, _body in report.texts}
-    assert "+19025551005" not in texted  # the number that sent STOP
+    # The number that sent STOP gets the opt-out's one confirmation, and nothing else.
+    assert [body for to, body in report.texts if to == "+19025551005"] == [wording.opted_out()]
     assert any("Restarting the TrackMan in Dartmouth box 3" in body for _to, body in report.texts)
     assert any(line.startswith("== ") for line in lines)

@@ -20,6 +20,7 @@ from claw_adapters.fakes.memory import (
     SettableClock,
 )
 from claw_adapters.fakes.venue import InMemoryVenue
+from claw_domain import wording
 from claw_domain.conversation import Conversation, ReplyStatus
 from claw_domain.decisions import Decision, DecisionKind, Reason
 from claw_domain.errors import OutcomeUnknownError, PermanentEffectError, TransientEffectError
@@ -244,8 +245,12 @@ def test_stop_opts_out_and_nothing_more_is_sent(venue: Venue) -> None:
     assert venue.conversation().opted_out
     assert later is not None
     assert (later.kind, later.reason) == (DecisionKind.IGNORE, Reason.OPTED_OUT)
-    assert venue.messenger.sent == []
-    assert [r.status for r in venue.conversation().replies.values()] == [ReplyStatus.WITHHELD]
+    # The queued answer is withheld; the opt-out's own confirmation is the one text sent.
+    assert venue.texts_to() == [wording.opted_out()]
+    assert [r.status for r in venue.conversation().replies.values()] == [
+        ReplyStatus.WITHHELD,
+        ReplyStatus.SENT,
+    ]
 
 
 def test_staff_texting_by_hand_pauses_claw(venue: Venue) -> None:

@@ -1,10 +1,13 @@
 """The property harness: random interleavings of everything that can happen to claw.
 
-After every step the safety rails must hold: nothing sent or executed under the
-emergency stop, no action without every consent or after its deadline, nothing
-sent to an opted-out number, the reply and hourly limits, a reason for every
-decision, aggregates that rebuild to the same state, and the same facts giving
-the same decision.
+After every step the safety rails must hold: nothing sent to a customer or
+executed under the emergency stop, while every staff alert still goes out and says
+the stop is on; no action without every consent or after its deadline, and an
+approval ignored under the stop or an opt-out never counting later; nothing sent to
+an opted-out number but the one confirmation of each opt-out; at most one approval
+alert per request for approval; the reply and hourly limits, for customer texts and
+confirmation replies alike; a reason for every decision, aggregates that rebuild to
+the same state, and the same facts giving the same decision.
 """
 
 from __future__ import annotations
@@ -34,12 +37,14 @@ from claw_adapters.fakes.memory import (
     SettableClock,
 )
 from claw_adapters.fakes.venue import InMemoryVenue
+from claw_domain import wording
 from claw_domain.conversation import Conversation
 from claw_domain.decisions import Decision, Reason
 from claw_domain.errors import InvariantError, PermanentEffectError, TransientEffectError
 from claw_domain.identity import conversation_id
 from claw_domain.pending_action import ActionStatus, PendingAction
-from claw_domain.policy import Situation, Trigger, decide
+from claw_domain.policy import LOOP_MESSAGES, LOOP_WINDOW, Situation, Trigger, decide
+from claw_domain.ports import StaffAlert
 from claw_domain.settings import (
     AutomationSettings,
     FeatureMode,
@@ -82,6 +87,7 @@ TEXTS: dict[str, Classification | None] = {
     "yes": None,
     "no": None,
     "STOP": None,
+    "please stop texting me": None,
     "START": None,
     "thanks that worked": None,
     "asdf qwerty": Classification(Intent.OTHER, 0.0, ClassificationSource.FALLBACK),
@@ -163,7 +169,7 @@ class ClawMachine(RuleBasedStateMachine):
         self.messenger = MemoryMessenger(before_send=self._check_send)
         self.devices = MemoryDevices(before_reset=lambda _d: self._check_effect("reset"))
         self.doors = MemoryDoors(before_unlock=lambda _d: self._check_effect("unlock"))
-        self.staff = MemoryStaff(before_alert=lambda _a: self._check_effect("staff alert"))
+        self.staff = MemoryStaff(before_alert=self._check_alert)
         self.dispatcher = EffectDispatcher(
             self.app,
             EffectPorts(self.messenger, self.devices, self.doors, self.staff),
@@ -175,6 +181,12 @@ class ClawMachine(RuleBasedStateMachine):
         self.per_conversation: dict[tuple[UUID, Intent], int] = defaultdict(int)
         self.per_hour: dict[Any, int] = defaultdict(int)
         self.settings_at: dict[int, AutomationSettings] = {}
+        self.approval_alerts: dict[str, int] = defaultdict(int)
+        self.rails_checked_up_to = 0
+        self.texts_from: dict[str, int] = {}
+        self.approvals_asked: dict[str, int] = defaultdict(int)
+        self.approval_counts: dict[UUID, bool] = {}
+        self.opt_outs: dict[str, int] = defaultdict(int)
 
     # Effects are checked at the moment they happen --------------------------------------
 
@@ -182,11 +194,18 @@ class ClawMachine(RuleBasedStateMachine):
         if self.stopped:
             self.violations.append(f"{what} while the emergency stop was engaged")
 
-    def _check_send(self, to: str, _body: str) -> None:
+    def _check_send(self, to: str, body: str) -> None:
         self._check_effect("text")
         conversation = self.app.conversation(conversation_id(VENUE_LINE, to))
-        if conversation.opted_out:
+        if conversation.opted_out and body != wording.opted_out():
             self.violations.append(f"text sent to opted-out {to}")
+
+    def _check_alert(self, alert: StaffAlert) -> None:
+        # The stop never silences staff; an alert sent under it says so.
+        if self.stopped and "emergency stop" not in alert.body.lower():
+            self.violations.append(f"alert under the stop without saying so: {alert.title}")
+        if alert.title == "Door approval needed":
+            self.approval_alerts[alert.conversation_id] += 1
 
     # Rules ---------------------------------------------------------------------------------
 
@@ -200,6 +219,7 @@ class ClawMachine(RuleBasedStateMachine):
 
     def customer_texts(self, customer: str, text: str, handled_now: bool) -> None:
         self.message_count += 1
+        self.texts_from[customer] = self.texts_from.get(customer, 0) + 1
         inbound = InboundText(
             message_id=f"AC{self.message_count}",
             venue_line=VENUE_LINE,
@@ -222,10 +242,23 @@ class ClawMachine(RuleBasedStateMachine):
         ]
 
     @precondition(lambda self: bool(self._awaiting_customers()))
-    @rule(data=st.data(), answer=st.sampled_from(["yes", "Yes please", "no"]))
+    @rule(data=st.data(), answer=st.sampled_from(["yes", "Yes please", "yeah", "yep", "ok", "no"]))
     def customer_answers_the_confirmation(self, data: st.DataObject, answer: str) -> None:
         customer = data.draw(st.sampled_from(self._awaiting_customers()))
         self.customer_texts(customer, answer, handled_now=True)
+
+    def _member_has_said_little(self) -> bool:
+        return self.texts_from.get(CUSTOMERS[0], 0) == 0
+
+    @precondition(_member_has_said_little)
+    @rule(yeses=st.integers(1, 2))
+    def member_asks_for_the_door_and_keeps_saying_yes(self, yeses: int) -> None:
+        # The member (door allowed at Bedford) reaches "waiting for staff" often enough
+        # for approvals under the stop and repeated yeses to be explored.
+        self.customer_texts(CUSTOMERS[0], "let me in the door", handled_now=True)
+        for answer in ["yes", "yeah", "yep", "ok"][:yeses]:
+            self.clock.advance(timedelta(seconds=15))
+            self.customer_texts(CUSTOMERS[0], answer, handled_now=True)
 
     @rule(customer=SENDERS)
     def claw_processes_later(self, customer: str) -> None:
@@ -291,7 +324,9 @@ class ClawMachine(RuleBasedStateMachine):
         now = self.clock.now()
         try:
             if verdict == "approve":
-                self.app.approve_action(action_id, "manager", now)
+                outcome = self.app.approve_action(action_id, "manager", now)
+                if outcome.decision is not None:
+                    event(f"staff approval: {outcome.decision.reason.value}")
             elif verdict == "reject":
                 self.app.reject_action(action_id, "manager", "not today", now)
             else:
@@ -350,6 +385,8 @@ class ClawMachine(RuleBasedStateMachine):
             event("a text was sent")
         if self.stopped:
             event("dispatched under the emergency stop")
+        if any(alert.title == "Door approval needed" for alert in self.staff.alerts):
+            event("staff were asked to approve a door")
 
     # Invariants ---------------------------------------------------------------------------
 
@@ -397,6 +434,15 @@ class ClawMachine(RuleBasedStateMachine):
             settings = settings_at[version].snapshot()
             assert decide(situation, settings) == decision
             event(f"decision {decision.kind.value}/{decision.reason.value}")
+            if situation.trigger is not Trigger.STAFF_APPROVAL:
+                # Every path a customer's text takes passes the same conversation rails.
+                facts = situation.conversation
+                looping = (
+                    sum(1 for at in facts.recent_inbound if situation.now - at <= LOOP_WINDOW)
+                    >= LOOP_MESSAGES
+                )
+                if facts.opted_out or facts.is_own_number or looping:
+                    assert not decision.sends_text, (situation.trigger, decision)
             if not decision.sends_text or situation.trigger is Trigger.STAFF_APPROVAL:
                 continue
             hour = situation.now.replace(minute=0, second=0, microsecond=0)
@@ -408,6 +454,36 @@ class ClawMachine(RuleBasedStateMachine):
                 assert feature is not None
                 assert per_conversation[key] < feature.max_auto_replies, (key, decision)
                 per_conversation[key] += 1
+
+    @invariant()
+    def approvals_and_opt_outs_are_honoured_once(self) -> None:
+        """One approval alert per request for approval; an ignored approval never counts;
+        one opt-out confirmation per opt-out. Incremental, like the limits above."""
+        new = self.app.recorder.select_notifications(
+            start=self.rails_checked_up_to + 1, limit=100_000
+        )
+        for notification in new:
+            self.rails_checked_up_to = notification.id
+            name = notification.topic.rsplit(".", 1)[-1]
+            origin = notification.originator_id
+            if name == "ApprovalRequested":
+                owner = str(self.app.pending_action(origin).conversation_id)
+                self.approvals_asked[owner] += 1
+            elif name == "StaffApproved":
+                self.approval_counts[origin] = True
+            elif name == "StaffApprovalIgnored":
+                self.approval_counts[origin] = False
+            elif name == "ExecutionStarted":
+                action = self.app.pending_action(origin)
+                assert self.approval_counts.get(origin) or not action.requires_approval, origin
+            elif name == "OptedOut":
+                self.opt_outs[str(origin)] += 1
+        for conversation, alerts in self.approval_alerts.items():
+            assert alerts <= self.approvals_asked[conversation], conversation
+        for customer in CUSTOMERS:
+            confirmations = self.messenger.sent.count((customer, wording.opted_out()))
+            key = str(conversation_id(VENUE_LINE, customer))
+            assert confirmations <= self.opt_outs[key], (customer, confirmations)
 
     @invariant()
     def aggregates_rebuild_to_the_same_state(self) -> None:

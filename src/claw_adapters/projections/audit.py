@@ -105,6 +105,7 @@ class AuditProjection:
             EventName.ACTION_REQUESTED,
             EventName.CUSTOMER_CONFIRMED,
             EventName.STAFF_APPROVED,
+            EventName.STAFF_APPROVAL_IGNORED,
             EventName.EXECUTION_STARTED,
         }
     )
@@ -199,6 +200,7 @@ _ACTION_EVENTS = ACTION_CLOSING_EVENTS | {
     EventName.ACTION_REQUESTED,
     EventName.CUSTOMER_CONFIRMED,
     EventName.STAFF_APPROVED,
+    EventName.STAFF_APPROVAL_IGNORED,
     EventName.EXECUTION_STARTED,
 }
 

@@ -55,6 +55,8 @@ class EventName(enum.StrEnum):
     CUSTOMER_CONFIRMED = "CustomerConfirmed"
     CUSTOMER_DECLINED = "CustomerDeclined"
     STAFF_APPROVED = "StaffApproved"
+    APPROVAL_REQUESTED = "ApprovalRequested"
+    STAFF_APPROVAL_IGNORED = "StaffApprovalIgnored"
     STAFF_REJECTED = "StaffRejected"
     ACTION_CANCELLED = "ActionCancelled"
     ACTION_EXPIRED = "ActionExpired"

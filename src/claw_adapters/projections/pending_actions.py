@@ -42,6 +42,7 @@ class PendingActionsProjection:
             EventName.ACTION_REQUESTED,
             EventName.CUSTOMER_CONFIRMED,
             EventName.STAFF_APPROVED,
+            EventName.STAFF_APPROVAL_IGNORED,
             EventName.EXECUTION_STARTED,
         }
     )
@@ -67,6 +68,7 @@ class PendingActionsProjection:
                 "needs_confirmation": recorded.requires_confirmation,
                 "needs_approval": recorded.requires_approval,
                 "approved_by": None,
+                "approval_ignored": None,
             }
             row["status"] = _status(row)
             documents.put(key, row)
@@ -80,7 +82,12 @@ class PendingActionsProjection:
         if event.name is EventName.CUSTOMER_CONFIRMED:
             found["needs_confirmation"] = False
         elif event.name is EventName.STAFF_APPROVED:
-            found.update(needs_approval=False, approved_by=recorded.actor)
+            found.update(needs_approval=False, approved_by=recorded.actor, approval_ignored=None)
+        elif event.name is EventName.STAFF_APPROVAL_IGNORED:
+            # Back to waiting for staff, with the reason the approval did not count.
+            found.update(
+                needs_approval=True, approved_by=None, approval_ignored=recorded.reason.value
+            )
         found["status"] = (
             "executing" if event.name is EventName.EXECUTION_STARTED else _status(found)
         )

@@ -52,7 +52,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     change.set_defaults(handler=set_settings)
 
     stop = subparsers.add_parser(
-        "stop", help="engage the emergency stop: claw sends and does nothing until resumed"
+        "stop", help="engage the emergency stop: no customer texts or actions until resumed"
     )
     stop.add_argument("--reason", required=True, help="why, for whoever resumes")
     stop.add_argument("--actor", default=None, help="who (default: your login)")

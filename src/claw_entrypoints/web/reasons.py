@@ -23,7 +23,10 @@ REASON_TEXT: dict[Reason, str] = {
     Reason.REPLY_LIMIT: "The feature's maximum automatic replies for this conversation is reached.",
     Reason.HOURLY_LIMIT: "The venue's messages-per-hour budget is spent.",
     Reason.QUIET_HOURS: "It is within quiet hours, when claw sends nothing automatic.",
-    Reason.EMERGENCY_STOP: "The emergency stop is engaged: claw sends and does nothing.",
+    Reason.EMERGENCY_STOP: (
+        "The emergency stop is engaged: claw texts no customer and runs no action; "
+        "staff are still alerted."
+    ),
     Reason.FEATURE_OFF: "The feature is off: this topic always goes to staff.",
     Reason.UNKNOWN_INTENT: "claw could not tell what the customer wants.",
     Reason.BLACKLISTED_TOPIC: "The text mentions a topic only staff handle.",
@@ -39,6 +42,7 @@ REASON_TEXT: dict[Reason, str] = {
     Reason.ACKNOWLEDGEMENT: "A thank-you or OK that needs no answer.",
     Reason.DEADLINE_PASSED: "The pending action's deadline had passed.",
     Reason.AWAITING_CONFIRMATION: "Approved, still waiting for the customer's confirmation.",
+    Reason.AWAITING_APPROVAL: "The customer said yes again; staff were already asked to approve.",
 }
 
 

@@ -96,7 +96,7 @@ function showStatus(status) {
   const text = document.getElementById("stop-state");
   panel.classList.toggle("engaged", Boolean(stop));
   text.textContent = stop
-    ? `EMERGENCY STOP ENGAGED by ${stop.actor} (${stop.reason}): claw sends and does nothing.`
+    ? `EMERGENCY STOP ENGAGED by ${stop.actor} (${stop.reason}): claw texts no customer and runs no action; staff alerts still go out.`
     : "claw is running. The emergency stop halts every text and action at once.";
   document.getElementById("stop-form").hidden = Boolean(stop);
   document.getElementById("release-form").hidden = !stop || !isAdmin();
@@ -209,6 +209,7 @@ async function actionsView() {
         h("h2", { text: `${item.kind.replace("_", " ")}: ${item.target}` }),
         h("p", { class: "meta" }, `${item.customer} · ${item.status}`, needs ? ` · waiting for ${needs}` : ""),
         h("p", {}, "Deadline ", h("time", { datetime: item.deadline, text: when(item.deadline) }), " · ", countdown(item.deadline)),
+        item.approval_ignored ? h("p", { class: "meta", text: `An earlier approval was ignored (${item.approval_ignored.replace("_", " ")}): approve again once that is over.` }) : null,
         item.is_door && !isAdmin() ? h("p", { class: "meta", text: "Only an admin can approve a door." }) : null,
         h("div", { class: "actions" },
           mayApprove ? h("button", {
