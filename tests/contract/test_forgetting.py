@@ -240,6 +240,40 @@ async def test_texts_are_sealed_in_the_log_even_before_anyone_is_forgotten(
         assert secret.encode() not in states
 
 
+async def test_an_opt_out_keeps_the_customers_words_sealed(environment: dict[str, str]) -> None:
+    # OptedOut records the first words of the text that opted out: they are the
+    # customer's own words, so they are sealed like the body they came from.
+    config = load_config(environment)
+    ports = EffectPorts(
+        messenger=MemoryMessenger(),
+        devices=MemoryDevices(),
+        doors=MemoryDoors(),
+        staff=MemoryStaff(),
+    )
+    runtime = await bootstrap(config, ports=ports)
+    try:
+        await _converse(runtime, ANN, f"please stop texting me {ANN_SECRET}", 1)
+        assert runtime.app.conversation(conversation_id(VENUE_LINE, ANN)).opted_out
+        states = b"".join(
+            bytes(n.state) for n in runtime.app.recorder.select_notifications(start=1, limit=10_000)
+        )
+    finally:
+        await runtime.aclose()
+    assert b"OptedOut" in b"".join(n.topic.encode() for n in _notifications(config)), (
+        "the opt-out was recorded"
+    )
+    assert ANN_SECRET.encode() not in states
+    assert b"stop texting" not in states
+
+
+def _notifications(config: ClawConfig) -> list[Any]:
+    app = open_application(config)
+    try:
+        return list(app.recorder.select_notifications(start=1, limit=10_000))
+    finally:
+        app.close()
+
+
 async def test_rebuilding_the_projections_after_forgetting_gives_the_same_rows(
     recorded: ClawConfig,
 ) -> None:

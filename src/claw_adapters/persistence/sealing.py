@@ -18,8 +18,11 @@ from claw_domain.privacy import FORGOTTEN
 
 # TextReceived.text.{customer_number, body}, ConversationStarted/ActionRequested
 # .customer_number, TextClassified.text, decisions' reply (and decision.reply),
-# NoticeQueued.body, SuggestionDrafted.draft, SuggestionEdited.text.
-PERSONAL_FIELDS = frozenset({"customer_number", "body", "reply", "text", "draft", "summary"})
+# NoticeQueued.body, SuggestionDrafted.draft, SuggestionEdited.text, OptedOut/OptedIn.keyword
+# (the first words of the customer's text).
+PERSONAL_FIELDS = frozenset(
+    {"customer_number", "body", "reply", "text", "draft", "summary", "keyword"}
+)
 _KEY, _SEALED = "key", "sealed"
 
 
