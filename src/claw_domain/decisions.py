@@ -80,6 +80,20 @@ class Decision:
     action: ActionKind | None = None
 
     @property
+    def staff_alert_is_urgent(self) -> bool:
+        """Whether the staff alert this escalation raises must wake someone.
+
+        Safety topics (fire, injury, police, medical) and a customer who cannot get
+        through a door are urgent; a question claw could not answer is not.
+        """
+        if self.kind is not DecisionKind.ESCALATE:
+            return False
+        return (
+            self.reason in (Reason.BLACKLISTED_TOPIC, Reason.DOOR_NOT_AUTHORISED)
+            or self.action is ActionKind.UNLOCK_DOOR
+        )
+
+    @property
     def sends_text(self) -> bool:
         """Whether carrying out this decision texts the customer automatically."""
         return self.kind in (

@@ -275,7 +275,8 @@ class EffectDispatcher:
             f"Customer {conversation.customer_number} needs a person "
             f"({decision.reason.value}, intent {decision.intent.value}): {latest[:300]}"
         )
-        await self._alert(conversation_id, "Customer needs staff", body, tracking)
+        severity = AlertSeverity.URGENT if decision.staff_alert_is_urgent else AlertSeverity.INFO
+        await self._alert(conversation_id, "Customer needs staff", body, tracking, severity)
 
     async def _request_approval(self, action_id: UUID, tracking: Tracking | None) -> None:
         action = await _in_thread(self.app.pending_action, action_id)

@@ -37,6 +37,7 @@ from claw_domain.policy import (
     Trigger,
     decide,
 )
+from claw_domain.ports import AlertSeverity
 from claw_domain.settings import QuietHours
 from claw_domain.values import (
     ActionKind,
@@ -89,6 +90,7 @@ FIRE = Classification(
     Entities("bedford", 2),
     blacklisted_topic="emergency",
 )
+UNKNOWN_REQUEST = Classification(Intent.OTHER, 0.9, ClassificationSource.PATTERN)
 APPROVAL_ALERT = "Door approval needed"
 
 
@@ -252,6 +254,7 @@ def test_a_fire_during_the_stop_reaches_staff_and_says_the_stop_is_on(venue: Ven
     assert decision.kind is DecisionKind.ESCALATE
     [alert] = venue.staff.alerts
     assert alert.title == "Customer needs staff"
+    assert alert.severity is AlertSeverity.URGENT
     assert "emergency stop" in alert.body.lower()
     assert "fire in box 2" in alert.body
     assert venue.messenger.sent == []
@@ -268,6 +271,7 @@ def test_a_door_request_during_the_stop_goes_to_staff_and_nothing_opens(venue: V
     assert venue.doors.unlocked == []
     assert venue.messenger.sent == []
     [alert] = venue.staff.alerts
+    assert alert.severity is AlertSeverity.URGENT  # someone may be locked out
     assert "emergency stop" in alert.body.lower()
 
 
@@ -318,6 +322,14 @@ def test_a_door_request_in_quiet_hours_goes_to_staff() -> None:
     assert (decision.kind, decision.reason) == (DecisionKind.ESCALATE, Reason.QUIET_HOURS)
     question = attrs.evolve(door, classification=HOURS, prepared_answer="We're open 24/7.")
     assert decide(question, night).kind is DecisionKind.SUGGEST
+
+
+def test_a_customer_who_needs_a_person_for_a_question_is_not_urgent(venue: Venue) -> None:
+    venue.customer_texts("I want to talk to a manager about my invoice", UNKNOWN_REQUEST)
+    venue.claw_dispatches()
+
+    [alert] = venue.staff.alerts
+    assert alert.severity is AlertSeverity.INFO
 
 
 def test_a_plain_question_during_the_stop_is_only_suggested(venue: Venue) -> None:
