@@ -128,7 +128,7 @@ async def test_every_control_and_format_character_is_stored_cleaned_and_projecte
 ) -> None:
     figures = ledger.scenario(
         "text hygiene: every control/format character to `claw serve` on PostgreSQL",
-        "tests/reliability/test_text_hygiene.py::"
+        "tests/reliability/test_control_characters.py::"
         "test_every_control_and_format_character_is_stored_cleaned_and_projected",
         env="CLAW_RELIABILITY=1" if FULL else "",
     )
