@@ -69,3 +69,23 @@ def test_no_text_leaves_a_control_code_or_a_full_number(body: str) -> None:
     assert not any(ord(c) < 32 and c != "\n" for c in clean)
     assert len(clean) <= MAX_ALERT_TEXT
     assert sanitised(clean) == clean
+
+
+@given(st.uuids())
+def test_the_conversation_reference_survives_whole(conversation: object) -> None:
+    # Staff find the conversation by this id; digits inside it are not a phone number.
+    alert = StaffAlert(
+        title="Customer needs staff",
+        body="call me on 902-555-1234",
+        conversation_id=str(conversation),
+    )
+    assert str(conversation) in sms_text(alert)
+    assert str(conversation) in slack_text(alert)
+    assert "555-1234" not in sms_text(alert)
+
+
+def test_a_digit_only_conversation_reference_is_not_masked() -> None:
+    reference = "12345678-1234-4234-8234-123456789012"
+    alert = StaffAlert(title="t", body="b", conversation_id=reference)
+    assert reference in sms_text(alert)
+    assert reference in slack_text(alert)

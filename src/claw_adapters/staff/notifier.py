@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Mapping
+from uuid import UUID
 
 import attrs
 
@@ -73,10 +74,22 @@ class StaffSettings:
         )
 
 
+def _reference(conversation_id: str) -> str:
+    """claw's own id for the conversation, whole: staff look it up in the console.
+
+    It is not customer text, so it is not masked (a UUID's digit groups would read as
+    a phone number); anything that is not a UUID is treated as untrusted text.
+    """
+    try:
+        return str(UUID(conversation_id))
+    except ValueError:
+        return sanitised(conversation_id)
+
+
 def sms_text(alert: StaffAlert) -> str:
     prefix = "URGENT: " if alert.severity is AlertSeverity.URGENT else ""
     reference = (
-        f"\n(conversation {sanitised(alert.conversation_id)})" if alert.conversation_id else ""
+        f"\n(conversation {_reference(alert.conversation_id)})" if alert.conversation_id else ""
     )
     text = f"{prefix}{sanitised(alert.title)}\n{sanitised(alert.body)}"
     room = MAX_SMS_CHARACTERS - len(reference)
@@ -88,7 +101,7 @@ def sms_text(alert: StaffAlert) -> str:
 def slack_text(alert: StaffAlert) -> str:
     marker = ":rotating_light: " if alert.severity is AlertSeverity.URGENT else ""
     reference = (
-        f"\n_conversation {escape_slack(sanitised(alert.conversation_id))}_"
+        f"\n_conversation {escape_slack(_reference(alert.conversation_id))}_"
         if alert.conversation_id
         else ""
     )

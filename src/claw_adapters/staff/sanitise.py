@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Not inside a word: the digits of a hex id or a timestamp are not a phone number.
-_PHONE = re.compile(r"(?<![\w+])\+?\d[\d\- ().]{6,}\d(?!\w)")
+# Not inside a word, nor a hyphenated id: the digit groups of a UUID, a hex id or a
+# timestamp are not a phone number.
+_PHONE = re.compile(r"(?<![\w+-])\+?\d[\d\- ().]{6,}\d(?![\w-])")
 _LINK = re.compile(r"(?i)\b(?:[a-z][a-z0-9+.-]*://|www\.)\S+")
 # A terminal escape sequence, so "\x1b[31m" goes whole rather than leaving "[31m".
 _ESCAPE = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|.)?")
