@@ -410,13 +410,13 @@ async def test_editing_needs_text(console: Console) -> None:
     assert response.status == 400
 
 
-async def test_unknown_ids_are_404_or_400(console: Console) -> None:
+async def test_unknown_or_malformed_ids_are_404(console: Console) -> None:
     headers = await console.login(ADMIN)
     missing = "00000000-0000-0000-0000-000000000000"
     response = await console.client.post(f"/api/pending-actions/{missing}/cancel", headers=headers)
     assert response.status == 404
     response = await console.client.post("/api/pending-actions/not-a-uuid/cancel", headers=headers)
-    assert response.status == 400
+    assert response.status == 404
     response = await console.client.get(f"/api/conversations/{missing}/timeline", headers=headers)
     assert response.status == 404
 

@@ -20,7 +20,7 @@ import attrs
 from aiohttp import web
 from eventsourcing.application import AggregateNotFoundError
 
-from claw_domain.errors import DomainError
+from claw_domain.errors import DomainError, NotFoundError
 from claw_domain.settings import FeatureMode, FeatureSettings, GlobalSettings, QuietHours
 from claw_domain.values import ActionKind, Intent
 from claw_entrypoints.runtime import RUNTIME
@@ -48,6 +48,10 @@ MAX_TEXT = 1600  # OpenPhone's longest message; an edited reply longer than that
 
 class BadRequestError(ValueError):
     """The request body is not what the endpoint expects; the message says what is."""
+
+
+class NoSuchItemError(LookupError):
+    """The path names no item: a malformed id or number cannot name one."""
 
 
 def _now(request: web.Request) -> datetime:
@@ -86,15 +90,15 @@ def _uuid(request: web.Request, name: str) -> UUID:
     try:
         return UUID(request.match_info[name])
     except ValueError:
-        msg = f"{name} must be a UUID"
-        raise BadRequestError(msg) from None
+        msg = f"no such {name}: the id must be a UUID"
+        raise NoSuchItemError(msg) from None
 
 
 def _number(request: web.Request) -> int:
     raw = request.match_info["number"]
     if not raw.isdigit():
-        msg = "the suggestion or ticket number must be a whole number"
-        raise BadRequestError(msg)
+        msg = "no such item: the suggestion or ticket number must be a whole number"
+        raise NoSuchItemError(msg)
     return int(raw)
 
 
@@ -106,7 +110,11 @@ def _with_errors(handler: Handler) -> Handler:
             return await handler(request, principal)
         except BadRequestError as problem:
             return error(400, str(problem))
-        except (AggregateNotFoundError, KeyError):
+        except NoSuchItemError as problem:
+            return error(404, str(problem))
+        except (AggregateNotFoundError, NotFoundError, KeyError):
+            # The same words for every id: which kind of record an id names is not for
+            # the caller to learn by probing.
             return error(404, "no such item; it may have been removed meanwhile")
         except DomainError as problem:
             return error(409, str(problem))
