@@ -1,19 +1,19 @@
-"""Console accounts: adding users, checking passwords and API tokens, the session key.
+"""Console accounts: adding users, checking passwords and API tokens.
 
 Passwords are hashed with scrypt (stdlib, memory-hard) and a per-user salt; API
-tokens are long random strings, so a single SHA-256 of each is enough to store
-(nothing to brute-force), and only that hash is kept. Hashing happens here, not
-in the aggregate, because it needs randomness and time the domain does not have.
+tokens are long random strings, so one HMAC of each under the console secret is
+enough to store (nothing to brute-force, and a new secret retires them all), and
+only that hash is kept, with the token's expiry. Hashing happens here, not in
+the aggregate, because it needs randomness and time the domain does not have.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import hmac
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 import attrs
@@ -23,18 +23,13 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from claw_domain.errors import InvariantError
-from claw_domain.users import (
-    ConsoleSecret,
-    Role,
-    UserAccount,
-    console_secret_id,
-    normalise_user_name,
-    user_id,
-)
+from claw_domain.users import Role, UserAccount, normalise_user_name, user_id
 from claw_service.application import ClawApplication
+from claw_service.console_keys import ConsoleKeys, same
 from claw_service.retry import retry_on_conflict
 
 MIN_PASSWORD_LENGTH = 10
+DEFAULT_TOKEN_LIFETIME = timedelta(days=90)
 TOKEN_PREFIX = "claw"  # noqa: S105 - a label that marks claw tokens in logs, not a secret
 _LIST_PAGE = 500
 
@@ -87,10 +82,6 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf8")).hexdigest()
-
-
 @attrs.frozen
 class UserView:
     """What the console and the CLI may know about a user: never a hash."""
@@ -103,22 +94,25 @@ class UserView:
     tokens: int
 
     @classmethod
-    def of(cls, user: UserAccount) -> UserView:
+    def of(cls, user: UserAccount, now: datetime | None = None) -> UserView:
         return cls(
             id=user.id,
             name=user.name,
             role=user.role,
             disabled=user.disabled,
             session_epoch=user.session_epoch,
-            tokens=len(user.token_hashes),
+            tokens=len(user.tokens if now is None else user.live_tokens(now)),
         )
 
 
 class Accounts:
     """User management on claw's own event store, beside the conversations."""
 
-    def __init__(self, app: ClawApplication, hasher: PasswordHasher | None = None) -> None:
+    def __init__(
+        self, app: ClawApplication, keys: ConsoleKeys, hasher: PasswordHasher | None = None
+    ) -> None:
         self.app = app
+        self.keys = keys
         self.hasher = hasher or PasswordHasher()
         # Verified against when the name is unknown, so a failed login takes as
         # long for a missing user as for a wrong password.
@@ -171,14 +165,29 @@ class Accounts:
         self.app.save(user)
 
     @retry_on_conflict
-    def issue_token(self, name: str, actor: str, at: datetime) -> str:
-        """A new bearer token for scripts; shown once, only its hash is stored."""
+    def issue_token(
+        self, name: str, actor: str, at: datetime, lifetime: timedelta = DEFAULT_TOKEN_LIFETIME
+    ) -> str:
+        """A bearer token for scripts, valid for ``lifetime``; shown once, only its hash kept."""
         user = self._existing(name)
         # The user id in the token finds the account without an index over hashes.
         token = f"{TOKEN_PREFIX}_{user.id.hex}_{secrets.token_urlsafe(32)}"
-        user.issue_token(token_hash(token), actor, at)
+        user.grant_token(self.keys.token_digest(token), at + lifetime, actor, at)
         self.app.save(user)
         return token
+
+    @retry_on_conflict
+    def revoke_access(self, name: str, actor: str, at: datetime) -> None:
+        """End every session and token the user has, at once."""
+        user = self._existing(name)
+        user.revoke_access(actor, at)
+        self.app.save(user)
+
+    @retry_on_conflict
+    def enable(self, name: str, actor: str, at: datetime) -> None:
+        user = self._existing(name)
+        user.enable(actor, at)
+        self.app.save(user)
 
     @retry_on_conflict
     def revoke_tokens(self, name: str, actor: str, at: datetime) -> None:
@@ -229,7 +238,8 @@ class Accounts:
             return None
         return UserView.of(user)
 
-    def authenticate_token(self, token: str) -> UserView | None:
+    def authenticate_token(self, token: str, now: datetime) -> UserView | None:
+        """The user of a genuine, unexpired token of an enabled account; else None."""
         prefix, _, rest = token.partition("_")
         account_hex, _, secret = rest.partition("_")
         if prefix != TOKEN_PREFIX or not secret:
@@ -241,25 +251,11 @@ class Accounts:
         found = self._load(account)
         if not isinstance(found, UserAccount) or found.disabled:
             return None
-        wanted = token_hash(token)
-        if any(hmac.compare_digest(wanted, stored) for stored in found.token_hashes):
-            return UserView.of(found)
-        return None
-
-    # The session key -----------------------------------------------------------------
-
-    def session_secret(self, at: datetime) -> bytes:
-        """The stored signing key, generated on first use."""
-        found = self._load(console_secret_id())
-        if isinstance(found, ConsoleSecret):
-            return bytes.fromhex(found.secret_hex)
-        with contextlib.suppress(IntegrityError):  # another process stored one first: use it
-            self.app.save(ConsoleSecret(secret_hex=secrets.token_hex(32), at=at))
-        found = self._load(console_secret_id())
-        if not isinstance(found, ConsoleSecret):
-            msg = "the console session secret could not be stored"
-            raise AccountError(msg)
-        return bytes.fromhex(found.secret_hex)
+        wanted = self.keys.token_digest(token)
+        # Compare with every live token, not just until the first match: the time taken
+        # says nothing about which one matched.
+        matches = [same(wanted, stored.token_hash) for stored in found.live_tokens(now)]
+        return UserView.of(found, now) if any(matches) else None
 
 
 def _check_password(password: str) -> None:
