@@ -115,8 +115,10 @@ async def console_on(database_url: str, **environ: str) -> AsyncIterator[Console
         await client.start_server()
     try:
         accounts = app[CONSOLE].accounts
-        accounts.add_user(ADMIN, PASSWORD, Role.ADMIN, "test-setup", clock.now())
-        accounts.add_user(OPERATOR, PASSWORD, Role.OPERATOR, "test-setup", clock.now())
+        known = {user.name for user in accounts.list_users()}  # a second console: same users
+        for name, role in ((ADMIN, Role.ADMIN), (OPERATOR, Role.OPERATOR)):
+            if name not in known:
+                accounts.add_user(name, PASSWORD, role, "test-setup", clock.now())
         yield ConsoleUnderTest(client=client, runtime=runtime, clock=clock)
     finally:
         await client.close()
