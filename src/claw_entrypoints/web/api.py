@@ -157,7 +157,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     key, address, now = name.lower(), request.remote or "unknown", _now(request)
     wait = console.throttle.wait_seconds(address, key, now)
     if wait > 0:
-        return _retry_later(429, "too many failed logins; try again later", wait)
+        return _retry_later(429, f"too many failed logins; try again in {wait} s", wait)
     console.throttle.begin(address)
     try:
         user = await console.gate.run(lambda: console.accounts.authenticate(name, password))

@@ -1,0 +1,69 @@
+"""``claw users password|disable|revoke|token`` from the shell end or grant access at once.
+
+A running console (the same database and secret) is asked afterwards, as a
+browser and a script would, whether the old session and token still work.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from console_support import ADMIN, OPERATOR, PASSWORD, SECRET, ConsoleUnderTest, console_on
+
+from claw_entrypoints.cli import main
+
+
+@pytest.fixture
+async def console(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[ConsoleUnderTest]:
+    url = f"sqlite:///{tmp_path / 'claw.db'}"
+    monkeypatch.setenv("CLAW_DATABASE_URL", url)
+    monkeypatch.setenv("CLAW_CONSOLE_SECRET", SECRET)
+    async with console_on(url) as running:
+        yield running
+
+
+async def _me(console: ConsoleUnderTest, headers: dict[str, str]) -> int:
+    return (await console.client.get("/api/me", headers=headers)).status
+
+
+@pytest.mark.parametrize("verb", ["disable", "revoke", "password"])
+async def test_ending_access_from_the_shell(
+    console: ConsoleUnderTest, verb: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = await console.login(OPERATOR)
+    token = console.accounts.issue_token(OPERATOR, ADMIN, console.clock.now())
+    monkeypatch.setattr("sys.stdin", io.StringIO("a brand new password\n"))
+    extra = ["--password-stdin"] if verb == "password" else []
+    assert main(["users", verb, OPERATOR, "--actor", ADMIN, *extra]) == 0
+    assert await _me(console, session) == 401
+    bearer = await _me(console, {"Authorization": f"Bearer {token}"})
+    assert bearer == (200 if verb == "password" else 401)
+    expected = {"disable": 401, "revoke": 200, "password": 401}[verb]
+    assert (await console.try_login(OPERATOR, PASSWORD)).status == expected
+
+
+async def test_a_token_from_the_shell_lasts_the_days_asked_for(
+    console: ConsoleUnderTest, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["users", "token", OPERATOR, "--days", "2", "--actor", ADMIN]) == 0
+    token = capsys.readouterr().out.strip()
+    bearer = {"Authorization": f"Bearer {token}"}
+    console.clock.advance(timedelta(days=1))
+    assert await _me(console, bearer) == 200
+    console.clock.advance(timedelta(days=1, minutes=1))  # the shell used the real clock
+    assert await _me(console, bearer) == 401
+
+
+def test_an_unknown_user_is_a_one_line_error(
+    console: ConsoleUnderTest, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["users", "revoke", "nobody", "--actor", ADMIN]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert "claw users add" in error
