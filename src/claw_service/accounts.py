@@ -9,9 +9,6 @@ the aggregate, because it needs randomness and time the domain does not have.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import secrets
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -26,6 +23,7 @@ from claw_domain.errors import InvariantError
 from claw_domain.users import Role, UserAccount, normalise_user_name, user_id
 from claw_service.application import ClawApplication
 from claw_service.console_keys import ConsoleKeys, same
+from claw_service.passwords import PasswordHasher
 from claw_service.retry import retry_on_conflict
 
 MIN_PASSWORD_LENGTH = 10
@@ -36,50 +34,6 @@ _LIST_PAGE = 500
 
 class AccountError(InvariantError):
     """A user-management request that cannot be carried out; the message says why."""
-
-
-@attrs.frozen
-class PasswordHasher:
-    """scrypt with OWASP's suggested cost (N=2**17 is stronger but needs 128 MiB per login).
-
-    The parameters are stored with each hash, so raising them later only
-    affects new passwords and old ones keep verifying.
-    """
-
-    n: int = 2**14
-    r: int = 8
-    p: int = 1
-    length: int = 32
-
-    def hash(self, password: str) -> str:
-        salt = secrets.token_bytes(16)
-        digest = self._derive(password, salt, self.n, self.r, self.p, self.length)
-        return "$".join(("scrypt", str(self.n), str(self.r), str(self.p), _b64(salt), _b64(digest)))
-
-    def verify(self, password: str, stored: str) -> bool:
-        try:
-            scheme, n, r, p, salt, digest = stored.split("$")
-            if scheme != "scrypt":
-                return False
-            expected = _unb64(digest)
-            derived = self._derive(password, _unb64(salt), int(n), int(r), int(p), len(expected))
-        except ValueError:
-            return False
-        return hmac.compare_digest(derived, expected)
-
-    @staticmethod
-    def _derive(password: str, salt: bytes, n: int, r: int, p: int, length: int) -> bytes:
-        return hashlib.scrypt(
-            password.encode("utf8"), salt=salt, n=n, r=r, p=p, dklen=length, maxmem=2**27
-        )
-
-
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 @attrs.frozen
@@ -103,6 +57,19 @@ class UserView:
             session_epoch=user.session_epoch,
             tokens=len(user.tokens if now is None else user.live_tokens(now)),
         )
+
+
+@attrs.frozen
+class LoginCandidate:
+    """What a login checks a password against; the hash stays on the server side."""
+
+    password_hash: str = attrs.field(repr=False)
+    user: UserView | None
+
+    def accepts(self, password_matches: bool) -> UserView | None:
+        if not password_matches or self.user is None or self.user.disabled:
+            return None
+        return self.user
 
 
 class Accounts:
@@ -225,18 +192,21 @@ class Accounts:
         found = self._load(account)
         return UserView.of(found) if isinstance(found, UserAccount) else None
 
-    def authenticate(self, name: str, password: str) -> UserView | None:
-        """The user if the password is right and the account enabled; else None."""
+    def login_candidate(self, name: str) -> LoginCandidate:
+        """The stored hash to check a password against (a decoy for an unknown name)."""
         try:
             user = self._user(name)
         except InvariantError:
             user = None  # a malformed name is just a failed login
         if user is None:
-            self.hasher.verify(password, self._decoy)
-            return None
-        if not self.hasher.verify(password, user.password_hash) or user.disabled:
-            return None
-        return UserView.of(user)
+            # The decoy is checked like a real hash, so a missing user takes as long.
+            return LoginCandidate(password_hash=self._decoy, user=None)
+        return LoginCandidate(password_hash=user.password_hash, user=UserView.of(user))
+
+    def authenticate(self, name: str, password: str) -> UserView | None:
+        """The user if the password is right and the account enabled; else None."""
+        candidate = self.login_candidate(name)
+        return candidate.accepts(self.hasher.verify(password, candidate.password_hash))
 
     def authenticate_token(self, token: str, now: datetime) -> UserView | None:
         """The user of a genuine, unexpired token of an enabled account; else None."""

@@ -160,9 +160,10 @@ async def login(request: web.Request) -> web.StreamResponse:
         return _retry_later(429, f"too many failed logins; try again in {wait} s", wait)
     console.throttle.begin(address)
     try:
-        user = await console.gate.run(lambda: console.accounts.authenticate(name, password))
+        candidate = await asyncio.to_thread(console.accounts.login_candidate, name)
+        user = candidate.accepts(await console.gate.verify(password, candidate.password_hash))
     except LoginGateFullError:
-        return _retry_later(503, "too many logins at once; try again in a moment", 1)
+        return _retry_later(429, "too many logins at once; try again in a moment", 1)
     finally:
         console.throttle.end(address)
     if user is None:

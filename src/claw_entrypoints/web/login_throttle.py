@@ -6,8 +6,9 @@ a quiet hour forgets them. An attempt that comes too early is answered 429 with
 ``Retry-After`` at once: nothing sleeps, so the event loop and the webhook stay
 free. The name's count holds back only addresses that have failed themselves:
 someone guessing at "admin" from elsewhere never delays the admin's own login
-from a clean address. Password checks run on a small pool of their own with a
-bounded queue, so a flood of logins cannot take the threads the webhook uses.
+from a clean address. Password checks run in a worker process with a bounded
+queue, so a flood of logins cannot take the CPU, the GIL or the threads the
+webhook uses.
 
 In memory and per process on purpose: it is a brake, not a record.
 """
@@ -16,15 +17,15 @@ from __future__ import annotations
 
 import asyncio
 import math
+import multiprocessing
 from collections import OrderedDict
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
-from typing import TypeVar
 
 import attrs
 
-T = TypeVar("T")
+from claw_service.passwords import verify_password
 
 
 @attrs.frozen
@@ -127,30 +128,40 @@ class LoginThrottle:
 
 
 class LoginGateFullError(Exception):
-    """Too many password checks are queued; the caller should answer 503 and retry later."""
+    """Too many password checks are queued; the caller should answer 429 with Retry-After."""
 
 
 class LoginGate:
-    """A thread pool of its own for password hashing, with a bounded queue.
+    """Password checks in a worker process of their own, with a bounded queue.
 
-    scrypt takes tens of milliseconds of CPU and 16 MiB per check; on the
-    default pool a flood of logins would queue ahead of the webhook's work.
+    ``hashlib.scrypt`` holds the GIL for its whole run (tens of milliseconds);
+    on a thread of this process every check would stall the event loop, and a
+    flood of logins would stall the webhook. A second process runs them on the
+    other core instead, one at a time, and a full queue is refused at once.
     """
 
     def __init__(self, workers: int = 1, max_waiting: int = 8) -> None:
         self.workers = workers
         self.max_waiting = max_waiting
         self._pending = 0
-        self._pool: ThreadPoolExecutor | None = None
+        self._pool: ProcessPoolExecutor | None = None
 
-    async def run(self, work: Callable[[], T]) -> T:
+    async def verify(self, password: str, stored_hash: str) -> bool:
         if self._pending >= self.workers + self.max_waiting:
             raise LoginGateFullError
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="claw-login")
+            # Not a plain fork: this process has threads and open database connections.
+            # The fork server is started once, clean, and forks each worker from itself.
+            context = multiprocessing.get_context("forkserver")
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
         self._pending += 1
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._pool, work)
+            return await asyncio.get_running_loop().run_in_executor(
+                self._pool, verify_password, password, stored_hash
+            )
+        except BrokenProcessPool:
+            self._pool = None  # the worker died (e.g. out of memory): the next check starts one
+            raise LoginGateFullError from None
         finally:
             self._pending -= 1
 
