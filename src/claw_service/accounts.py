@@ -76,9 +76,13 @@ class Accounts:
     """User management on claw's own event store, beside the conversations."""
 
     def __init__(
-        self, app: ClawApplication, keys: ConsoleKeys, hasher: PasswordHasher | None = None
+        self,
+        app: ClawApplication,
+        keys: ConsoleKeys | None = None,
+        hasher: PasswordHasher | None = None,
     ) -> None:
         self.app = app
+        # Only tokens need the console secret; the shell's other user commands run without it.
         self.keys = keys
         self.hasher = hasher or PasswordHasher()
         # Verified against when the name is unknown, so a failed login takes as
@@ -139,6 +143,9 @@ class Accounts:
         user = self._existing(name)
         # The user id in the token finds the account without an index over hashes.
         token = f"{TOKEN_PREFIX}_{user.id.hex}_{secrets.token_urlsafe(32)}"
+        if self.keys is None:
+            msg = "issuing a token needs the console secret; set CLAW_CONSOLE_SECRET"
+            raise AccountError(msg)
         user.grant_token(self.keys.token_digest(token), at + lifetime, actor, at)
         self.app.save(user)
         return token
@@ -219,7 +226,7 @@ class Accounts:
         except ValueError:
             return None
         found = self._load(account)
-        if not isinstance(found, UserAccount) or found.disabled:
+        if self.keys is None or not isinstance(found, UserAccount) or found.disabled:
             return None
         wanted = self.keys.token_digest(token)
         # Compare with every live token, not just until the first match: the time taken

@@ -67,3 +67,33 @@ def test_an_unknown_user_is_a_one_line_error(
     error = capsys.readouterr().err
     assert error.count("\n") == 1
     assert "claw users add" in error
+
+
+async def test_a_token_from_the_shell_works_with_the_servers_secret_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'claw.db'}"
+    monkeypatch.setenv("CLAW_DATABASE_URL", url)
+    monkeypatch.delenv("CLAW_CONSOLE_SECRET", raising=False)
+    monkeypatch.delenv("CLAW_SESSION_SECRET", raising=False)
+    async with console_on(url, CLAW_CONSOLE_SECRET="") as console:  # the server made the file
+        assert (tmp_path / "claw.secret").exists()
+        capsys.readouterr()  # the server's start-up warnings
+        assert main(["users", "token", OPERATOR, "--actor", ADMIN]) == 0
+        token = capsys.readouterr().out.strip()
+        assert await _me(console, {"Authorization": f"Bearer {token}"}) == 200
+
+
+def test_the_shell_never_makes_a_secret_no_server_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CLAW_DATABASE_URL", f"sqlite:///{tmp_path / 'claw.db'}")
+    monkeypatch.delenv("CLAW_CONSOLE_SECRET", raising=False)
+    monkeypatch.delenv("CLAW_SESSION_SECRET", raising=False)
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    assert main(["users", "add", OPERATOR, "--role", "operator", "--password-stdin"]) == 0
+    assert main(["users", "token", OPERATOR, "--actor", ADMIN]) == 2
+    error = capsys.readouterr().err
+    assert "start claw serve once" in error
+    assert error.count("\n") == 1
+    assert not (tmp_path / "claw.secret").exists()

@@ -46,8 +46,14 @@ def _checked(raw: str, where: str) -> bytes:
     return value
 
 
-def load_console_secret(environ: Mapping[str, str], database: DatabaseConfig) -> bytes:
-    """The secret, creating its file on first use; ConfigurationError says how to fix a problem."""
+def load_console_secret(
+    environ: Mapping[str, str], database: DatabaseConfig, *, create: bool = True
+) -> bytes:
+    """The secret, creating its file on first use; ConfigurationError says how to fix a problem.
+
+    ``create=False`` (the shell's ``claw users token``) refuses to make a new one: a
+    token hashed under a secret no server reads would never work.
+    """
     for name in (SECRET_ENV, LEGACY_SECRET_ENV):
         configured = environ.get(name, "")
         if configured.strip():
@@ -57,6 +63,12 @@ def load_console_secret(environ: Mapping[str, str], database: DatabaseConfig) ->
     if path is None:
         # An in-memory database lives and dies with this process; so may its secret.
         return secrets.token_hex(32).encode("ascii")
+    if not create and not path.exists():
+        msg = (
+            f"no console secret at {path} yet: start claw serve once, run this from the "
+            f"server's working directory, or set {SECRET_ENV} as the server has it"
+        )
+        raise ConfigurationError(msg)
     try:
         return _read(path) if path.exists() else _create(path)
     except OSError as error:

@@ -89,9 +89,11 @@ def _config() -> ClawConfig:
     return load_config()
 
 
-def _accounts(config: ClawConfig | None = None) -> Accounts:
+def _accounts(config: ClawConfig | None = None, *, with_secret: bool = False) -> Accounts:
     config = config or _config()
-    keys = ConsoleKeys(load_console_secret(os.environ, config.database))
+    if not with_secret:
+        return Accounts(open_application(config))
+    keys = ConsoleKeys(load_console_secret(os.environ, config.database, create=False))
     return Accounts(open_application(config), keys)
 
 
@@ -175,7 +177,7 @@ def issue_token(args: argparse.Namespace) -> int:
         print("claw users token: --days must be positive", file=sys.stderr)
         return 2
     try:
-        token = _accounts().issue_token(
+        token = _accounts(with_secret=True).issue_token(
             args.name, _actor(args), datetime.now(UTC), timedelta(days=args.days)
         )
     except (DomainError, ConfigurationError) as problem:
