@@ -78,6 +78,9 @@ class _Counter:
     def forget(self, key: str) -> None:
         self._entries.pop(key, None)
 
+    def __len__(self) -> int:
+        return len(self._entries)
+
 
 class LoginThrottle:
     def __init__(
