@@ -184,8 +184,6 @@ async def test_session_lifetimes_are_configurable(database_url: str) -> None:
 
 
 async def test_a_session_started_in_one_process_is_ended_in_another(database_url: str) -> None:
-    if database_url.startswith("sqlite"):
-        pytest.skip("two processes share a database on PostgreSQL")
     async with console_on(database_url) as first, console_on(database_url) as second:
         headers = await first.login(OPERATOR)
         assert await _me(second, headers) == 200
