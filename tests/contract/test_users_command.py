@@ -16,12 +16,20 @@ from console_support import ADMIN, OPERATOR, PASSWORD, SECRET, ConsoleUnderTest,
 
 from claw_entrypoints.cli import main
 
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+]
 
-@pytest.fixture
+
+@pytest.fixture(params=BACKENDS)
 async def console(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[ConsoleUnderTest]:
-    url = f"sqlite:///{tmp_path / 'claw.db'}"
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'claw.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
     monkeypatch.setenv("CLAW_DATABASE_URL", url)
     monkeypatch.setenv("CLAW_CONSOLE_SECRET", SECRET)
     async with console_on(url) as running:
