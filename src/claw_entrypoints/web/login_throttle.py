@@ -141,6 +141,9 @@ class LoginGate:
     on a thread of this process every check would stall the event loop, and a
     flood of logins would stall the webhook. A second process runs them on the
     other core instead, one at a time, and a full queue is refused at once.
+    The worker is started on the first login; as with any ``multiprocessing``
+    worker, it imports the main module, so a script embedding the web app needs
+    the usual ``if __name__ == "__main__":`` guard (``claw`` and ``python -m`` have it).
     """
 
     def __init__(self, workers: int = 1, max_waiting: int = 8) -> None:
