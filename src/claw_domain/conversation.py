@@ -15,7 +15,7 @@ import attrs
 from eventsourcing.domain import Aggregate, event
 
 from claw_domain.decisions import Decision, DecisionKind, Reason
-from claw_domain.errors import InvariantError
+from claw_domain.errors import InvariantError, NotFoundError
 from claw_domain.identity import conversation_id
 from claw_domain.policy import Situation, Trigger
 from claw_domain.privacy import FORGOTTEN
@@ -477,7 +477,7 @@ class Conversation(Aggregate):
         suggestion = self.suggestions.get(decision_number)
         if suggestion is None:
             msg = f"no suggestion {decision_number} in this conversation"
-            raise InvariantError(msg)
+            raise NotFoundError(msg)
         if suggestion.status is not SuggestionStatus.WAITING:
             msg = f"suggestion {decision_number} was already {suggestion.status}"
             raise InvariantError(msg)
@@ -553,7 +553,7 @@ class Conversation(Aggregate):
         ticket = self.tickets.get(decision_number)
         if ticket is None:
             msg = f"no ticket {decision_number} in this conversation"
-            raise InvariantError(msg)
+            raise NotFoundError(msg)
         if ticket.resolved_at is not None:
             return
         self._ticket_resolved(decision_number=decision_number, actor=actor, at=at)

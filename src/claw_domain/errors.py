@@ -11,6 +11,10 @@ class InvariantError(DomainError):
     """The command is not allowed in the aggregate's current state."""
 
 
+class NotFoundError(DomainError):
+    """No item of the asked-for kind has that id or number (it may be of another kind)."""
+
+
 class EffectError(Exception):
     """A port could not carry out an effect.
 

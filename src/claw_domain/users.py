@@ -2,7 +2,9 @@
 
 The aggregate never sees a password or a token: the service layer hashes them
 (hashing takes time and randomness, which the domain does not have) and passes
-the hashes in, so replay re-applies exactly what was stored.
+the hashes in, so replay re-applies exactly what was stored. No key that signs
+or checks a session or a token is ever recorded here: the log is in every
+database backup.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import re
 from datetime import datetime
 from uuid import UUID, uuid5
 
+import attrs
 from eventsourcing.domain import Aggregate, event
 
 from claw_domain.errors import InvariantError
@@ -55,6 +58,14 @@ def _require_actor(actor: str, what: str) -> None:
         raise InvariantError(msg)
 
 
+@attrs.frozen
+class ApiToken:
+    """A bearer token as stored: its keyed hash and when it stops working."""
+
+    token_hash: str
+    expires_at: datetime
+
+
 class UserAccount(Aggregate):
     """One console login."""
 
@@ -67,10 +78,13 @@ class UserAccount(Aggregate):
         self.name = name
         self.role = role
         self.password_hash = password_hash
+        # Hashes from ``ApiTokenIssued`` (before tokens expired): kept for replay and
+        # counted, never accepted.
         self.token_hashes: list[str] = []
+        self.tokens: list[ApiToken] = []
         self.disabled = False
-        # Bumped whenever a password changes or the account is disabled, so
-        # every browser session signed before it stops working.
+        # Bumped whenever a password changes, access is revoked or the account is
+        # disabled, so every browser session started before it stops working.
         self.session_epoch = 0
 
     @classmethod
@@ -112,28 +126,53 @@ class UserAccount(Aggregate):
     def _role_changed(self, role: Role, actor: str, at: datetime) -> None:
         self.role = role
 
-    def issue_token(self, token_hash: str, actor: str, at: datetime) -> None:
+    def grant_token(self, token_hash: str, expires_at: datetime, actor: str, at: datetime) -> None:
         _require_actor(actor, "issuing a token")
         if self.disabled:
             msg = f"user {self.name} is disabled; enable the account before issuing a token"
             raise InvariantError(msg)
-        if token_hash in self.token_hashes:
+        if expires_at <= at:
+            msg = "a token must expire after it is issued: give it a positive lifetime"
+            raise InvariantError(msg)
+        if any(token.token_hash == token_hash for token in self.tokens):
             msg = "this token was already issued"
             raise InvariantError(msg)
-        self._token_issued(token_hash=token_hash, actor=actor, at=at)
+        self._token_granted(token_hash=token_hash, expires_at=expires_at, actor=actor, at=at)
+
+    @event("ApiTokenGranted")
+    def _token_granted(
+        self, token_hash: str, expires_at: datetime, actor: str, at: datetime
+    ) -> None:
+        self.tokens.append(ApiToken(token_hash=token_hash, expires_at=expires_at))
 
     @event("ApiTokenIssued")
     def _token_issued(self, token_hash: str, actor: str, at: datetime) -> None:
+        """Deprecated: tokens recorded before they had an expiry; replayed, never honoured."""
         self.token_hashes.append(token_hash)
+
+    def live_tokens(self, now: datetime) -> list[ApiToken]:
+        return [token for token in self.tokens if token.expires_at > now]
 
     def revoke_tokens(self, actor: str, at: datetime) -> None:
         _require_actor(actor, "revoking tokens")
-        if self.token_hashes:
+        if self.tokens or self.token_hashes:
             self._tokens_revoked(actor=actor, at=at)
 
     @event("ApiTokensRevoked")
     def _tokens_revoked(self, actor: str, at: datetime) -> None:
         self.token_hashes = []
+        self.tokens = []
+
+    def revoke_access(self, actor: str, at: datetime) -> None:
+        """End every session and token of this user now; the password stays."""
+        _require_actor(actor, "revoking access")
+        self._access_revoked(actor=actor, at=at)
+
+    @event("AccessRevoked")
+    def _access_revoked(self, actor: str, at: datetime) -> None:
+        self.token_hashes = []
+        self.tokens = []
+        self.session_epoch += 1
 
     def disable(self, actor: str, at: datetime) -> None:
         _require_actor(actor, "disabling a user")
@@ -144,6 +183,7 @@ class UserAccount(Aggregate):
     def _disabled(self, actor: str, at: datetime) -> None:
         self.disabled = True
         self.token_hashes = []
+        self.tokens = []
         self.session_epoch += 1
 
     def enable(self, actor: str, at: datetime) -> None:
@@ -157,10 +197,11 @@ class UserAccount(Aggregate):
 
 
 class ConsoleSecret(Aggregate):
-    """The key that signs browser sessions when ``CLAW_SESSION_SECRET`` is not set.
+    """Deprecated: the session-signing key older versions stored in the event log.
 
-    Stored once, so every claw process on the same database signs and checks
-    sessions with the same key, and a restart does not log everyone out.
+    Kept only so logs that hold a ``SessionSecretGenerated`` event still load.
+    Its value is never read: a key in the log is a key in every backup. The
+    console's secret now comes from ``CLAW_CONSOLE_SECRET`` or a 0600 file.
     """
 
     @staticmethod

@@ -1,19 +1,16 @@
-"""Console accounts: adding users, checking passwords and API tokens, the session key.
+"""Console accounts: adding users, checking passwords and API tokens.
 
 Passwords are hashed with scrypt (stdlib, memory-hard) and a per-user salt; API
-tokens are long random strings, so a single SHA-256 of each is enough to store
-(nothing to brute-force), and only that hash is kept. Hashing happens here, not
-in the aggregate, because it needs randomness and time the domain does not have.
+tokens are long random strings, so one HMAC of each under the console secret is
+enough to store (nothing to brute-force, and a new secret retires them all), and
+only that hash is kept, with the token's expiry. Hashing happens here, not in
+the aggregate, because it needs randomness and time the domain does not have.
 """
 
 from __future__ import annotations
 
-import base64
-import contextlib
-import hashlib
-import hmac
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 import attrs
@@ -23,72 +20,20 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from claw_domain.errors import InvariantError
-from claw_domain.users import (
-    ConsoleSecret,
-    Role,
-    UserAccount,
-    console_secret_id,
-    normalise_user_name,
-    user_id,
-)
+from claw_domain.users import Role, UserAccount, normalise_user_name, user_id
 from claw_service.application import ClawApplication
+from claw_service.console_keys import ConsoleKeys, same
+from claw_service.passwords import PasswordHasher
 from claw_service.retry import retry_on_conflict
 
 MIN_PASSWORD_LENGTH = 10
+DEFAULT_TOKEN_LIFETIME = timedelta(days=90)
 TOKEN_PREFIX = "claw"  # noqa: S105 - a label that marks claw tokens in logs, not a secret
 _LIST_PAGE = 500
 
 
 class AccountError(InvariantError):
     """A user-management request that cannot be carried out; the message says why."""
-
-
-@attrs.frozen
-class PasswordHasher:
-    """scrypt with OWASP's suggested cost (N=2**17 is stronger but needs 128 MiB per login).
-
-    The parameters are stored with each hash, so raising them later only
-    affects new passwords and old ones keep verifying.
-    """
-
-    n: int = 2**14
-    r: int = 8
-    p: int = 1
-    length: int = 32
-
-    def hash(self, password: str) -> str:
-        salt = secrets.token_bytes(16)
-        digest = self._derive(password, salt, self.n, self.r, self.p, self.length)
-        return "$".join(("scrypt", str(self.n), str(self.r), str(self.p), _b64(salt), _b64(digest)))
-
-    def verify(self, password: str, stored: str) -> bool:
-        try:
-            scheme, n, r, p, salt, digest = stored.split("$")
-            if scheme != "scrypt":
-                return False
-            expected = _unb64(digest)
-            derived = self._derive(password, _unb64(salt), int(n), int(r), int(p), len(expected))
-        except ValueError:
-            return False
-        return hmac.compare_digest(derived, expected)
-
-    @staticmethod
-    def _derive(password: str, salt: bytes, n: int, r: int, p: int, length: int) -> bytes:
-        return hashlib.scrypt(
-            password.encode("utf8"), salt=salt, n=n, r=r, p=p, dklen=length, maxmem=2**27
-        )
-
-
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf8")).hexdigest()
 
 
 @attrs.frozen
@@ -103,22 +48,42 @@ class UserView:
     tokens: int
 
     @classmethod
-    def of(cls, user: UserAccount) -> UserView:
+    def of(cls, user: UserAccount, now: datetime | None = None) -> UserView:
         return cls(
             id=user.id,
             name=user.name,
             role=user.role,
             disabled=user.disabled,
             session_epoch=user.session_epoch,
-            tokens=len(user.token_hashes),
+            tokens=len(user.tokens if now is None else user.live_tokens(now)),
         )
+
+
+@attrs.frozen
+class LoginCandidate:
+    """What a login checks a password against; the hash stays on the server side."""
+
+    password_hash: str = attrs.field(repr=False)
+    user: UserView | None
+
+    def accepts(self, password_matches: bool) -> UserView | None:
+        if not password_matches or self.user is None or self.user.disabled:
+            return None
+        return self.user
 
 
 class Accounts:
     """User management on claw's own event store, beside the conversations."""
 
-    def __init__(self, app: ClawApplication, hasher: PasswordHasher | None = None) -> None:
+    def __init__(
+        self,
+        app: ClawApplication,
+        keys: ConsoleKeys | None = None,
+        hasher: PasswordHasher | None = None,
+    ) -> None:
         self.app = app
+        # Only tokens need the console secret; the shell's other user commands run without it.
+        self.keys = keys
         self.hasher = hasher or PasswordHasher()
         # Verified against when the name is unknown, so a failed login takes as
         # long for a missing user as for a wrong password.
@@ -171,14 +136,32 @@ class Accounts:
         self.app.save(user)
 
     @retry_on_conflict
-    def issue_token(self, name: str, actor: str, at: datetime) -> str:
-        """A new bearer token for scripts; shown once, only its hash is stored."""
+    def issue_token(
+        self, name: str, actor: str, at: datetime, lifetime: timedelta = DEFAULT_TOKEN_LIFETIME
+    ) -> str:
+        """A bearer token for scripts, valid for ``lifetime``; shown once, only its hash kept."""
         user = self._existing(name)
         # The user id in the token finds the account without an index over hashes.
         token = f"{TOKEN_PREFIX}_{user.id.hex}_{secrets.token_urlsafe(32)}"
-        user.issue_token(token_hash(token), actor, at)
+        if self.keys is None:
+            msg = "issuing a token needs the console secret; set CLAW_CONSOLE_SECRET"
+            raise AccountError(msg)
+        user.grant_token(self.keys.token_digest(token), at + lifetime, actor, at)
         self.app.save(user)
         return token
+
+    @retry_on_conflict
+    def revoke_access(self, name: str, actor: str, at: datetime) -> None:
+        """End every session and token the user has, at once."""
+        user = self._existing(name)
+        user.revoke_access(actor, at)
+        self.app.save(user)
+
+    @retry_on_conflict
+    def enable(self, name: str, actor: str, at: datetime) -> None:
+        user = self._existing(name)
+        user.enable(actor, at)
+        self.app.save(user)
 
     @retry_on_conflict
     def revoke_tokens(self, name: str, actor: str, at: datetime) -> None:
@@ -216,20 +199,24 @@ class Accounts:
         found = self._load(account)
         return UserView.of(found) if isinstance(found, UserAccount) else None
 
-    def authenticate(self, name: str, password: str) -> UserView | None:
-        """The user if the password is right and the account enabled; else None."""
+    def login_candidate(self, name: str) -> LoginCandidate:
+        """The stored hash to check a password against (a decoy for an unknown name)."""
         try:
             user = self._user(name)
         except InvariantError:
             user = None  # a malformed name is just a failed login
         if user is None:
-            self.hasher.verify(password, self._decoy)
-            return None
-        if not self.hasher.verify(password, user.password_hash) or user.disabled:
-            return None
-        return UserView.of(user)
+            # The decoy is checked like a real hash, so a missing user takes as long.
+            return LoginCandidate(password_hash=self._decoy, user=None)
+        return LoginCandidate(password_hash=user.password_hash, user=UserView.of(user))
 
-    def authenticate_token(self, token: str) -> UserView | None:
+    def authenticate(self, name: str, password: str) -> UserView | None:
+        """The user if the password is right and the account enabled; else None."""
+        candidate = self.login_candidate(name)
+        return candidate.accepts(self.hasher.verify(password, candidate.password_hash))
+
+    def authenticate_token(self, token: str, now: datetime) -> UserView | None:
+        """The user of a genuine, unexpired token of an enabled account; else None."""
         prefix, _, rest = token.partition("_")
         account_hex, _, secret = rest.partition("_")
         if prefix != TOKEN_PREFIX or not secret:
@@ -239,27 +226,13 @@ class Accounts:
         except ValueError:
             return None
         found = self._load(account)
-        if not isinstance(found, UserAccount) or found.disabled:
+        if self.keys is None or not isinstance(found, UserAccount) or found.disabled:
             return None
-        wanted = token_hash(token)
-        if any(hmac.compare_digest(wanted, stored) for stored in found.token_hashes):
-            return UserView.of(found)
-        return None
-
-    # The session key -----------------------------------------------------------------
-
-    def session_secret(self, at: datetime) -> bytes:
-        """The stored signing key, generated on first use."""
-        found = self._load(console_secret_id())
-        if isinstance(found, ConsoleSecret):
-            return bytes.fromhex(found.secret_hex)
-        with contextlib.suppress(IntegrityError):  # another process stored one first: use it
-            self.app.save(ConsoleSecret(secret_hex=secrets.token_hex(32), at=at))
-        found = self._load(console_secret_id())
-        if not isinstance(found, ConsoleSecret):
-            msg = "the console session secret could not be stored"
-            raise AccountError(msg)
-        return bytes.fromhex(found.secret_hex)
+        wanted = self.keys.token_digest(token)
+        # Compare with every live token, not just until the first match: the time taken
+        # says nothing about which one matched.
+        matches = [same(wanted, stored.token_hash) for stored in found.live_tokens(now)]
+        return UserView.of(found, now) if any(matches) else None
 
 
 def _check_password(password: str) -> None:

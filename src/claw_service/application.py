@@ -26,7 +26,7 @@ from claw_domain import wording
 from claw_domain.budget import HourlyBudget, hour_start
 from claw_domain.conversation import Conversation, ReplyPurpose
 from claw_domain.decisions import Decision, DecisionKind, Reason
-from claw_domain.errors import InvariantError
+from claw_domain.errors import InvariantError, NotFoundError
 from claw_domain.identity import conversation_id
 from claw_domain.pending_action import ActionStatus, PendingAction
 from claw_domain.policy import (
@@ -144,8 +144,10 @@ class ClawApplication(Application[UUID]):
     def _get(self, aggregate_id: UUID, kind: type[TAggregate]) -> TAggregate:
         aggregate: Aggregate = self.repository.get(aggregate_id, projector_func=_replay)
         if not isinstance(aggregate, kind):
+            # An id from outside (the console, a CLI argument) may name another kind of
+            # record: that is "no such item", not a crash.
             msg = f"{aggregate_id} is a {type(aggregate).__name__}, not a {kind.__name__}"
-            raise TypeError(msg)
+            raise NotFoundError(msg)
         return aggregate
 
     def _find(self, aggregate_id: UUID, kind: type[TAggregate]) -> TAggregate | None:

@@ -15,7 +15,7 @@ from claw_domain.conversation import (
     SuggestionStatus,
 )
 from claw_domain.decisions import Decision, DecisionKind, Reason
-from claw_domain.errors import InvariantError
+from claw_domain.errors import InvariantError, NotFoundError
 from claw_domain.values import ActionKind, InboundText, Intent
 
 VENUE_LINE = "+19025550000"
@@ -271,7 +271,7 @@ def test_there_is_no_suggestion_to_review_for_another_decision() -> None:
     conversation = a_conversation()
     number = answered(conversation)
 
-    with pytest.raises(InvariantError, match="no suggestion"):
+    with pytest.raises(NotFoundError, match="no suggestion"):
         conversation.approve_suggestion(number, "sam", NOON)
 
 
@@ -301,7 +301,7 @@ def test_there_is_no_ticket_to_resolve_for_another_decision() -> None:
     conversation = a_conversation()
     number = answered(conversation)
 
-    with pytest.raises(InvariantError, match="no ticket"):
+    with pytest.raises(NotFoundError, match="no ticket"):
         conversation.resolve_ticket(number, "sam", NOON)
 
 

@@ -1,21 +1,28 @@
-"""``claw users add|token|list``: console accounts from the shell.
+"""``claw users add|token|list|password|disable|enable|revoke``: console accounts from the shell.
 
 The first admin has to come from here: the console cannot create a user
-before anyone can log in to it.
+before anyone can log in to it. Commands that end access (password, disable,
+revoke) record the change as an event and delete the user's session rows, so
+every running claw process refuses the old sessions and tokens at once.
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
+from claw_adapters.persistence.console_secret import load_console_secret
+from claw_adapters.persistence.console_sessions import open_session_store
 from claw_domain.errors import ConfigurationError, DomainError
-from claw_domain.users import Role
+from claw_domain.users import Role, user_id
 from claw_entrypoints.bootstrap import open_application
-from claw_entrypoints.config import load_config
-from claw_service.accounts import Accounts
+from claw_entrypoints.config import ClawConfig, load_config
+from claw_service.accounts import DEFAULT_TOKEN_LIFETIME, Accounts
+from claw_service.console_keys import ConsoleKeys
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -43,15 +50,73 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "token", help="issue a bearer token for scripts (printed once; only its hash is kept)"
     )
     token.add_argument("name")
+    token.add_argument(
+        "--days",
+        type=float,
+        default=DEFAULT_TOKEN_LIFETIME.days,
+        help="how long the token works (default %(default)s days)",
+    )
     token.add_argument("--actor", default=None, help="who is issuing it (default: your login)")
     token.set_defaults(handler=issue_token)
 
     listing = actions.add_parser("list", help="list users and their roles")
     listing.set_defaults(handler=list_users)
 
+    password = actions.add_parser(
+        "password", help="set a new password (asks for it); ends the user's browser sessions"
+    )
+    password.add_argument("name")
+    password.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input (for scripts)",
+    )
+    password.add_argument("--actor", default=None, help="who is changing it (default: your login)")
+    password.set_defaults(handler=change_password)
 
-def _accounts() -> Accounts:
-    return Accounts(open_application(load_config()))
+    for verb, handler, what in (
+        ("disable", disable_user, "refuse the user's logins, sessions and tokens until enabled"),
+        ("enable", enable_user, "let a disabled user log in again (old tokens stay revoked)"),
+        ("revoke", revoke_access, "end all the user's sessions and tokens now"),
+    ):
+        command = actions.add_parser(verb, help=what)
+        command.add_argument("name")
+        command.add_argument("--actor", default=None, help="who is doing it (default: your login)")
+        command.set_defaults(handler=handler)
+
+
+def _config() -> ClawConfig:
+    return load_config()
+
+
+def _accounts(config: ClawConfig | None = None, *, with_secret: bool = False) -> Accounts:
+    config = config or _config()
+    if not with_secret:
+        return Accounts(open_application(config))
+    keys = ConsoleKeys(load_console_secret(os.environ, config.database, create=False))
+    return Accounts(open_application(config), keys)
+
+
+def _end_sessions(config: ClawConfig, name: str) -> int:
+    store = open_session_store(config.database)
+    try:
+        return store.remove_user(user_id(name))
+    finally:
+        store.close()
+
+
+def _ending_access(
+    verb: str, change: Callable[[Accounts, str, str, datetime], None], args: argparse.Namespace
+) -> int:
+    try:
+        config = _config()
+        change(_accounts(config), args.name, _actor(args), datetime.now(UTC))
+        ended = _end_sessions(config, args.name)
+    except (DomainError, ConfigurationError) as problem:
+        print(f"claw users {verb}: {problem}", file=sys.stderr)
+        return 2
+    print(f"{verb}: done for {args.name}; {ended} browser session(s) ended")
+    return 0
 
 
 def _actor(args: argparse.Namespace) -> str:
@@ -82,9 +147,39 @@ def add_user(args: argparse.Namespace) -> int:
     return 0
 
 
-def issue_token(args: argparse.Namespace) -> int:
+def change_password(args: argparse.Namespace) -> int:
     try:
-        token = _accounts().issue_token(args.name, _actor(args), datetime.now(UTC))
+        password = _password(args)
+    except DomainError as problem:
+        print(f"claw users password: {problem}", file=sys.stderr)
+        return 2
+
+    def change(accounts: Accounts, name: str, actor: str, at: datetime) -> None:
+        accounts.change_password(name, password, actor, at)
+
+    return _ending_access("password", change, args)
+
+
+def disable_user(args: argparse.Namespace) -> int:
+    return _ending_access("disable", Accounts.disable, args)
+
+
+def enable_user(args: argparse.Namespace) -> int:
+    return _ending_access("enable", Accounts.enable, args)
+
+
+def revoke_access(args: argparse.Namespace) -> int:
+    return _ending_access("revoke", Accounts.revoke_access, args)
+
+
+def issue_token(args: argparse.Namespace) -> int:
+    if not args.days > 0:
+        print("claw users token: --days must be positive", file=sys.stderr)
+        return 2
+    try:
+        token = _accounts(with_secret=True).issue_token(
+            args.name, _actor(args), datetime.now(UTC), timedelta(days=args.days)
+        )
     except (DomainError, ConfigurationError) as problem:
         print(f"claw users token: {problem}", file=sys.stderr)
         return 2

@@ -20,7 +20,9 @@ import attrs
 from aiohttp import web
 from eventsourcing.application import AggregateNotFoundError
 
-from claw_domain.errors import DomainError
+from claw_adapters.persistence.console_secret import load_console_secret
+from claw_adapters.persistence.console_sessions import open_session_store
+from claw_domain.errors import DomainError, NotFoundError
 from claw_domain.settings import FeatureMode, FeatureSettings, GlobalSettings, QuietHours
 from claw_domain.text import clean
 from claw_domain.values import ActionKind, Intent
@@ -30,17 +32,19 @@ from claw_entrypoints.web.auth import (
     Console,
     Handler,
     Principal,
-    SessionCodec,
     clear_session_cookies,
     error,
     guarded,
-    secret_from,
     set_session_cookies,
 )
 from claw_entrypoints.web.console_pages import add_console_pages
+from claw_entrypoints.web.console_settings import session_limits
+from claw_entrypoints.web.login_throttle import LoginGateFullError
 from claw_entrypoints.web.queries import ProjectionQueries, open_counts
 from claw_entrypoints.webhook_trust import trust_of_verifier
 from claw_service.accounts import Accounts
+from claw_service.console_keys import ConsoleKeys
+from claw_service.console_sessions import SessionBook
 
 # Fields an admin may change from the console; the rest stay with the CLI and the venue file.
 _FEATURE_FIELDS = {field.name: field.type for field in attrs.fields(FeatureSettings)}
@@ -50,6 +54,10 @@ MAX_TEXT = 1600  # OpenPhone's longest message; an edited reply longer than that
 
 class BadRequestError(ValueError):
     """The request body is not what the endpoint expects; the message says what is."""
+
+
+class NoSuchItemError(LookupError):
+    """The path names no item: a malformed id or number cannot name one."""
 
 
 def _now(request: web.Request) -> datetime:
@@ -91,15 +99,15 @@ def _uuid(request: web.Request, name: str) -> UUID:
     try:
         return UUID(request.match_info[name])
     except ValueError:
-        msg = f"{name} must be a UUID"
-        raise BadRequestError(msg) from None
+        msg = f"no such {name}: the id must be a UUID"
+        raise NoSuchItemError(msg) from None
 
 
 def _number(request: web.Request) -> int:
     raw = request.match_info["number"]
     if not raw.isdigit():
-        msg = "the suggestion or ticket number must be a whole number"
-        raise BadRequestError(msg)
+        msg = "no such item: the suggestion or ticket number must be a whole number"
+        raise NoSuchItemError(msg)
     return int(raw)
 
 
@@ -111,7 +119,11 @@ def _with_errors(handler: Handler) -> Handler:
             return await handler(request, principal)
         except BadRequestError as problem:
             return error(400, str(problem))
-        except (AggregateNotFoundError, KeyError):
+        except NoSuchItemError as problem:
+            return error(404, str(problem))
+        except (AggregateNotFoundError, NotFoundError, KeyError):
+            # The same words for every id: which kind of record an id names is not for
+            # the caller to learn by probing.
             return error(404, "no such item; it may have been removed meanwhile")
         except DomainError as problem:
             return error(409, str(problem))
@@ -145,24 +157,41 @@ async def login(request: web.Request) -> web.StreamResponse:
         name, password = _text(body, "name"), body.get("password")
     except BadRequestError as problem:
         return error(400, str(problem))
-    key = name.lower()
-    if console.throttle.blocked(key):
-        return error(429, "too many failed logins for this name; wait 15 minutes and try again")
     if not isinstance(password, str):
         return error(400, "'password' must be a string")
-    user = await asyncio.to_thread(console.accounts.authenticate, name, password)
+    key, address, now = name.lower(), request.remote or "unknown", _now(request)
+    wait = console.throttle.wait_seconds(address, key, now)
+    if wait > 0:
+        return _retry_later(429, f"too many failed logins; try again in {wait} s", wait)
+    console.throttle.begin(address)
+    try:
+        candidate = await asyncio.to_thread(console.accounts.login_candidate, name)
+        user = candidate.accepts(await console.gate.verify(password, candidate.password_hash))
+    except LoginGateFullError:
+        return _retry_later(429, "too many logins at once; try again in a moment", 1)
+    finally:
+        console.throttle.end(address)
     if user is None:
-        console.throttle.failed(key)
+        console.throttle.failed(address, key, _now(request))
         return error(401, "wrong name or password")
-    console.throttle.succeeded(key)
-    cookie, claims = console.codec().issue(user, _now(request))
+    console.throttle.succeeded(address, key)
+    session_id = await asyncio.to_thread(console.sessions.start, user, now)
     response = web.json_response({"name": user.name, "role": user.role.value})
-    csrf = set_session_cookies(response, console, cookie, claims)
+    csrf = set_session_cookies(response, console, session_id)
     response.headers["X-CSRF-Token"] = csrf
     return response
 
 
-async def logout(_request: web.Request, _principal: Principal) -> web.StreamResponse:
+def _retry_later(status: int, message: str, seconds: int) -> web.Response:
+    response = error(status, message, retry_after_seconds=seconds)
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+async def logout(request: web.Request, principal: Principal) -> web.StreamResponse:
+    if principal.session_id is not None:
+        # Ended on the server: a copy of the cookie kept anywhere stops working too.
+        await asyncio.to_thread(request.app[CONSOLE].sessions.end, principal.session_id)
     response = web.json_response({"ok": True})
     clear_session_cookies(response)
     return response
@@ -470,33 +499,36 @@ async def _security_headers(_request: web.Request, response: web.StreamResponse)
     response.headers.setdefault("Referrer-Policy", "no-referrer")
 
 
-async def _load_session_key(app: web.Application) -> None:
+async def _close_console(app: web.Application) -> None:
     console = app[CONSOLE]
-    secret = console.configured_secret
-    if secret is None:
-        now = app[RUNTIME].clock.now()
-        secret = await asyncio.to_thread(console.accounts.session_secret, now)
-    console.sessions = SessionCodec(secret)
+    console.gate.close()
+    await asyncio.to_thread(console.sessions.store.close)
 
 
 def add_console_routes(app: web.Application, environ: Mapping[str, str] | None = None) -> None:
     """Add ``/api/...`` and the console pages to ``app``; needs ``app[RUNTIME]`` set first.
 
-    ``CLAW_SESSION_SECRET`` signs sessions (else a key stored in the database);
-    ``CLAW_CONSOLE_INSECURE_COOKIES=1`` drops the cookies' Secure flag for plain
-    HTTP on a private network, which browsers otherwise refuse except on localhost.
+    The console secret comes from ``CLAW_CONSOLE_SECRET`` or a 0600 file (see
+    ``claw_adapters.persistence.console_secret``); sessions last
+    ``CLAW_CONSOLE_SESSION_IDLE_MINUTES`` unused and ``CLAW_CONSOLE_SESSION_MAX_HOURS``
+    at most. ``CLAW_CONSOLE_INSECURE_COOKIES=1`` drops the cookies' Secure flag for
+    plain HTTP on a private network, which browsers otherwise refuse except on localhost.
     """
     if CONSOLE in app:
         return  # already added: aiohttp refuses a route registered twice
     env = os.environ if environ is None else environ
     runtime = app[RUNTIME]
+    keys = ConsoleKeys(load_console_secret(env, runtime.config.database))
+    accounts = Accounts(runtime.app, keys)
+    store = open_session_store(runtime.config.database)
     app[CONSOLE] = Console(
-        accounts=Accounts(runtime.app),
+        accounts=accounts,
         queries=ProjectionQueries(runtime.projector, runtime.app),
+        keys=keys,
+        sessions=SessionBook(store, keys, accounts, session_limits(env)),
         secure_cookies=env.get("CLAW_CONSOLE_INSECURE_COOKIES", "") not in ("1", "true", "yes"),
-        configured_secret=secret_from(env.get("CLAW_SESSION_SECRET")),
     )
-    app.on_startup.append(_load_session_key)
+    app.on_cleanup.append(_close_console)
     app.on_response_prepare.append(_security_headers)
 
     def route(method: str, path: str, handler: Handler, *, admin: bool = False) -> None:

@@ -1,42 +1,37 @@
 """Who is asking: browser sessions, bearer tokens, CSRF, and role checks for the console.
 
-A browser session is a signed cookie, not a server-side record: the user id,
-the account's session epoch (bumped when a password changes or the account is
-disabled, which ends every older session), an expiry and a random nonce, with
-an HMAC over all of it. The CSRF token is an HMAC of the nonce, so a cookie
-planted by another site cannot be paired with a token it chose (signed
-double-submit); the browser sends it back in the ``X-CSRF-Token`` header.
-Scripts use ``Authorization: Bearer`` tokens, which a browser never attaches
-by itself, so they need no CSRF token.
+A browser session is a random id in an HttpOnly cookie; the server keeps only
+its HMAC under the console secret, in a table every claw process shares (see
+``claw_service.console_sessions``), so logging out, revoking a user, idle and
+absolute expiry all end it on the server. The CSRF token is an HMAC of the
+session id, so a cookie planted by another site cannot be paired with a token
+it chose (signed double-submit); the browser sends it back in the
+``X-CSRF-Token`` header. Scripts use ``Authorization: Bearer`` tokens, which a
+browser never attaches by itself, so they need no CSRF token.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import enum
-import hashlib
-import hmac
-import secrets
-import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 import attrs
 from aiohttp import web
 
 from claw_domain.users import Role
+from claw_entrypoints.web.login_throttle import LoginGate, LoginThrottle
 from claw_entrypoints.web.queries import ConsoleQueries
 from claw_service.accounts import Accounts, UserView
+from claw_service.console_keys import ConsoleKeys, same
+from claw_service.console_sessions import SessionBook
 
 SESSION_COOKIE = "claw_session"
 CSRF_COOKIE = "claw_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-DEFAULT_SESSION_LIFETIME = timedelta(hours=12)
-MIN_SECRET_BYTES = 32
 
 
 class Via(enum.StrEnum):
@@ -45,20 +40,12 @@ class Via(enum.StrEnum):
 
 
 @attrs.frozen
-class SessionClaims:
-    user_id: UUID
-    epoch: int
-    expires: int  # unix seconds
-    nonce: str
-
-
-@attrs.frozen
 class Principal:
     """The authenticated caller: the user, and how they proved it."""
 
     user: UserView
     via: Via
-    claims: SessionClaims | None = None
+    session_id: str | None = attrs.field(default=None, repr=False)
 
     @property
     def actor(self) -> str:
@@ -69,90 +56,17 @@ class Principal:
         return self.user.role is Role.ADMIN
 
 
-def _sign(secret: bytes, text: str) -> str:
-    digest = hmac.new(secret, text.encode("ascii"), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
-
-
-@attrs.frozen
-class SessionCodec:
-    secret: bytes = attrs.field(repr=False)
-    lifetime: timedelta = DEFAULT_SESSION_LIFETIME
-
-    def issue(self, user: UserView, now: datetime) -> tuple[str, SessionClaims]:
-        claims = SessionClaims(
-            user_id=user.id,
-            epoch=user.session_epoch,
-            expires=int((now + self.lifetime).timestamp()),
-            nonce=secrets.token_urlsafe(18),
-        )
-        payload = f"{claims.user_id.hex}.{claims.epoch}.{claims.expires}.{claims.nonce}"
-        return f"{payload}.{_sign(self.secret, 'session:' + payload)}", claims
-
-    def read(self, cookie: str, now: datetime) -> SessionClaims | None:
-        """The claims of a genuine, unexpired session cookie; None for anything else."""
-        payload, _, signature = cookie.rpartition(".")
-        try:
-            expected = _sign(self.secret, "session:" + payload)
-        except UnicodeEncodeError:
-            return None
-        if not payload or not hmac.compare_digest(signature, expected):
-            return None
-        try:
-            user_hex, epoch, expires, nonce = payload.split(".")
-            claims = SessionClaims(UUID(hex=user_hex), int(epoch), int(expires), nonce)
-        except ValueError:
-            return None
-        return claims if claims.expires > now.timestamp() else None
-
-    def csrf_token(self, claims: SessionClaims) -> str:
-        return _sign(self.secret, "csrf:" + claims.nonce)
-
-
-class LoginThrottle:
-    """Slows password guessing: a name with too many recent failures is refused a while.
-
-    In memory and per process on purpose: it is a brake, not a record, and a
-    restart that clears it costs an attacker a restart.
-    """
-
-    def __init__(self, limit: int = 5, window_seconds: float = 900.0) -> None:
-        self.limit = limit
-        self.window = window_seconds
-        self._failures: dict[str, list[float]] = {}
-
-    def _recent(self, name: str) -> list[float]:
-        cutoff = time.monotonic() - self.window
-        recent = [moment for moment in self._failures.get(name, []) if moment > cutoff]
-        self._failures[name] = recent
-        return recent
-
-    def blocked(self, name: str) -> bool:
-        return len(self._recent(name)) >= self.limit
-
-    def failed(self, name: str) -> None:
-        self._recent(name).append(time.monotonic())
-
-    def succeeded(self, name: str) -> None:
-        self._failures.pop(name, None)
-
-
 @attrs.define
 class Console:
     """The console's dependencies, kept on the aiohttp app under ``CONSOLE``."""
 
     accounts: Accounts
     queries: ConsoleQueries
+    keys: ConsoleKeys = attrs.field(repr=False)
+    sessions: SessionBook
     secure_cookies: bool = True
-    configured_secret: bytes | None = attrs.field(default=None, repr=False)
-    sessions: SessionCodec | None = None  # set when the server starts (may read the database)
     throttle: LoginThrottle = attrs.Factory(LoginThrottle)
-
-    def codec(self) -> SessionCodec:
-        if self.sessions is None:
-            msg = "the console's session key is not loaded yet: the server has not started"
-            raise web.HTTPServiceUnavailable(text=msg)
-        return self.sessions
+    gate: LoginGate = attrs.Factory(LoginGate)
 
 
 CONSOLE = web.AppKey("claw_console", Console)
@@ -169,29 +83,26 @@ async def authenticate(request: web.Request, now: datetime) -> Principal | None:
     authorization = request.headers.get("Authorization", "")
     if authorization.lower().startswith("bearer "):
         token = authorization[7:].strip()
-        user = await asyncio.to_thread(console.accounts.authenticate_token, token)
+        user = await asyncio.to_thread(console.accounts.authenticate_token, token, now)
         return Principal(user=user, via=Via.BEARER) if user is not None else None
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
-    claims = console.codec().read(cookie, now)
-    if claims is None:
+    active = await asyncio.to_thread(console.sessions.check, cookie, now)
+    if active is None:
         return None
-    user = await asyncio.to_thread(console.accounts.user_by_id, claims.user_id)
-    if user is None or user.disabled or user.session_epoch != claims.epoch:
-        return None
-    return Principal(user=user, via=Via.SESSION, claims=claims)
+    return Principal(user=active.user, via=Via.SESSION, session_id=active.session_id)
 
 
 def csrf_ok(request: web.Request, principal: Principal) -> bool:
     if request.method in SAFE_METHODS or principal.via is Via.BEARER:
         return True
-    if principal.claims is None:
+    if principal.session_id is None:
         return False
-    expected = request.app[CONSOLE].codec().csrf_token(principal.claims)
+    expected = request.app[CONSOLE].keys.csrf_token(principal.session_id)
     header = request.headers.get(CSRF_HEADER, "")
     cookie = request.cookies.get(CSRF_COOKIE, "")
-    return hmac.compare_digest(header, expected) and hmac.compare_digest(cookie, expected)
+    return same(header, expected) and same(cookie, expected)
 
 
 def guarded(
@@ -212,15 +123,13 @@ def guarded(
     return checked
 
 
-def set_session_cookies(
-    response: web.StreamResponse, console: Console, cookie: str, claims: SessionClaims
-) -> str:
-    codec = console.codec()
-    csrf = codec.csrf_token(claims)
-    max_age = int(codec.lifetime.total_seconds())
+def set_session_cookies(response: web.StreamResponse, console: Console, session_id: str) -> str:
+    csrf = console.keys.csrf_token(session_id)
+    # The browser may drop the cookie at the absolute limit; the server decides either way.
+    max_age = int(console.sessions.limits.absolute.total_seconds())
     response.set_cookie(
         SESSION_COOKIE,
-        cookie,
+        session_id,
         max_age=max_age,
         path="/",
         httponly=True,
@@ -243,17 +152,3 @@ def set_session_cookies(
 def clear_session_cookies(response: web.StreamResponse) -> None:
     response.del_cookie(SESSION_COOKIE, path="/")
     response.del_cookie(CSRF_COOKIE, path="/")
-
-
-def secret_from(value: str | None) -> bytes | None:
-    """``CLAW_SESSION_SECRET`` as key bytes; None when unset so the stored one is used."""
-    if value is None or not value.strip():
-        return None
-    raw = value.strip().encode("utf8")
-    if len(raw) < MIN_SECRET_BYTES:
-        msg = (
-            f"CLAW_SESSION_SECRET is {len(raw)} characters; use at least {MIN_SECRET_BYTES}, "
-            "e.g. the output of `python -c 'import secrets; print(secrets.token_hex(32))'`"
-        )
-        raise ValueError(msg)
-    return raw
