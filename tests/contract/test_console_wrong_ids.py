@@ -96,8 +96,8 @@ async def test_the_right_id_still_works_after_the_wrong_ones(console: ConsoleUnd
 
 
 # Characters Python calls digits that are no ASCII number: ``"²".isdigit()`` holds but
-# ``int("²")`` raises, and ``int("١")`` quietly reads an Arabic-Indic one as 1.
-UNICODE_DIGITS = ("²", "١", "٣", "𝟙", "①")
+# ``int("²")`` raises, and ``int("\u0661")`` quietly reads an Arabic-Indic one as 1.
+UNICODE_DIGITS = ("\u00b2", "\u0661", "\u0663", "\U0001d7d9", "\u2460")
 
 
 async def test_a_suggestion_or_ticket_number_in_other_digits_is_404_with_a_json_error(

@@ -105,7 +105,8 @@ def _uuid(request: web.Request, name: str) -> UUID:
 
 def _number(request: web.Request) -> int:
     raw = request.match_info["number"]
-    # ASCII only: str.isdigit() also holds for "²" (int() refuses it) and "١" (int() reads 1).
+    # ASCII only: str.isdigit() also holds for superscript two (int() refuses it) and
+    # Arabic-Indic digits (int() reads them).
     if not (raw.isascii() and raw.isdigit()):
         msg = "no such item: the suggestion or ticket number must be a whole number"
         raise NoSuchItemError(msg)
