@@ -71,9 +71,7 @@ def test_an_actor_of_nothing_but_hostile_characters_is_the_login_name(
     assert _actors(database)[-1] == "operator"
 
 
-def test_the_actor_adding_a_user_is_cleaned(
-    database: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_actor_adding_a_user_is_cleaned(database: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO("a long enough password\n"))
     argv = ["users", "add", "zoe", "--role", "operator", "--password-stdin", "--actor", HOSTILE]
 
