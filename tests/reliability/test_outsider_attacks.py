@@ -5,21 +5,41 @@
   went to staff as an ordinary question (not urgent), and from a customer who had
   once texted STOP they went nowhere at all. They must reach staff, urgently, from
   anyone, during the emergency stop too, and never text the customer.
+- **Forgotten, then texting again at once**: ``claw forget`` runs beside ``claw serve``
+  on PostgreSQL and the customer texts again a moment later. The server's cached copy
+  of the shredded key sealed the new text, so it was unreadable at once: the
+  customer was forgotten twice, the second time without asking.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 from datetime import UTC, datetime
 
-from e2e_support import conversation_of
+import aiohttp
+import pytest
+from e2e_support import (
+    LaunchServer,
+    conversation_of,
+    post,
+    reader,
+    server_environment,
+    settled,
+    signed_text,
+    wait_until,
+)
 from reliability_support import Ledger
 from test_rails_attacks import Venue, venue  # noqa: F401 - the running server and its fakes
 
 from claw_domain.decisions import Reason
+from claw_domain.privacy import FORGOTTEN
+from claw_entrypoints.demo import DemoVendors
 
 NODE = "tests/reliability/test_outsider_attacks.py"
 STOP_MENTION = "emergency stop is on"
+HOURS = "what are your hours?"
 MEDICAL = (
     "someone collapsed",
     "my friend fainted and isnt breathing",
@@ -72,6 +92,70 @@ async def test_medical_emergencies_in_plain_words_reach_staff_urgently_from_anyo
     figures.note(
         f"{len(opted_out)} of the senders had opted out; every alert urgent, by SMS and "
         "Slack, saying the stop is on; no customer texted"
+    )
+    print(figures.line())
+    assert problems == []
+
+
+@pytest.mark.postgres
+async def test_a_customer_forgotten_beside_a_running_server_who_texts_again_is_readable(
+    vendors: DemoVendors, servers: LaunchServer, postgres_url: str, ledger: Ledger
+) -> None:
+    figures = ledger.scenario(
+        "outsider: `claw forget` beside `claw serve` on PostgreSQL, the customer texts again",
+        f"{NODE}::test_a_customer_forgotten_beside_a_running_server_who_texts_again_is_readable",
+    )
+    env = server_environment(vendors, postgres_url)
+    server = servers(env, "claw")
+    await server.start()
+    view = reader(env)
+    customers = [f"+1902559{4000 + n:04d}" for n in range(3)]
+    again = "hello again, what are your prices?"
+
+    async def level(customer: str) -> None:
+        await wait_until(
+            lambda: asyncio.to_thread(settled, view, [conversation_of(customer)]),
+            within=30,
+            what=f"{customer} settled",
+        )
+
+    problems: list[str] = []
+    try:
+        async with aiohttp.ClientSession() as session:
+            for customer in customers:
+                assert (await post(session, server.url, signed_text(customer, HOURS)))[0] == 202
+                await level(customer)
+                forget = await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    "-m",
+                    "claw_entrypoints.cli",
+                    "forget",
+                    "--phone",
+                    customer,
+                    "--by",
+                    "outsider",
+                    env={**os.environ, **env},
+                    stdout=asyncio.subprocess.DEVNULL,
+                )
+                assert await forget.wait() == 0
+                status, _ = await post(session, server.url, signed_text(customer, again))
+                figures.attempts += 1
+                figures.accepted += status == 202
+                await level(customer)
+    finally:
+        view.close()
+    fresh = reader(env)  # another process: no cached key, only what the table holds
+    try:
+        for customer in customers:
+            bodies = [text.body for text in fresh.conversation(conversation_of(customer)).inbound]
+            if bodies != [FORGOTTEN, again]:
+                problems.append(f"{customer}: reads {bodies}")
+    finally:
+        fresh.close()
+    figures.lost = len(problems)
+    figures.note(
+        "each customer forgotten by `claw forget` in its own process, then texting at once; "
+        "afterwards the old text reads [forgotten] and the new one is readable"
     )
     print(figures.line())
     assert problems == []
