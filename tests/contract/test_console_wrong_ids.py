@@ -93,3 +93,26 @@ async def test_the_right_id_still_works_after_the_wrong_ones(console: ConsoleUnd
         f"/api/pending-actions/{ids.action}/approve", json={}, headers=headers
     )
     assert response.status == 200, await response.text()
+
+
+# Characters Python calls digits that are no ASCII number: ``"²".isdigit()`` holds but
+# ``int("²")`` raises, and ``int("\u0661")`` quietly reads an Arabic-Indic one as 1.
+UNICODE_DIGITS = ("\u00b2", "\u0661", "\u0663", "\U0001d7d9", "\u2460")
+
+
+async def test_a_suggestion_or_ticket_number_in_other_digits_is_404_with_a_json_error(
+    console: ConsoleUnderTest,
+) -> None:
+    ids = await _ids(console)
+    headers = await console.login(ADMIN)
+    for digit in UNICODE_DIGITS:
+        for path in (
+            f"/api/review-queue/{ids.conversation}/{digit}/approve",
+            f"/api/review-queue/{ids.conversation}/{digit}/edit",
+            f"/api/review-queue/{ids.conversation}/{digit}/reject",
+            f"/api/tickets/{ids.conversation}/{digit}/resolve",
+        ):
+            response = await console.client.post(path, json={"text": "hi"}, headers=headers)
+            assert response.status == 404, (path, await response.text())
+            assert response.content_type == "application/json", path
+            assert "whole number" in (await response.json())["error"], path

@@ -414,3 +414,25 @@ async def test_forgetting_cancels_the_customers_open_actions(
     assert not action.is_open
     assert action.customer_number == FORGOTTEN
     assert conversation.awaiting_action is None
+
+
+async def test_a_customer_who_texts_just_after_being_forgotten_by_another_process_is_readable(
+    recorded: ClawConfig,
+) -> None:
+    """The server still caches Ann's key when ``claw forget`` (another process) shreds it.
+
+    Her next text must be sealed with a new key, not the shredded one: otherwise it is
+    unreadable the moment the server's cache expires, and she is forgotten twice.
+    """
+    runtime = await bootstrap(recorded)
+    try:
+        await _converse(runtime, ANN, f"what are your prices? {ANN_SECRET}", 50)
+        assert _forget("--phone", ANN, "--by", "dpo") == 0
+        await _converse(runtime, ANN, "hello again, what are your hours?", 51)
+    finally:
+        await runtime.aclose()
+
+    ann = _seen(recorded, ANN)
+    assert ann.customer_number == ANN
+    assert ann.bodies[-1] == "hello again, what are your hours?"
+    assert set(ann.bodies[:-1]) == {FORGOTTEN}

@@ -33,7 +33,7 @@ KEY_BYTES = 32
 NONCE_BYTES = 12
 # How long a process trusts what it read of the key table. Another process's
 # forgetting is seen within this time; until then this one may still open (in
-# memory only) or seal with the deleted key, and what it seals is then unreadable.
+# memory only) what the deleted key sealed. Sealing always asks the table.
 CACHE_SECONDS = 10.0
 _PEPPER = "subject_pepper"
 
@@ -122,19 +122,25 @@ class DataKeys:
     # Keys ----------------------------------------------------------------------------------
 
     def sealing_key(self, subject: str) -> tuple[str, bytes]:
-        """The subject's key, made on first use."""
+        """The subject's key, made on first use.
+
+        Always asked of the table, never of the cache: another process (``claw
+        forget``) may have shredded the key a moment ago, and a text sealed with a
+        shredded key is unreadable at once, forgotten without anyone asking. Only the
+        unwrapping is cached.
+        """
         now = self._monotonic()
-        with self._lock:
-            cached = self._by_subject.get(subject)
-        if cached is not None and now - cached[0] < self._cache_seconds:
-            return cached[1], cached[2]
         stored = self.table.key_of_subject(subject, None)
         if stored is None:
             stored = self.table.key_of_subject(subject, self._new_key())
         if stored is None:  # pragma: no cover - the insert above guarantees a row
             msg = "a data key could not be stored"
             raise RuntimeError(msg)
-        key = self._unwrap(stored)
+        with self._lock:
+            cached = self._by_id.get(stored.key_id)
+        key = cached[1] if cached is not None and cached[1] is not None else None
+        if key is None:
+            key = self._unwrap(stored)
         with self._lock:
             self._by_subject[subject] = (now, stored.key_id, key)
             self._by_id[stored.key_id] = (now, key)

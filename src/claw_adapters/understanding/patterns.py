@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
+from claw_adapters.understanding.safety import with_safety_topics
 from claw_domain.replies import tokens
 from claw_domain.values import Classification, ClassificationSource, Entities, Intent, Sentiment
 
@@ -460,8 +461,9 @@ class PatternClassifier:
     """The ``TextClassifier`` for deterministic patterns, configured from venue data.
 
     ``blacklist`` maps a topic claw must never answer (legal threats, injuries...)
-    to keywords. A blacklisted text with no intent rule still gets a PATTERN
-    classification (OTHER, flagged) so it is escalated without being sent to an LLM.
+    to keywords; the built-in safety topics (``safety``) are always added. A
+    blacklisted text with no intent rule still gets a PATTERN classification (OTHER,
+    flagged) so it is escalated without being sent to an LLM.
     """
 
     locations: Mapping[str, Sequence[str]] = attrs.field(factory=dict)
@@ -477,7 +479,7 @@ class PatternClassifier:
     @_blacklist_patterns.default
     def _build_blacklist(self) -> tuple[tuple[str, re.Pattern[str]], ...]:
         compiled: list[tuple[str, re.Pattern[str]]] = []
-        for topic, keywords in self.blacklist.items():
+        for topic, keywords in with_safety_topics(self.blacklist).items():
             pattern = _keyword_pattern(keywords)
             if pattern is not None:
                 compiled.append((topic, pattern))

@@ -11,7 +11,6 @@ projections so no read model keeps a copy. ``--older-than-days N`` (or
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
 import re
 import sys
@@ -23,6 +22,7 @@ from claw_adapters.projections.catalogue import all_projections
 from claw_adapters.projections.store import open_projection_store
 from claw_domain.errors import ConfigurationError
 from claw_entrypoints.bootstrap import open_application
+from claw_entrypoints.commands.operator import operator_name, typed_text
 from claw_entrypoints.config import ClawConfig, load_config
 from claw_service.application import ClawApplication
 from claw_service.privacy import ForgetReport, forget_subject, idle_subjects
@@ -52,6 +52,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     forget.add_argument(
         "--reason",
         default="customer asked to be forgotten",
+        type=typed_text,
         help="why, for the audit (no personal data: it is kept in clear)",
     )
     forget.set_defaults(handler=run_forget)
@@ -107,7 +108,7 @@ def run_forget(args: argparse.Namespace) -> int:
     try:
         keys = data_keys_of(app.mapper)
         now = datetime.now(UTC)
-        actor = str(args.by or getpass.getuser())
+        actor = operator_name(args.by)
         if args.phone is not None:
             subjects = [keys.subject_of(args.phone)]
         else:

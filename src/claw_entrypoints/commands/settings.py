@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
 from datetime import UTC, datetime, time
@@ -16,6 +15,7 @@ from claw_domain.settings import FeatureMode, FeatureSettings, GlobalSettings, Q
 from claw_domain.text import clean
 from claw_domain.values import Intent
 from claw_entrypoints.bootstrap import open_application
+from claw_entrypoints.commands.operator import operator_name
 from claw_entrypoints.config import load_config
 
 _FEATURE_FIELDS = {field.name: field for field in attrs.fields(FeatureSettings)}
@@ -67,7 +67,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _actor(args: argparse.Namespace) -> str:
-    return str(args.actor or getpass.getuser())
+    return operator_name(args.actor)
 
 
 def _now() -> datetime:

@@ -20,6 +20,7 @@ from claw_adapters.persistence.console_sessions import open_session_store
 from claw_domain.errors import ConfigurationError, DomainError
 from claw_domain.users import Role, user_id
 from claw_entrypoints.bootstrap import open_application
+from claw_entrypoints.commands.operator import operator_name
 from claw_entrypoints.config import ClawConfig, load_config
 from claw_service.accounts import DEFAULT_TOKEN_LIFETIME, Accounts
 from claw_service.console_keys import ConsoleKeys
@@ -120,7 +121,7 @@ def _ending_access(
 
 
 def _actor(args: argparse.Namespace) -> str:
-    return str(args.actor or getpass.getuser())
+    return operator_name(args.actor)
 
 
 def _password(args: argparse.Namespace) -> str:

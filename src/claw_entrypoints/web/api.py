@@ -105,7 +105,9 @@ def _uuid(request: web.Request, name: str) -> UUID:
 
 def _number(request: web.Request) -> int:
     raw = request.match_info["number"]
-    if not raw.isdigit():
+    # ASCII only: str.isdigit() also holds for superscript two (int() refuses it) and
+    # Arabic-Indic digits (int() reads them).
+    if not (raw.isascii() and raw.isdigit()):
         msg = "no such item: the suggestion or ticket number must be a whole number"
         raise NoSuchItemError(msg)
     return int(raw)
