@@ -64,15 +64,28 @@ function flash(message, ok = false) {
   if (message) setTimeout(() => { if (node.textContent === message) node.hidden = true; }, 6000);
 }
 
-// Run a change, report it, and redraw with fresh data.
-async function act(label, method, path, body) {
+// Run a change, report it, and redraw with fresh data. `report` may turn the answer
+// into the words to show (or null for "done"): an approval claw set aside is not done.
+async function act(label, method, path, body, report = () => null) {
+  let ok = false;
   try {
-    await api(method, path, body);
-    flash(`${label}: done.`, true);
+    const answer = await api(method, path, body);
+    const problem = report(answer);
+    flash(problem || `${label}: done.`, !problem);
+    ok = !problem;
   } catch (problem) {
     flash(`${label}: ${problem.message}`);
   }
   await refreshStatus(true);
+  return ok;
+}
+
+// An approval the policy would not act on (the emergency stop, an opt-out) is taken back.
+function approvalSetAside(answer) {
+  const decision = answer.decision;
+  if (!decision || decision.kind !== "ignore") return null;
+  return `Approval not acted on (${decision.reason.replaceAll("_", " ")}): `
+    + "the action is waiting for approval again; approve once that is over.";
 }
 
 function when(iso) {
@@ -114,10 +127,14 @@ function showStatus(status) {
 
 function showSkipped(skipped) {
   document.getElementById("skipped-panel").hidden = skipped.length === 0;
+  document.getElementById("skipped-count").textContent = skipped.length === 1
+    ? "1 event the console could not show"
+    : `${skipped.length} events the console could not show`;
   document.getElementById("skipped-list").replaceChildren(
     ...skipped.map((item) => h("li", {},
-      `${item.projection}: event ${item.position} (${item.event}) at ${item.at}: ${item.reason}`,
-      ` · staff ${item.reported}`)),
+      h("strong", { text: `${item.projection}: event ${item.position} (${item.event})` }),
+      ` · ${when(item.at)} · staff ${item.reported}`,
+      h("div", { class: "why", text: item.reason }))),
   );
 }
 
@@ -209,12 +226,12 @@ async function actionsView() {
         h("h2", { text: `${item.kind.replace("_", " ")}: ${item.target}` }),
         h("p", { class: "meta" }, `${item.customer} · ${item.status}`, needs ? ` · waiting for ${needs}` : ""),
         h("p", {}, "Deadline ", h("time", { datetime: item.deadline, text: when(item.deadline) }), " · ", countdown(item.deadline)),
-        item.approval_ignored ? h("p", { class: "meta", text: `An earlier approval was ignored (${item.approval_ignored.replace("_", " ")}): approve again once that is over.` }) : null,
+        item.approval_ignored ? h("p", { class: "meta", text: `An earlier approval was ignored (${item.approval_ignored.replaceAll("_", " ")}): approve again once that is over.` }) : null,
         item.is_door && !isAdmin() ? h("p", { class: "meta", text: "Only an admin can approve a door." }) : null,
         h("div", { class: "actions" },
           mayApprove ? h("button", {
             type: "button", class: "primary",
-            onclick: () => act("Approved", "POST", `${base}/approve`),
+            onclick: () => act("Approved", "POST", `${base}/approve`, undefined, approvalSetAside),
           }, item.is_door ? "Approve door" : "Approve") : null,
           h("button", {
             type: "button",
@@ -445,12 +462,17 @@ async function start() {
   document.getElementById("stop-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const reason = document.getElementById("stop-reason").value.trim() || "engaged from the console";
-    await act("Emergency stop engaged", "POST", "/api/emergency-stop", { reason });
+    // The reason belongs to this stop: the next one is asked for its own.
+    if (await act("Emergency stop engaged", "POST", "/api/emergency-stop", { reason })) {
+      document.getElementById("stop-reason").value = "";
+    }
   });
   document.getElementById("release-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const reason = document.getElementById("release-reason").value.trim() || "released from the console";
-    await act("Emergency stop released", "POST", "/api/emergency-stop/release", { reason });
+    if (await act("Emergency stop released", "POST", "/api/emergency-stop/release", { reason })) {
+      document.getElementById("release-reason").value = "";
+    }
   });
   window.addEventListener("hashchange", () => {
     render();
