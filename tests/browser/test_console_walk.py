@@ -194,3 +194,16 @@ async def test_a_forgotten_customer_reads_as_forgotten_and_opens(
     ).to_be_visible()
     await expect(desktop.get_by_text("personal data forgotten", exact=False).first).to_be_visible()
     await screenshot(desktop, "walk-forgotten-timeline")
+
+
+async def test_an_operator_who_stopped_claw_is_told_who_can_release_it(
+    phone: Page, venue: Venue
+) -> None:
+    await log_in(phone, venue, OPERATOR)
+    await phone.get_by_label("Reason").first.fill("smoke in bay 3")
+    await phone.get_by_role("button", name="Emergency stop").tap()
+    stop = phone.locator("#stop-state")
+    await expect(stop).to_contain_text("EMERGENCY STOP ENGAGED by otto")
+    await expect(phone.get_by_role("button", name="Release stop")).to_be_hidden()
+    await expect(stop).to_contain_text("Only an admin can release it.")
+    await screenshot(phone, "walk-phone-operator-stop", full_page=False)

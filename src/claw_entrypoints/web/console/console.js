@@ -110,6 +110,8 @@ function showStatus(status) {
   panel.classList.toggle("engaged", Boolean(stop));
   text.textContent = stop
     ? `EMERGENCY STOP ENGAGED by ${stop.actor} (${stop.reason}): claw texts no customer and runs no action; staff alerts still go out.`
+      // An operator gets no release control: say who can, or they wait for a button that never comes.
+      + (isAdmin() ? "" : " Only an admin can release it.")
     : "claw is running. The emergency stop halts every text and action at once.";
   document.getElementById("stop-form").hidden = Boolean(stop);
   document.getElementById("release-form").hidden = !stop || !isAdmin();
@@ -117,7 +119,8 @@ function showStatus(status) {
   warning.hidden = status.webhooks === "signed";
   warning.textContent = warning.hidden
     ? ""
-    : `Webhooks are not verified (${status.webhooks}): anyone who can reach claw can post texts.`;
+    // The state already carries its parenthesis ("unsigned (CLAW_...=1)"): no second pair.
+    : `Webhooks are not verified: ${status.webhooks}. Anyone who can reach claw can post texts as any customer.`;
   const counts = status.counts;
   document.getElementById("count-review").textContent = counts.review_queue || "";
   document.getElementById("count-actions").textContent = counts.pending_actions || "";
