@@ -207,3 +207,31 @@ async def test_an_operator_who_stopped_claw_is_told_who_can_release_it(
     await expect(phone.get_by_role("button", name="Release stop")).to_be_hidden()
     await expect(stop).to_contain_text("Only an admin can release it.")
     await screenshot(phone, "walk-phone-operator-stop", full_page=False)
+
+
+async def test_a_suggestion_approved_under_the_stop_stays_in_the_queue_and_sends_after_release(
+    desktop: Page, venue: Venue
+) -> None:
+    customer = "+19025553201"
+    await venue.text(customer, "how much is a bay for 2 people?")
+    await log_in(desktop, venue, ADMIN)
+    await desktop.get_by_label("Reason").first.fill("smoke")
+    await desktop.get_by_role("button", name="Emergency stop").click()
+    await expect(desktop.locator("#stop-state")).to_contain_text("EMERGENCY STOP ENGAGED")
+    card = desktop.get_by_role("listitem").filter(has_text="how much is a bay for 2 people?")
+
+    await card.get_by_role("button", name="Approve").click()
+
+    # Not "done" and gone: the stop would withhold the reply for good.
+    flash = desktop.locator("#flash")
+    await expect(flash).to_contain_text("emergency stop is engaged")
+    await expect(flash).not_to_have_class("flash ok")
+    await expect(card).to_be_visible()
+    await screenshot(desktop, "walk-suggestion-approved-under-stop")
+
+    await desktop.get_by_label("Reason").last.fill("all clear")
+    await desktop.get_by_role("button", name="Release stop").click()
+    await expect(desktop.get_by_text("claw is running")).to_be_visible()
+    await card.get_by_role("button", name="Approve").click()
+    await expect(flash).to_have_text("Approved: done.")
+    await _eventually(lambda: venue.texts_to(customer))

@@ -74,7 +74,8 @@ async function act(label, method, path, body, report = () => null) {
     flash(problem || `${label}: done.`, !problem);
     ok = !problem;
   } catch (problem) {
-    flash(`${label}: ${problem.message}`);
+    // The label says what would have been done ("Approved"); a refusal is not that.
+    flash(`Not done: ${problem.message}`);
   }
   await refreshStatus(true);
   return ok;
