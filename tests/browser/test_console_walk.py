@@ -235,3 +235,35 @@ async def test_a_suggestion_approved_under_the_stop_stays_in_the_queue_and_sends
     await card.get_by_role("button", name="Approve").click()
     await expect(flash).to_have_text("Approved: done.")
     await _eventually(lambda: venue.texts_to(customer))
+
+
+async def test_a_copied_session_cookie_stops_working_at_logout(
+    browser: Browser, desktop: Page, venue: Venue
+) -> None:
+    await log_in(desktop, venue, OPERATOR)
+    elsewhere = await browser.new_context(viewport=PHONE)
+    try:
+        await elsewhere.add_cookies(await desktop.context.cookies())
+        copy = await elsewhere.new_page()
+        await copy.goto(f"{venue.url}/console/")
+        await expect(copy.get_by_text("otto (operator)")).to_be_visible()
+        await desktop.get_by_role("button", name="Log out").click()
+        await desktop.wait_for_url("**/console/login")
+        # The open console's next poll finds the session ended and leaves.
+        await copy.wait_for_url("**/console/login", timeout=10_000)
+    finally:
+        await elsewhere.close()
+
+
+async def test_a_logout_that_did_not_reach_claw_says_so(desktop: Page, venue: Venue) -> None:
+    await log_in(desktop, venue, OPERATOR)
+    await desktop.route("**/api/logout", lambda route: route.abort())
+    await desktop.get_by_role("button", name="Log out").click()
+    # Showing the login page would claim a logout the server never made.
+    await expect(desktop.locator("#flash")).to_contain_text("Not logged out")
+    assert desktop.url.endswith("/console/")
+    await desktop.unroute("**/api/logout")
+    await desktop.get_by_role("button", name="Log out").click()
+    await desktop.wait_for_url("**/console/login")
+    await desktop.goto(f"{venue.url}/console/")
+    await desktop.wait_for_url("**/console/login")

@@ -460,7 +460,15 @@ async function start() {
   document.getElementById("who").textContent = `${state.me.name} (${state.me.role})`;
   document.querySelectorAll(".admin-only").forEach((node) => { node.hidden = !isAdmin(); });
   document.getElementById("logout").addEventListener("click", async () => {
-    await api("POST", "/api/logout").catch(() => {});
+    try {
+      await api("POST", "/api/logout");
+    } catch (problem) {
+      if (problem.message === "not logged in") return; // already ended: api() went to the login page
+      // Only claw ends a session: leaving for the login page now would claim a logout
+      // that did not happen, and the session would still open this console.
+      flash(`Not logged out: ${problem.message === "Failed to fetch" ? "claw is not reachable" : problem.message}. Try again.`);
+      return;
+    }
     window.location.assign("/console/login");
   });
   document.getElementById("stop-form").addEventListener("submit", async (event) => {
