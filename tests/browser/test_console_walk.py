@@ -267,3 +267,20 @@ async def test_a_logout_that_did_not_reach_claw_says_so(desktop: Page, venue: Ve
     await desktop.wait_for_url("**/console/login")
     await desktop.goto(f"{venue.url}/console/")
     await desktop.wait_for_url("**/console/login")
+
+
+async def test_the_console_marks_its_own_refreshes_so_an_unattended_tab_idles_out(
+    desktop: Page, venue: Venue
+) -> None:
+    await log_in(desktop, venue, OPERATOR)
+    await expect(desktop.get_by_text("Nothing waiting for review.")).to_be_visible()  # loaded
+    async with desktop.expect_request("**/api/status") as polled:
+        pass  # the next poll, with nobody touching the page
+    assert (await polled.value).headers.get("x-claw-background") == "1"
+    async with desktop.expect_request("**/api/tickets") as clicked:
+        await desktop.get_by_role("link", name="Tickets").click()
+    assert "x-claw-background" not in (await clicked.value).headers
+    # A redraw the poll makes when the log moves is the console's doing too.
+    async with desktop.expect_request("**/api/tickets") as redrawn:
+        await venue.text("+19025553501", "I want a refund for last night, the screen kept crashing")
+    assert (await redrawn.value).headers.get("x-claw-background") == "1"

@@ -3,7 +3,7 @@
 "use strict";
 
 const POLL_MS = 3000;
-const state = { me: null, status: null, position: -1, serverOffset: 0, timers: [] };
+const state = { me: null, status: null, position: -1, serverOffset: 0, timers: [], background: 0 };
 
 // --- helpers ------------------------------------------------------------------------
 
@@ -40,6 +40,8 @@ function csrfToken() {
 async function api(method, path, body) {
   const headers = { Accept: "application/json" };
   if (method !== "GET") headers["X-CSRF-Token"] = csrfToken();
+  // The console's own refreshes say so: they must not keep an unattended session alive.
+  else if (state.background > 0) headers["X-Claw-Background"] = "1";
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const response = await fetch(path, {
     method,
@@ -140,6 +142,17 @@ function showSkipped(skipped) {
       ` · ${when(item.at)} · staff ${item.reported}`,
       h("div", { class: "why", text: item.reason }))),
   );
+}
+
+// The poll, and the redraw it makes when the log moved, run "in the background":
+// they show an open tab, not a person, so they do not renew the session's idle clock.
+async function poll() {
+  state.background += 1;
+  try {
+    await refreshStatus();
+  } finally {
+    state.background -= 1;
+  }
 }
 
 async function refreshStatus(force = false) {
@@ -491,7 +504,7 @@ async function start() {
     document.getElementById("view").focus();
   });
   await refreshStatus(true);
-  setInterval(refreshStatus, POLL_MS);
+  setInterval(poll, POLL_MS);
 }
 
 start();
