@@ -628,6 +628,7 @@ class ClawApplication(Application[UUID]):
     def approve_suggestion(
         self, conversation: UUID, number: int, actor: str, now: datetime
     ) -> int | None:
+        self._refuse_staff_text_under_stop()
         conv = self.conversation(conversation)
         conv.approve_suggestion(number, actor, now)
         return self._store(conv)
@@ -636,9 +637,20 @@ class ClawApplication(Application[UUID]):
     def edit_and_send_suggestion(
         self, conversation: UUID, number: int, text: str, actor: str, now: datetime
     ) -> int | None:
+        self._refuse_staff_text_under_stop()
         conv = self.conversation(conversation)
         conv.edit_and_send_suggestion(number, text, actor, now)
         return self._store(conv)
+
+    def _refuse_staff_text_under_stop(self) -> None:
+        """Approved under the stop, a suggestion would leave the queue and its reply be
+        withheld for good: refused instead, it waits in the queue until the release."""
+        if self.settings().emergency_stop is not None:
+            msg = (
+                "the emergency stop is engaged: claw texts no customer, so the suggestion "
+                "stays in the queue; send it once the stop is released"
+            )
+            raise InvariantError(msg)
 
     @retry_on_conflict
     def reject_suggestion(

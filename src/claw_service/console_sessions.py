@@ -101,8 +101,12 @@ class SessionBook:
         self.store.remove_stale(now - self.limits.idle, now - self.limits.absolute)
         return session_id
 
-    def check(self, session_id: str, now: datetime) -> ActiveSession | None:
-        """The live session for a cookie's id, or None (and the row gone if it expired)."""
+    def check(self, session_id: str, now: datetime, *, used: bool = True) -> ActiveSession | None:
+        """The live session for a cookie's id, or None (and the row gone if it expired).
+
+        ``used=False`` (the console refreshing itself) checks without renewing the idle
+        clock, so a console left open with nobody there still idles out.
+        """
         digest = self.keys.session_digest(session_id)
         stored = self.store.get(digest)
         if stored is None:
@@ -115,7 +119,7 @@ class SessionBook:
         if user is None or user.disabled or user.session_epoch != stored.epoch:
             self.store.remove(digest)
             return None
-        if now - stored.last_seen_at >= TOUCH_EVERY:
+        if used and now - stored.last_seen_at >= TOUCH_EVERY:
             self.store.touch(digest, now)
         return ActiveSession(user=user, session_id=session_id)
 

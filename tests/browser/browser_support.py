@@ -85,4 +85,5 @@ async def log_in(page: Page, venue: Venue, name: str, password: str = PASSWORD) 
 
 async def screenshot(page: Page, name: str, **options: Any) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
-    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True, **options)
+    options.setdefault("full_page", True)
+    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), **options)

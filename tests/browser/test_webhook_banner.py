@@ -9,7 +9,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from aiohttp import web
-from browser_support import ADMIN, PASSWORD, Venue, log_in, skip_reason
+from browser_support import ADMIN, PASSWORD, Venue, log_in, screenshot, skip_reason
 
 from claw_domain.users import Role
 from claw_entrypoints.bootstrap import bootstrap
@@ -22,7 +22,7 @@ from claw_entrypoints.web.auth import CONSOLE
 if (reason := skip_reason()) is not None:
     pytest.skip(reason, allow_module_level=True)
 
-from playwright.async_api import Page, expect
+from playwright.async_api import Browser, Page, expect
 
 
 @pytest.fixture
@@ -60,3 +60,22 @@ async def test_no_warning_when_webhooks_are_signed(page: Page, venue: Venue) -> 
     await log_in(page, venue, ADMIN)
     await expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
     await expect(page.locator("#webhook-warning")).to_be_hidden()
+
+
+async def test_on_a_phone_the_warning_wraps_and_leaves_the_stop_on_screen(
+    browser: Browser, unsigned_venue: Venue
+) -> None:
+    context = await browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        phone = await context.new_page()
+        await log_in(phone, unsigned_venue, ADMIN)
+        warning = phone.get_by_role("alert").filter(has_text="CLAW_ALLOW_UNSIGNED_WEBHOOKS")
+        await expect(warning).to_be_visible()
+        overflow = await phone.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"the page scrolls sideways by {overflow}px"
+        await expect(phone.get_by_role("button", name="Emergency stop")).to_be_in_viewport()
+        await screenshot(phone, "walk-phone-unsigned-webhooks", full_page=False)
+    finally:
+        await context.close()

@@ -164,13 +164,13 @@ async def login(request: web.Request) -> web.StreamResponse:
     key, address, now = name.lower(), request.remote or "unknown", _now(request)
     wait = console.throttle.wait_seconds(address, key, now)
     if wait > 0:
-        return _retry_later(429, f"too many failed logins; try again in {wait} s", wait)
+        return _retry_later(429, f"Too many failed logins. {_wait_words(wait)}", wait)
     console.throttle.begin(address)
     try:
         candidate = await asyncio.to_thread(console.accounts.login_candidate, name)
         user = candidate.accepts(await console.gate.verify(password, candidate.password_hash))
     except LoginGateFullError:
-        return _retry_later(429, "too many logins at once; try again in a moment", 1)
+        return _retry_later(429, f"Too many logins at once. {_wait_words(1)}", 1)
     finally:
         console.throttle.end(address)
     if user is None:
@@ -182,6 +182,12 @@ async def login(request: web.Request) -> web.StreamResponse:
     csrf = set_session_cookies(response, console, session_id)
     response.headers["X-CSRF-Token"] = csrf
     return response
+
+
+def _wait_words(seconds: int) -> str:
+    """What the login page shows under the form: words, not a unit a tired operator decodes."""
+    unit = "second" if seconds == 1 else "seconds"
+    return f"Wait {seconds} {unit}, then try again."
 
 
 def _retry_later(status: int, message: str, seconds: int) -> web.Response:

@@ -31,6 +31,9 @@ from claw_service.console_sessions import SessionBook
 SESSION_COOKIE = "claw_session"
 CSRF_COOKIE = "claw_csrf"
 CSRF_HEADER = "X-CSRF-Token"
+# Sent by the console on the requests it makes by itself (the status poll and the
+# redraws it triggers): they prove a tab is open, not that anyone is there.
+BACKGROUND_HEADER = "X-Claw-Background"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -88,7 +91,8 @@ async def authenticate(request: web.Request, now: datetime) -> Principal | None:
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
-    active = await asyncio.to_thread(console.sessions.check, cookie, now)
+    used = request.headers.get(BACKGROUND_HEADER, "") != "1"
+    active = await asyncio.to_thread(console.sessions.check, cookie, now, used=used)
     if active is None:
         return None
     return Principal(user=active.user, via=Via.SESSION, session_id=active.session_id)

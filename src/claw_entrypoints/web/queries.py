@@ -30,6 +30,7 @@ from claw_adapters.projections.statistics import read_statistics, read_totals
 from claw_adapters.projections.store import Document, ProjectionStore
 from claw_adapters.projections.tickets import TICKETS
 from claw_domain.decisions import DecisionKind, Reason
+from claw_domain.privacy import FORGOTTEN
 from claw_domain.values import ActionKind
 from claw_entrypoints.web.reasons import explain
 from claw_service.application import ClawApplication
@@ -39,6 +40,7 @@ from claw_service.projector import Projector
 log = structlog.get_logger("claw.console")
 
 _CHART_HOURS = 24
+UNKNOWN_CUSTOMER = "(number unknown)"
 # The longest lists the console is sent: the newest first, older ones stay in the store.
 CONVERSATIONS_SHOWN = 200
 TICKETS_SHOWN = 500
@@ -72,9 +74,15 @@ class ConsoleQueries(Protocol):
 
 
 def short_customer(masked: str | None) -> str:
-    """The last four digits only (``…0123``): staff recognise a customer, the list leaks nothing."""
+    """The last four digits only (``…0123``): staff recognise a customer, the list leaks nothing.
+
+    A forgotten customer reads as ``[forgotten]``, never as nothing: the console's
+    link to their conversation is that text, and an empty link cannot be seen or tapped.
+    """
+    if masked == FORGOTTEN:
+        return FORGOTTEN
     digits = "".join(char for char in masked or "" if char.isdigit())
-    return f"\u2026{digits[-4:]}" if digits else ""
+    return f"\u2026{digits[-4:]}" if digits else UNKNOWN_CUSTOMER
 
 
 def reason_text(reason: str | None) -> str | None:
@@ -176,6 +184,8 @@ class ProjectionQueries:
                 "needs_confirmation": row["needs_confirmation"],
                 "needs_approval": row["needs_approval"],
                 "approved_by": row["approved_by"],
+                # Why an approval given did not count (the stop, an opt-out): approve again.
+                "approval_ignored": row.get("approval_ignored"),
             }
             for row in (
                 found.document for found in store.rows(PENDING_ACTIONS, order_by="deadline")

@@ -3,7 +3,7 @@
 "use strict";
 
 const POLL_MS = 3000;
-const state = { me: null, status: null, position: -1, serverOffset: 0, timers: [] };
+const state = { me: null, status: null, position: -1, serverOffset: 0, timers: [], background: 0 };
 
 // --- helpers ------------------------------------------------------------------------
 
@@ -40,6 +40,8 @@ function csrfToken() {
 async function api(method, path, body) {
   const headers = { Accept: "application/json" };
   if (method !== "GET") headers["X-CSRF-Token"] = csrfToken();
+  // The console's own refreshes say so: they must not keep an unattended session alive.
+  else if (state.background > 0) headers["X-Claw-Background"] = "1";
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const response = await fetch(path, {
     method,
@@ -64,15 +66,29 @@ function flash(message, ok = false) {
   if (message) setTimeout(() => { if (node.textContent === message) node.hidden = true; }, 6000);
 }
 
-// Run a change, report it, and redraw with fresh data.
-async function act(label, method, path, body) {
+// Run a change, report it, and redraw with fresh data. `report` may turn the answer
+// into the words to show (or null for "done"): an approval claw set aside is not done.
+async function act(label, method, path, body, report = () => null) {
+  let ok = false;
   try {
-    await api(method, path, body);
-    flash(`${label}: done.`, true);
+    const answer = await api(method, path, body);
+    const problem = report(answer);
+    flash(problem || `${label}: done.`, !problem);
+    ok = !problem;
   } catch (problem) {
-    flash(`${label}: ${problem.message}`);
+    // The label says what would have been done ("Approved"); a refusal is not that.
+    flash(`Not done: ${problem.message}`);
   }
   await refreshStatus(true);
+  return ok;
+}
+
+// An approval the policy would not act on (the emergency stop, an opt-out) is taken back.
+function approvalSetAside(answer) {
+  const decision = answer.decision;
+  if (!decision || decision.kind !== "ignore") return null;
+  return `Approval not acted on (${decision.reason.replaceAll("_", " ")}): `
+    + "the action is waiting for approval again; approve once that is over.";
 }
 
 function when(iso) {
@@ -97,6 +113,8 @@ function showStatus(status) {
   panel.classList.toggle("engaged", Boolean(stop));
   text.textContent = stop
     ? `EMERGENCY STOP ENGAGED by ${stop.actor} (${stop.reason}): claw texts no customer and runs no action; staff alerts still go out.`
+      // An operator gets no release control: say who can, or they wait for a button that never comes.
+      + (isAdmin() ? "" : " Only an admin can release it.")
     : "claw is running. The emergency stop halts every text and action at once.";
   document.getElementById("stop-form").hidden = Boolean(stop);
   document.getElementById("release-form").hidden = !stop || !isAdmin();
@@ -104,7 +122,8 @@ function showStatus(status) {
   warning.hidden = status.webhooks === "signed";
   warning.textContent = warning.hidden
     ? ""
-    : `Webhooks are not verified (${status.webhooks}): anyone who can reach claw can post texts.`;
+    // The state already carries its parenthesis ("unsigned (CLAW_...=1)"): no second pair.
+    : `Webhooks are not verified: ${status.webhooks}. Anyone who can reach claw can post texts as any customer.`;
   const counts = status.counts;
   document.getElementById("count-review").textContent = counts.review_queue || "";
   document.getElementById("count-actions").textContent = counts.pending_actions || "";
@@ -114,11 +133,26 @@ function showStatus(status) {
 
 function showSkipped(skipped) {
   document.getElementById("skipped-panel").hidden = skipped.length === 0;
+  document.getElementById("skipped-count").textContent = skipped.length === 1
+    ? "1 event the console could not show"
+    : `${skipped.length} events the console could not show`;
   document.getElementById("skipped-list").replaceChildren(
     ...skipped.map((item) => h("li", {},
-      `${item.projection}: event ${item.position} (${item.event}) at ${item.at}: ${item.reason}`,
-      ` · staff ${item.reported}`)),
+      h("strong", { text: `${item.projection}: event ${item.position} (${item.event})` }),
+      ` · ${when(item.at)} · staff ${item.reported}`,
+      h("div", { class: "why", text: item.reason }))),
   );
+}
+
+// The poll, and the redraw it makes when the log moved, run "in the background":
+// they show an open tab, not a person, so they do not renew the session's idle clock.
+async function poll() {
+  state.background += 1;
+  try {
+    await refreshStatus();
+  } finally {
+    state.background -= 1;
+  }
 }
 
 async function refreshStatus(force = false) {
@@ -209,12 +243,12 @@ async function actionsView() {
         h("h2", { text: `${item.kind.replace("_", " ")}: ${item.target}` }),
         h("p", { class: "meta" }, `${item.customer} · ${item.status}`, needs ? ` · waiting for ${needs}` : ""),
         h("p", {}, "Deadline ", h("time", { datetime: item.deadline, text: when(item.deadline) }), " · ", countdown(item.deadline)),
-        item.approval_ignored ? h("p", { class: "meta", text: `An earlier approval was ignored (${item.approval_ignored.replace("_", " ")}): approve again once that is over.` }) : null,
+        item.approval_ignored ? h("p", { class: "meta", text: `An earlier approval was ignored (${item.approval_ignored.replaceAll("_", " ")}): approve again once that is over.` }) : null,
         item.is_door && !isAdmin() ? h("p", { class: "meta", text: "Only an admin can approve a door." }) : null,
         h("div", { class: "actions" },
           mayApprove ? h("button", {
             type: "button", class: "primary",
-            onclick: () => act("Approved", "POST", `${base}/approve`),
+            onclick: () => act("Approved", "POST", `${base}/approve`, undefined, approvalSetAside),
           }, item.is_door ? "Approve door" : "Approve") : null,
           h("button", {
             type: "button",
@@ -439,25 +473,38 @@ async function start() {
   document.getElementById("who").textContent = `${state.me.name} (${state.me.role})`;
   document.querySelectorAll(".admin-only").forEach((node) => { node.hidden = !isAdmin(); });
   document.getElementById("logout").addEventListener("click", async () => {
-    await api("POST", "/api/logout").catch(() => {});
+    try {
+      await api("POST", "/api/logout");
+    } catch (problem) {
+      if (problem.message === "not logged in") return; // already ended: api() went to the login page
+      // Only claw ends a session: leaving for the login page now would claim a logout
+      // that did not happen, and the session would still open this console.
+      flash(`Not logged out: ${problem.message === "Failed to fetch" ? "claw is not reachable" : problem.message}. Try again.`);
+      return;
+    }
     window.location.assign("/console/login");
   });
   document.getElementById("stop-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const reason = document.getElementById("stop-reason").value.trim() || "engaged from the console";
-    await act("Emergency stop engaged", "POST", "/api/emergency-stop", { reason });
+    // The reason belongs to this stop: the next one is asked for its own.
+    if (await act("Emergency stop engaged", "POST", "/api/emergency-stop", { reason })) {
+      document.getElementById("stop-reason").value = "";
+    }
   });
   document.getElementById("release-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const reason = document.getElementById("release-reason").value.trim() || "released from the console";
-    await act("Emergency stop released", "POST", "/api/emergency-stop/release", { reason });
+    if (await act("Emergency stop released", "POST", "/api/emergency-stop/release", { reason })) {
+      document.getElementById("release-reason").value = "";
+    }
   });
   window.addEventListener("hashchange", () => {
     render();
     document.getElementById("view").focus();
   });
   await refreshStatus(true);
-  setInterval(refreshStatus, POLL_MS);
+  setInterval(poll, POLL_MS);
 }
 
 start();
