@@ -3,27 +3,13 @@
 from __future__ import annotations
 
 import logging
-import re
 import sys
 from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
 
-# Not inside a word: the digits of a hex id or a timestamp are not a phone number.
-_PHONE = re.compile(r"(?<![\w+])\+?\d[\d\- ().]{6,}\d(?!\w)")
-
-
-def mask_phone_numbers(text: str) -> str:
-    """'+19025551234' -> '+*******1234': enough to tell customers apart, not to call them."""
-
-    def _mask(match: re.Match[str]) -> str:
-        digits = re.sub(r"\D", "", match.group(0))
-        if len(digits) < 7:
-            return match.group(0)
-        return "+" + "*" * (len(digits) - 4) + digits[-4:]
-
-    return _PHONE.sub(_mask, text)
+from claw_domain.masking import mask_phone_numbers
 
 
 def _mask_processor(

@@ -91,17 +91,21 @@ async def _converse(runtime: Runtime, customer: str, body: str, n: int) -> UUID:
     return result.conversation_id
 
 
-@pytest.fixture
-async def recorded(environment: dict[str, str]) -> ClawConfig:
-    """Ann and Bob each asked twice and were answered; the server is then stopped."""
-    config = load_config(environment)
+async def _memory_vendor_runtime(config: ClawConfig) -> Runtime:
     ports = EffectPorts(
         messenger=MemoryMessenger(),
         devices=MemoryDevices(),
         doors=MemoryDoors(),
         staff=MemoryStaff(),
     )
-    runtime = await bootstrap(config, ports=ports)
+    return await bootstrap(config, ports=ports)
+
+
+@pytest.fixture
+async def recorded(environment: dict[str, str]) -> ClawConfig:
+    """Ann and Bob each asked twice and were answered; the server is then stopped."""
+    config = load_config(environment)
+    runtime = await _memory_vendor_runtime(config)
     try:
         for n, (customer, secret) in enumerate([(ANN, ANN_SECRET), (BOB, BOB_SECRET)]):
             await _converse(runtime, customer, f"what are your hours? {secret}", n)
@@ -244,13 +248,7 @@ async def test_an_opt_out_keeps_the_customers_words_sealed(environment: dict[str
     # OptedOut records the first words of the text that opted out: they are the
     # customer's own words, so they are sealed like the body they came from.
     config = load_config(environment)
-    ports = EffectPorts(
-        messenger=MemoryMessenger(),
-        devices=MemoryDevices(),
-        doors=MemoryDoors(),
-        staff=MemoryStaff(),
-    )
-    runtime = await bootstrap(config, ports=ports)
+    runtime = await _memory_vendor_runtime(config)
     try:
         await _converse(runtime, ANN, f"please stop texting me {ANN_SECRET}", 1)
         assert runtime.app.conversation(conversation_id(VENUE_LINE, ANN)).opted_out

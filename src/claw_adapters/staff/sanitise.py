@@ -12,9 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Not inside a word, nor a hyphenated id: the digit groups of a UUID, a hex id or a
-# timestamp are not a phone number.
-_PHONE = re.compile(r"(?<![\w+-])\+?\d[\d\- ().]{6,}\d(?![\w-])")
+from claw_domain.masking import mask_phone_numbers
+
 _LINK = re.compile(r"(?i)\b(?:[a-z][a-z0-9+.-]*://|www\.)\S+")
 # A terminal escape sequence, so "\x1b[31m" goes whole rather than leaving "[31m".
 _ESCAPE = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|.)?")
@@ -23,18 +22,6 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 LINK_REMOVED = "[link removed]"
 # Long enough for any question a customer asks by text; alerts point to the console.
 MAX_ALERT_TEXT = 600
-
-
-def mask_phone_numbers(text: str) -> str:
-    """'+19025551234' -> '+*******1234': enough to tell customers apart, not to call them."""
-
-    def _mask(match: re.Match[str]) -> str:
-        digits = re.sub(r"\D", "", match.group(0))
-        if len(digits) < 7:
-            return match.group(0)
-        return "+" + "*" * (len(digits) - 4) + digits[-4:]
-
-    return _PHONE.sub(_mask, text)
 
 
 def _visible(char: str) -> bool:
