@@ -15,12 +15,10 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import psycopg
 from psycopg import sql
-from psycopg_pool import ConnectionPool
 
 from claw_adapters.persistence.database import Backend, DatabaseConfig
-from claw_adapters.projections.postgres import split_schema
+from claw_adapters.projections.postgres import open_pool, split_schema
 from claw_service.console_sessions import SessionStore, StoredSession
 
 _TABLE = "claw_console_sessions"
@@ -171,14 +169,7 @@ class PostgresSessionStore:
     def __init__(self, url: str, *, pool_size: int = 2, timeout_seconds: float = 10.0) -> None:
         dsn, schema = split_schema(url)
         self.table = sql.Identifier(schema, _TABLE)
-        self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
-            dsn,
-            min_size=1,
-            max_size=pool_size,
-            timeout=timeout_seconds,
-            kwargs={"options": f"-c lock_timeout={int(timeout_seconds * 1000)}"},
-            open=True,
-        )
+        self._pool = open_pool(dsn, size=pool_size, timeout_seconds=timeout_seconds)
         with self._pool.connection() as connection, connection.transaction():
             # Processes starting together would race through CREATE TABLE otherwise.
             connection.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (_TABLE,))

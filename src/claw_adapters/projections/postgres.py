@@ -34,20 +34,30 @@ def split_schema(url: str) -> tuple[str, str]:
     return urlunsplit(parts._replace(query=kept)), schema
 
 
+def open_pool(
+    dsn: str, *, size: int, timeout_seconds: float
+) -> ConnectionPool[psycopg.Connection[Any]]:
+    """A pool whose statements give up on a lock after ``timeout_seconds``.
+
+    A read-side writer waiting on a row lock must fail and retry rather than hang
+    the worker (PostgreSQL waits for ever by default).
+    """
+    return ConnectionPool(
+        dsn,
+        min_size=1,
+        max_size=size,
+        timeout=timeout_seconds,
+        kwargs={"options": f"-c lock_timeout={int(timeout_seconds * 1000)}"},
+        open=True,
+    )
+
+
 class PostgresProjectionStore:
     def __init__(self, url: str, *, pool_size: int = 4, timeout_seconds: float = 10.0) -> None:
         dsn, schema = split_schema(url)
         self.documents_table = sql.Identifier(schema, "claw_projection_documents")
         self.positions_table = sql.Identifier(schema, "claw_projection_positions")
-        self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
-            dsn,
-            min_size=1,
-            max_size=pool_size,
-            timeout=timeout_seconds,
-            # A projector waiting on a row lock must give up rather than hang the worker.
-            kwargs={"options": f"-c lock_timeout={int(timeout_seconds * 1000)}"},
-            open=True,
-        )
+        self._pool = open_pool(dsn, size=pool_size, timeout_seconds=timeout_seconds)
         self._create_tables()
 
     def _create_tables(self) -> None:

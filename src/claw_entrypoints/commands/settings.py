@@ -12,10 +12,9 @@ import attrs
 
 from claw_domain.errors import ConfigurationError, DomainError
 from claw_domain.settings import FeatureMode, FeatureSettings, GlobalSettings, QuietHours
-from claw_domain.text import clean
 from claw_domain.values import Intent
 from claw_entrypoints.bootstrap import open_application
-from claw_entrypoints.commands.operator import operator_name
+from claw_entrypoints.commands.operator import operator_name, typed_text
 from claw_entrypoints.config import load_config
 
 _FEATURE_FIELDS = {field.name: field for field in attrs.fields(FeatureSettings)}
@@ -55,12 +54,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     stop = subparsers.add_parser(
         "stop", help="engage the emergency stop: no customer texts or actions until resumed"
     )
-    stop.add_argument("--reason", required=True, type=clean, help="why, for whoever resumes")
+    stop.add_argument("--reason", required=True, type=typed_text, help="why, for whoever resumes")
     stop.add_argument("--actor", default=None, help="who (default: your login)")
     stop.set_defaults(handler=engage_stop)
     resume = subparsers.add_parser("resume", help="release the emergency stop")
     resume.add_argument(
-        "--reason", default="resumed from the CLI", type=clean, help="why it is safe again"
+        "--reason", default="resumed from the CLI", type=typed_text, help="why it is safe again"
     )
     resume.add_argument("--actor", default=None, help="who (default: your login)")
     resume.set_defaults(handler=release_stop)
