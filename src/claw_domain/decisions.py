@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 
 import attrs
 
-from claw_domain.values import ActionKind, Intent, unit_interval
+from claw_domain.actions import action_spec
+from claw_domain.values import ActionKind, ActionParameters, Intent, aware_datetime, unit_interval
+from claw_domain.wording import Message, render
 
 
 class DecisionKind(enum.StrEnum):
@@ -63,12 +66,51 @@ class Reason(enum.StrEnum):
     AWAITING_APPROVAL = "awaiting_approval"
 
 
+class Consent(enum.StrEnum):
+    """What a customer's yes or no does to the action it answers."""
+
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+
+
+class StaffApproval(enum.StrEnum):
+    """What becomes of a staff approval the policy does not act on now."""
+
+    # Kept: the action runs once the customer says yes too.
+    KEPT_UNTIL_CONFIRMED = "kept_until_confirmed"
+    # Taken back: a later yes must not run the action with nobody approving it again.
+    SET_ASIDE = "set_aside"
+
+
+@attrs.frozen
+class ActionToOpen:
+    """A pending action a decision opens: what, where, which consents, until when."""
+
+    kind: ActionKind
+    parameters: ActionParameters
+    requires_confirmation: bool
+    requires_approval: bool
+    deadline: datetime = attrs.field(validator=aware_datetime)
+
+
+@attrs.frozen
+class AlertForStaff:
+    """What staff are told when a decision needs them."""
+
+    title: str
+    body: str
+    urgent: bool = False
+
+
 @attrs.frozen
 class Decision:
     """Exactly one decision, with its reason and the settings version it used.
 
-    ``reply`` is the text claw would send (or suggest); ``action`` the hardware
-    action it concerns, if any.
+    It carries everything claw does and says because of it: ``action`` the hardware
+    action it concerns, if any; ``opens`` the pending action it opens; ``consent``
+    what the customer's answer does to the pending action; ``message`` the reply
+    (template and parameters; ``reply`` is its text); ``alert`` what staff are told.
+    Decisions recorded before these fields existed decode with their defaults.
     """
 
     kind: DecisionKind
@@ -76,21 +118,37 @@ class Decision:
     intent: Intent
     confidence: float = attrs.field(validator=unit_interval)
     settings_version: int
-    reply: str | None = None
     action: ActionKind | None = None
+    opens: ActionToOpen | None = None
+    consent: Consent | None = None
+    staff_approval: StaffApproval | None = None
+    message: Message | None = None
+    alert: AlertForStaff | None = None
+
+    @property
+    def reply(self) -> str | None:
+        """The text claw sends (or suggests to staff) for this decision."""
+        return render(self.message) if self.message is not None else None
+
+    @property
+    def asks_staff_to_approve(self) -> bool:
+        """Whether carrying out this decision asks staff to approve its action."""
+        return self.kind is DecisionKind.REQUEST_CONFIRMATION and self.reason is (
+            Reason.APPROVAL_REQUIRED
+        )
 
     @property
     def staff_alert_is_urgent(self) -> bool:
         """Whether the staff alert this escalation raises must wake someone.
 
-        Safety topics (fire, injury, police, medical) and a customer who cannot get
-        through a door are urgent; a question claw could not answer is not.
+        Safety topics (fire, injury, police, medical) and a customer who may be
+        waiting for an action (at a door) are urgent; a question claw could not
+        answer is not.
         """
         if self.kind is not DecisionKind.ESCALATE:
             return False
-        return (
-            self.reason in (Reason.BLACKLISTED_TOPIC, Reason.DOOR_NOT_AUTHORISED)
-            or self.action is ActionKind.UNLOCK_DOOR
+        return self.reason in (Reason.BLACKLISTED_TOPIC, Reason.DOOR_NOT_AUTHORISED) or (
+            self.action is not None and action_spec(self.action).person_waiting
         )
 
     @property

@@ -1,8 +1,10 @@
 """The decision policy: one pure function from facts to exactly one decision.
 
 Read top to bottom, it lists every reason claw can give, in the order the rails
-apply. Nothing here reads a clock or calls out: the service layer gathers the
-facts (including ``now``) and records the decision as an event.
+apply, and then (``_what_claw_does_and_says``) what each decision does: the
+pending action it opens, what the customer's answer does to one, the reply and the
+staff alert. Nothing here reads a clock or calls out: the service layer gathers
+the facts (including ``now``), records the decision as an event and applies it.
 """
 
 from __future__ import annotations
@@ -12,17 +14,30 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from claw_domain.decisions import Decision, DecisionKind, Reason
-from claw_domain.settings import FeatureMode, SettingsSnapshot
+from claw_domain import wording
+from claw_domain.actions import action_spec, describe_target
+from claw_domain.decisions import (
+    ActionToOpen,
+    AlertForStaff,
+    Consent,
+    Decision,
+    DecisionKind,
+    Reason,
+    StaffApproval,
+)
+from claw_domain.pending_action import ActionStatus
+from claw_domain.settings import FeatureMode, FeatureSettings, SettingsSnapshot
 from claw_domain.values import (
     ACTION_FOR_INTENT,
     ActionKind,
+    ActionParameters,
     Classification,
     Intent,
     Sentiment,
     YesNo,
     aware_datetime,
 )
+from claw_domain.wording import Message, Template
 
 # A customer who sends this many texts this fast is upset or stuck: staff should look.
 RAPID_MESSAGES = 5
@@ -53,6 +68,17 @@ class PendingActionFacts:
     approval_needed: bool  # required and not yet given
     # Staff were already asked to approve it, and nothing about it has changed since.
     approval_requested: bool = False
+    # Its target (absent from decisions recorded before it was gathered).
+    parameters: ActionParameters | None = None
+
+
+@attrs.frozen
+class LastActionFacts:
+    """The conversation's most recent action, for "already in progress"."""
+
+    kind: ActionKind
+    status: ActionStatus
+    started_at: datetime | None = None
 
 
 @attrs.frozen
@@ -63,9 +89,12 @@ class ConversationFacts:
     auto_replies_by_intent: dict[Intent, int] = attrs.Factory(dict)
     recent_inbound: tuple[datetime, ...] = ()
     consecutive_failures: int = 0
-    action_in_progress: bool = False  # the same action for the same target is already running
+    # Decided by the service before ``last_action`` was gathered; kept so that those
+    # decisions are judged again as they were made.
+    action_in_progress: bool = False
     # When claw last raised a burst of texts (rapid_messages) with staff.
     rapid_escalated_at: datetime | None = None
+    last_action: LastActionFacts | None = None
 
 
 @attrs.frozen
@@ -87,17 +116,28 @@ class Situation:
     prepared_answer: str | None = None
     # Whether the action's target (box and device, or door) is known.
     action_target_known: bool = False
-    # Whether the venue knows this number as allowed to open the location's door.
+    # Whether the venue knows this number as allowed to have the action done there
+    # (opening the location's door).
     door_authorised: bool = False
+    # The action's target, resolved from the knowledge base (None when unknown).
+    target: ActionParameters | None = None
+    # The venue's name for the location of the target (new, or the pending action's).
+    location_name: str = ""
+    # Who wrote, and their latest text: what a staff alert tells staff.
+    customer_number: str = ""
+    text: str = ""
 
 
 def decide(facts: Situation, settings: SettingsSnapshot) -> Decision:
-    """Turn the facts and settings into exactly one decision with a machine-readable reason."""
+    """Turn the facts and settings into exactly one decision with a machine-readable reason,
+    and everything claw does and says because of it."""
     if facts.trigger is Trigger.STAFF_APPROVAL:
-        return _on_staff_approval(facts, settings)
-    if facts.trigger is Trigger.CONFIRMATION_REPLY:
-        return _on_confirmation_reply(facts, settings)
-    return _on_customer_text(facts, settings)
+        decision = _on_staff_approval(facts, settings)
+    elif facts.trigger is Trigger.CONFIRMATION_REPLY:
+        decision = _on_confirmation_reply(facts, settings)
+    else:
+        decision = _on_customer_text(facts, settings)
+    return _what_claw_does_and_says(decision, facts, settings)
 
 
 def _decision(
@@ -105,7 +145,11 @@ def _decision(
     settings: SettingsSnapshot,
     kind: DecisionKind,
     reason: Reason,
-    **extra: object,
+    *,
+    action: ActionKind | None = None,
+    reply: str | None = None,
+    consent: Consent | None = None,
+    staff_approval: StaffApproval | None = None,
 ) -> Decision:
     classification = facts.classification
     if facts.pending is not None and facts.trigger is not Trigger.CUSTOMER_TEXT:
@@ -120,7 +164,11 @@ def _decision(
         intent=intent,
         confidence=confidence,
         settings_version=settings.version,
-        **extra,  # type: ignore[arg-type]
+        action=action,
+        consent=consent,
+        staff_approval=staff_approval,
+        # Claw's prepared answer, sent or suggested as it stands.
+        message=Message(Template.KNOWLEDGE_ANSWER, text=reply) if reply is not None else None,
     )
 
 
@@ -181,25 +229,49 @@ def _on_staff_approval(facts: Situation, settings: SettingsSnapshot) -> Decision
     pending = facts.pending
     if pending is None:
         return _decision(facts, settings, DecisionKind.IGNORE, Reason.DEADLINE_PASSED)
+    # An approval not acted on for these reasons is taken back (SET_ASIDE): kept, it
+    # would let a later yes run the action with nobody approving it again.
+    set_aside = StaffApproval.SET_ASIDE
     if settings.emergency_stop is not None:
         return _decision(
-            facts, settings, DecisionKind.IGNORE, Reason.EMERGENCY_STOP, action=pending.kind
+            facts,
+            settings,
+            DecisionKind.IGNORE,
+            Reason.EMERGENCY_STOP,
+            action=pending.kind,
+            staff_approval=set_aside,
         )
     if facts.conversation.opted_out:
         return _decision(
-            facts, settings, DecisionKind.IGNORE, Reason.OPTED_OUT, action=pending.kind
+            facts,
+            settings,
+            DecisionKind.IGNORE,
+            Reason.OPTED_OUT,
+            action=pending.kind,
+            staff_approval=set_aside,
         )
     if facts.now > pending.deadline:
         return _decision(
             facts, settings, DecisionKind.IGNORE, Reason.DEADLINE_PASSED, action=pending.kind
         )
     if pending.confirmation_needed:
+        # Approval first, customer later: the approval waits for the customer's yes.
         return _decision(
-            facts, settings, DecisionKind.IGNORE, Reason.AWAITING_CONFIRMATION, action=pending.kind
+            facts,
+            settings,
+            DecisionKind.IGNORE,
+            Reason.AWAITING_CONFIRMATION,
+            action=pending.kind,
+            staff_approval=StaffApproval.KEPT_UNTIL_CONFIRMED,
         )
     if not settings.globals.execute_actions:
         return _decision(
-            facts, settings, DecisionKind.SUGGEST, Reason.ACTIONS_DISABLED, action=pending.kind
+            facts,
+            settings,
+            DecisionKind.SUGGEST,
+            Reason.ACTIONS_DISABLED,
+            action=pending.kind,
+            staff_approval=set_aside,
         )
     return _decision(
         facts, settings, DecisionKind.EXECUTE, Reason.APPROVED_BY_STAFF, action=pending.kind
@@ -230,18 +302,31 @@ def _on_confirmation_reply(facts: Situation, settings: SettingsSnapshot) -> Deci
     blocked = _sending_blocked(facts, settings)
     if blocked is not None:
         if (
-            pending.kind is ActionKind.UNLOCK_DOOR
+            action_spec(pending.kind).person_waiting
             and blocked in _PERSON_NEEDED_AT_THE_DOOR
             and facts.confirmation_reply is YesNo.YES
             and pending.confirmation_needed
         ):
             # Waiting at the door while claw may not open it: a person must. Once only:
             # the yes is recorded with this decision, so a repeated yes is not raised again.
-            return _decision(facts, settings, DecisionKind.ESCALATE, blocked, action=pending.kind)
+            # The yes is kept as consent; the action still waits for staff to approve it.
+            return _decision(
+                facts,
+                settings,
+                DecisionKind.ESCALATE,
+                blocked,
+                action=pending.kind,
+                consent=Consent.CONFIRMED if pending.approval_needed else None,
+            )
         return _decision(facts, settings, DecisionKind.SUGGEST, blocked, action=pending.kind)
     if facts.confirmation_reply is YesNo.NO:
         return _decision(
-            facts, settings, DecisionKind.RESPOND, Reason.CUSTOMER_DECLINED, action=pending.kind
+            facts,
+            settings,
+            DecisionKind.RESPOND,
+            Reason.CUSTOMER_DECLINED,
+            action=pending.kind,
+            consent=Consent.DECLINED,
         )
     if not settings.globals.execute_actions:
         return _decision(
@@ -254,9 +339,15 @@ def _on_confirmation_reply(facts: Situation, settings: SettingsSnapshot) -> Deci
             DecisionKind.REQUEST_CONFIRMATION,
             Reason.APPROVAL_REQUIRED,
             action=pending.kind,
+            consent=Consent.CONFIRMED,
         )
     return _decision(
-        facts, settings, DecisionKind.EXECUTE, Reason.CUSTOMER_CONFIRMED, action=pending.kind
+        facts,
+        settings,
+        DecisionKind.EXECUTE,
+        Reason.CUSTOMER_CONFIRMED,
+        action=pending.kind,
+        consent=Consent.CONFIRMED,
     )
 
 
@@ -310,7 +401,11 @@ def _on_customer_text(facts: Situation, settings: SettingsSnapshot) -> Decision:
 
     blocked = _sending_blocked(facts, settings)
     if blocked is not None:
-        if action is ActionKind.UNLOCK_DOOR and blocked in _PERSON_NEEDED_AT_THE_DOOR:
+        if (
+            action is not None
+            and action_spec(action).person_waiting
+            and blocked in _PERSON_NEEDED_AT_THE_DOOR
+        ):
             # Someone may be locked out while claw may not act: a person must let them in.
             return _decision(facts, settings, DecisionKind.ESCALATE, blocked, action=action)
         return _decision(
@@ -352,11 +447,11 @@ def _on_customer_text(facts: Situation, settings: SettingsSnapshot) -> Decision:
         return _decision(
             facts, settings, DecisionKind.RESPOND, Reason.DETAILS_NEEDED, action=action
         )
-    if action is ActionKind.UNLOCK_DOOR and not facts.door_authorised:
+    if action_spec(action).needs_authorisation and not facts.door_authorised:
         return _decision(
             facts, settings, DecisionKind.ESCALATE, Reason.DOOR_NOT_AUTHORISED, action=action
         )
-    if conversation.action_in_progress:
+    if _action_in_progress(facts):
         return _decision(
             facts, settings, DecisionKind.RESPOND, Reason.ALREADY_IN_PROGRESS, action=action
         )
@@ -378,4 +473,122 @@ def _on_customer_text(facts: Situation, settings: SettingsSnapshot) -> Decision:
         )
     return _decision(
         facts, settings, DecisionKind.EXECUTE, Reason.NO_CONFIRMATION_NEEDED, action=action
+    )
+
+
+def _action_in_progress(facts: Situation) -> bool:
+    """The conversation's last action is still running, or finished too recently to redo."""
+    conversation = facts.conversation
+    last = conversation.last_action
+    if conversation.action_in_progress:
+        return True
+    if last is None:
+        return False
+    if last.status in (ActionStatus.EXECUTING, ActionStatus.READY):
+        return True
+    return (
+        last.status is ActionStatus.SUCCEEDED
+        and last.started_at is not None
+        and facts.now - last.started_at < action_spec(last.kind).cooldown
+    )
+
+
+# What each decision does and says ------------------------------------------------------------
+
+
+def _what_claw_does_and_says(
+    decision: Decision, facts: Situation, settings: SettingsSnapshot
+) -> Decision:
+    """The decision with the action it opens, its reply and its staff alert."""
+    opens = _action_to_open(decision, facts, settings)
+    target = _target_described(decision, facts)
+    message = _message(decision, facts, opens, target) or decision.message
+    alert = _alert(decision, facts, opens, target)
+    return attrs.evolve(decision, opens=opens, message=message, alert=alert)
+
+
+def _action_to_open(
+    decision: Decision, facts: Situation, settings: SettingsSnapshot
+) -> ActionToOpen | None:
+    """A new pending action, when the decision acts on a customer's text about a known target."""
+    if (
+        decision.kind not in (DecisionKind.REQUEST_CONFIRMATION, DecisionKind.EXECUTE)
+        or facts.pending is not None
+        or decision.action is None
+        or facts.target is None
+    ):
+        return None
+    feature = settings.feature(decision.intent) or FeatureSettings()
+    parameters = facts.target
+    if action_spec(decision.action).timed_by_settings:
+        parameters = attrs.evolve(parameters, unlock_seconds=settings.globals.door_unlock_seconds)
+    return ActionToOpen(
+        kind=decision.action,
+        parameters=parameters,
+        requires_confirmation=feature.requires_confirmation,
+        requires_approval=feature.requires_approval,
+        deadline=facts.now + settings.globals.confirmation_timeout,
+    )
+
+
+def _target_described(decision: Decision, facts: Situation) -> str | None:
+    """The decision's action target in the customer's words, when it is known."""
+    pending = facts.pending
+    parameters = pending.parameters if pending is not None else facts.target
+    kind = pending.kind if pending is not None else decision.action
+    if kind is None or parameters is None:
+        return None
+    return describe_target(kind, parameters, facts.location_name)
+
+
+def _message(
+    decision: Decision, facts: Situation, opens: ActionToOpen | None, target: str | None
+) -> Message | None:
+    """The reply about an action; a prepared answer is already on the decision."""
+    action = decision.action
+    if decision.kind is DecisionKind.RESPOND:
+        if decision.reason is Reason.CUSTOMER_DECLINED:
+            return Message(Template.CUSTOMER_DECLINED, action=action)
+        if action is not None and decision.reason is Reason.DETAILS_NEEDED:
+            return Message(Template.DETAILS_NEEDED, action=action)
+        if action is not None and decision.reason is Reason.ALREADY_IN_PROGRESS:
+            return Message(Template.ALREADY_IN_PROGRESS, action=action)
+        return None
+    if decision.kind is not DecisionKind.REQUEST_CONFIRMATION or target is None:
+        return None
+    if opens is not None:
+        still_to_confirm = opens.requires_confirmation
+    elif facts.pending is not None:
+        still_to_confirm = (
+            facts.pending.confirmation_needed and decision.consent is not Consent.CONFIRMED
+        )
+    else:
+        return None
+    template = Template.CONFIRMATION_REQUEST if still_to_confirm else Template.AWAITING_APPROVAL
+    return Message(template, action=action, target=target)
+
+
+def _alert(
+    decision: Decision, facts: Situation, opens: ActionToOpen | None, target: str | None
+) -> AlertForStaff | None:
+    """What staff are told: a customer who needs a person, or an action to approve."""
+    if decision.kind is DecisionKind.ESCALATE:
+        return AlertForStaff(
+            title=wording.NEEDS_STAFF_TITLE,
+            body=wording.needs_a_person(
+                facts.customer_number, decision.reason.value, decision.intent, facts.text
+            ),
+            urgent=decision.staff_alert_is_urgent,
+        )
+    if not decision.asks_staff_to_approve or decision.action is None or target is None:
+        return None
+    deadline = opens.deadline if opens is not None else None
+    if deadline is None and facts.pending is not None:
+        deadline = facts.pending.deadline
+    if deadline is None:
+        return None
+    return AlertForStaff(
+        title=wording.approval_title(decision.action),
+        body=wording.approval_request(decision.action, facts.customer_number, target, deadline),
+        urgent=True,
     )

@@ -101,6 +101,20 @@ class DoorController(Protocol):
         ...
 
 
+class ActionRunner(Protocol):
+    """Carries out one kind of hardware action on its target; one adapter per ``ActionKind``.
+
+    The composition root maps each kind to its runner. Raises an ``EffectError``;
+    ``OutcomeUnknownError`` when the vendor may or may not have done it. Never retried.
+    """
+
+    async def target_online(self, parameters: ActionParameters) -> bool:
+        """Whether the target answers; asked first where the action's description says so."""
+        ...
+
+    async def run(self, parameters: ActionParameters) -> ActionReceipt: ...
+
+
 class StaffNotifier(Protocol):
     async def notify(self, alert: StaffAlert) -> None:
         """Raises ``EffectError``; with ``code="partial"`` when some channel reached staff."""

@@ -1,41 +1,94 @@
-"""What claw says to customers about actions, in one place so replay says the same."""
+"""Every sentence claw writes, in one place so replay says the same.
+
+A decision names its reply as a ``Message`` (a template and its parameters);
+``render`` turns it into the text that is recorded and sent. What differs
+between actions (verbs, questions, notices) comes from their description in
+``claw_domain.actions``, never from a branch here. Staff alert texts are at the end.
+"""
 
 from __future__ import annotations
 
-from claw_domain.values import ActionKind, ActionParameters
+import enum
+from datetime import datetime
 
-_TARGET_QUESTION = {
-    ActionKind.RESET_SIMULATOR: "Which location and box are you in? (e.g. 'Bedford box 2')",
-    ActionKind.UNLOCK_DOOR: "Which location are you at?",
-}
+import attrs
 
-
-def describe_target(kind: ActionKind, parameters: ActionParameters, location_name: str) -> str:
-    if kind is ActionKind.RESET_SIMULATOR:
-        return f"the TrackMan in {location_name} box {parameters.box}"
-    door = parameters.door_name or "front door"
-    if location_name.lower() in door.lower():
-        return f"the {door}"
-    return f"the {door} at {location_name}"
+from claw_domain.actions import ActionWords, action_spec
+from claw_domain.values import ActionKind, Intent
 
 
-def confirmation_request(kind: ActionKind, target: str) -> str:
-    verb = "restart" if kind is ActionKind.RESET_SIMULATOR else "unlock"
-    return f"I can {verb} {target} for you. Reply YES to go ahead or NO to cancel."
+class Template(enum.StrEnum):
+    """The replies a decision can carry."""
+
+    KNOWLEDGE_ANSWER = "knowledge_answer"  # the venue's prepared answer, word for word
+    DETAILS_NEEDED = "details_needed"  # which box, which location
+    ALREADY_IN_PROGRESS = "already_in_progress"
+    CUSTOMER_DECLINED = "customer_declined"
+    CONFIRMATION_REQUEST = "confirmation_request"
+    AWAITING_APPROVAL = "awaiting_approval"
 
 
-def awaiting_approval(target: str) -> str:
-    return f"Thanks! A staff member needs to approve opening {target}; I'll text you shortly."
+# Templates that speak about an action, and so need its kind.
+_ABOUT_AN_ACTION = frozenset(
+    {
+        Template.DETAILS_NEEDED,
+        Template.ALREADY_IN_PROGRESS,
+        Template.CONFIRMATION_REQUEST,
+        Template.AWAITING_APPROVAL,
+    }
+)
 
 
-def details_needed(kind: ActionKind) -> str:
-    return _TARGET_QUESTION[kind]
+@attrs.frozen
+class Message:
+    """A reply as a template and its parameters; ``render`` gives its text."""
+
+    template: Template
+    action: ActionKind | None = attrs.field(default=None)
+    # The action's target as the customer reads it ("the TrackMan in Bedford box 2").
+    target: str = ""
+    # The knowledge base's answer (KNOWLEDGE_ANSWER only).
+    text: str = ""
+
+    @action.validator
+    def _names_its_action(
+        self, _attribute: attrs.Attribute[ActionKind | None], value: ActionKind | None
+    ) -> None:
+        if self.template in _ABOUT_AN_ACTION and value is None:
+            msg = f"a {self.template.value} reply must name its action"
+            raise ValueError(msg)
 
 
-def already_in_progress(kind: ActionKind) -> str:
-    if kind is ActionKind.RESET_SIMULATOR:
-        return "That TrackMan is already restarting; give it a couple of minutes."
-    return "The door is already being unlocked; try the handle in a moment."
+def render(message: Message) -> str:
+    """The text a message says."""
+    template = message.template
+    if template is Template.KNOWLEDGE_ANSWER:
+        return message.text
+    if template is Template.CUSTOMER_DECLINED:
+        return declined()
+    words = _words(message.action)
+    if template is Template.DETAILS_NEEDED:
+        return words.target_question
+    if template is Template.ALREADY_IN_PROGRESS:
+        return words.in_progress
+    if template is Template.CONFIRMATION_REQUEST:
+        return (
+            f"I can {words.verb} {message.target} for you. Reply YES to go ahead or NO to cancel."
+        )
+    return (
+        f"Thanks! A staff member needs to approve {words.approval_gerund} {message.target}; "
+        "I'll text you shortly."
+    )
+
+
+def _words(kind: ActionKind | None) -> ActionWords:
+    if kind is None:
+        msg = "this reply speaks about an action and names none"
+        raise ValueError(msg)
+    return action_spec(kind).words
+
+
+# Notices: what claw tells a customer once an action has run, failed or timed out ---------
 
 
 def declined() -> str:
@@ -43,19 +96,16 @@ def declined() -> str:
 
 
 def expired(kind: ActionKind) -> str:
-    verb = "restart" if kind is ActionKind.RESET_SIMULATOR else "door unlock"
-    return f"Your {verb} request timed out. Text again if you still need it."
+    return f"Your {_words(kind).request_name} request timed out. Text again if you still need it."
 
 
 def starting(kind: ActionKind, target: str) -> str:
-    if kind is ActionKind.RESET_SIMULATOR:
-        return f"Restarting {target} now. It takes about 2 minutes to come back."
-    return f"Unlocking {target} now."
+    return _words(kind).starting.format(target=target)
 
 
-def device_offline(target: str) -> str:
+def target_offline(kind: ActionKind, target: str) -> str:
     subject = f"{target[0].upper()}{target[1:]}"
-    return f"{subject} looks offline, so I can't restart it. Staff have been alerted."
+    return f"{subject} looks offline, so I can't {_words(kind).verb} it. Staff have been alerted."
 
 
 def action_failed(target: str) -> str:
@@ -69,3 +119,30 @@ def action_outcome_unknown(target: str) -> str:
 def opted_out() -> str:
     # Sent once per opt-out, as carriers expect; it names the way back.
     return "You're unsubscribed and won't get more texts from us. Reply START to resubscribe."
+
+
+# To staff -------------------------------------------------------------------------------
+
+NEEDS_STAFF_TITLE = "Customer needs staff"
+
+
+def needs_a_person(customer_number: str, reason: str, intent: Intent, latest_text: str) -> str:
+    """The body of an escalation alert: who, why, and what they last wrote."""
+    return (
+        f"Customer {customer_number} needs a person "
+        f"({reason}, intent {intent.value}): {latest_text[:300]}"
+    )
+
+
+def approval_title(kind: ActionKind) -> str:
+    return _words(kind).approval_title
+
+
+def approval_request(
+    kind: ActionKind, customer_number: str, target: str, deadline: datetime
+) -> str:
+    """The body of the alert that asks staff to approve an action before its deadline."""
+    return (
+        f"{customer_number} asks to {_words(kind).asked_verb} {target}. Approve or cancel "
+        f"in the claw console before {deadline:%H:%M} UTC."
+    )

@@ -24,6 +24,7 @@ from claw_adapters.knowledge import load_venue_knowledge
 from claw_adapters.knowledge.port import KnowledgeVenue, initial_domain_settings
 from claw_adapters.knowledge.venue import VenueKnowledge
 from claw_adapters.ninjaone import NinjaOneCredentials, NinjaOneDeviceController, ResetScript
+from claw_adapters.ninjaone.runner import SimulatorReset
 from claw_adapters.openphone import (
     LegacySignatureVerifier,
     OpenPhoneClient,
@@ -51,7 +52,9 @@ from claw_adapters.understanding import (
     UnderstandingPipeline,
 )
 from claw_adapters.unifi import UniFiAccessDoorController, UniFiTls
+from claw_adapters.unifi.runner import DoorUnlock
 from claw_domain.ports import (
+    ActionRunner,
     Clock,
     DeviceController,
     DoorController,
@@ -61,7 +64,7 @@ from claw_domain.ports import (
     StaffNotifier,
 )
 from claw_domain.senders import Lines
-from claw_domain.values import Classification, Intent
+from claw_domain.values import ActionKind, Classification, Intent
 from claw_entrypoints.config import ClawConfig
 from claw_entrypoints.runtime import Runtime
 from claw_entrypoints.web.metrics import Metrics
@@ -213,8 +216,24 @@ def build_ports(
     else:
         staff = MemoryStaff()
         dry.append("staff")
-    ports = EffectPorts(messenger=messenger, devices=devices, doors=doors, staff=staff)
-    return ports, dry
+    return effect_ports(messenger, devices, doors, staff), dry
+
+
+def action_runners(
+    devices: DeviceController, doors: DoorController
+) -> dict[ActionKind, ActionRunner]:
+    """Each action kind's adapter: the one place an action is tied to a vendor."""
+    return {
+        ActionKind.RESET_SIMULATOR: SimulatorReset(devices),
+        ActionKind.UNLOCK_DOOR: DoorUnlock(doors),
+    }
+
+
+def effect_ports(
+    messenger: Messenger, devices: DeviceController, doors: DoorController, staff: StaffNotifier
+) -> EffectPorts:
+    """The dispatcher's ports from the vendor adapters (real, dry-run or test fakes)."""
+    return EffectPorts(messenger=messenger, staff=staff, actions=action_runners(devices, doors))
 
 
 async def bootstrap(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -23,25 +23,22 @@ from eventsourcing.utils import get_topic
 
 from claw_adapters.persistence.mapper import CattrsMapper
 from claw_domain import wording
+from claw_domain.actions import action_spec, describe_target
 from claw_domain.budget import HourlyBudget, hour_start
 from claw_domain.conversation import Conversation, ReplyPurpose
-from claw_domain.decisions import Decision, DecisionKind, Reason
+from claw_domain.decisions import Consent, Decision, DecisionKind, StaffApproval
 from claw_domain.errors import InvariantError, NotFoundError
 from claw_domain.identity import conversation_id
-from claw_domain.pending_action import ActionStatus, PendingAction
+from claw_domain.pending_action import PendingAction
 from claw_domain.policy import (
     ConversationFacts,
+    LastActionFacts,
     PendingActionFacts,
     Situation,
     Trigger,
     decide,
 )
 from claw_domain.ports import Venue
-from claw_domain.replies import (
-    SubscriptionKeyword,
-    recognise_feedback,
-    recognise_yes_no,
-)
 from claw_domain.settings import (
     AutomationSettings,
     FeatureSettings,
@@ -49,22 +46,16 @@ from claw_domain.settings import (
     SettingsSnapshot,
     settings_id,
 )
-from claw_domain.subscription import recognise_subscription
+from claw_domain.triage import Handling, triage
 from claw_domain.values import (
     ACTION_FOR_INTENT,
-    ActionKind,
     Classification,
-    ClassificationSource,
     InboundText,
     Intent,
     LlmUsage,
-    Sentiment,
     YesNo,
 )
 from claw_service.retry import retry_on_conflict
-
-# A reset that succeeded this recently is still "restarting" as far as the customer sees.
-RESET_COOLDOWN = timedelta(minutes=3)
 
 TAggregate = TypeVar("TAggregate", bound=Aggregate)
 
@@ -302,55 +293,43 @@ class ClawApplication(Application[UUID]):
         if not texts:
             return Outcome(notification_id=None)
         through = len(conv.inbound)
-        # Webhooks arrive in no particular order: join a split message in the order the
-        # customer sent it (arrival order breaks ties).
-        in_order = sorted(texts, key=lambda text: text.sent_at)
-        combined = " ".join(text.body.strip() for text in in_order)
-        keyword = _last_subscription_keyword(in_order, opted_out=conv.opted_out)
-        if keyword is SubscriptionKeyword.OPT_OUT:
-            conv.opt_out(keyword=combined[:40], at=now)
-            conv.confirm_opt_out(wording.opted_out(), now)
+        pending = (
+            self._find(conv.awaiting_action, PendingAction)
+            if conv.awaiting_action is not None
+            else None
+        )
+        triaged = triage(
+            texts,
+            opted_out=conv.opted_out,
+            awaiting_open_action=pending is not None and pending.is_open,
+            last_decision=conv.decisions[-1] if conv.decisions else None,
+        )
+        handling = triaged.handling
+        if handling is Handling.OPT_OUT:
+            conv.opt_out(keyword=triaged.keyword, at=now)
+            conv.confirm_opt_out(triaged.notice or "", now)
             return self._decide_and_store(conv, now, through, trigger=Trigger.CUSTOMER_TEXT)
-        if keyword is SubscriptionKeyword.OPT_IN:
-            conv.opt_in(keyword=combined[:40], at=now)
+        if handling is Handling.OPT_IN:
+            conv.opt_in(keyword=triaged.keyword, at=now)
             conv.mark_processed(through, now)
             return Outcome(notification_id=self._store(conv))
-
-        if conv.awaiting_action is not None:
-            answer = recognise_yes_no(combined)
-            pending = self._find(conv.awaiting_action, PendingAction)
-            if answer is not None and pending is not None and pending.is_open:
-                return self._decide_and_store(
-                    conv,
-                    now,
-                    through,
-                    trigger=Trigger.CONFIRMATION_REPLY,
-                    pending=pending,
-                    answer=answer,
-                )
-
-        feedback = recognise_feedback(combined) if self._after_automatic_answer(conv) else None
-        if feedback in (Sentiment.POSITIVE, Sentiment.NEGATIVE):
-            positive = feedback is Sentiment.POSITIVE
-            conv.record_feedback(positive=positive, at=now)
-            classification = Classification(
-                intent=Intent.FEEDBACK_POSITIVE if positive else Intent.FEEDBACK_NEGATIVE,
-                confidence=1.0,
-                source=ClassificationSource.PATTERN,
-                sentiment=feedback,
+        if handling is Handling.CONFIRMATION_REPLY:
+            return self._decide_and_store(
+                conv,
+                now,
+                through,
+                trigger=Trigger.CONFIRMATION_REPLY,
+                pending=pending,
+                answer=triaged.answer,
             )
-            conv.record_classification(classification, combined, through, now)
+        if handling is Handling.FEEDBACK and triaged.classification is not None:
+            classification = triaged.classification
+            conv.record_feedback(positive=classification.intent is Intent.FEEDBACK_POSITIVE, at=now)
+            conv.record_classification(classification, triaged.text, through, now)
             return self._decide_and_store(
                 conv, now, through, trigger=Trigger.CUSTOMER_TEXT, classification=classification
             )
-        return TextToUnderstand(conversation_id=conversation, text=combined, through=through)
-
-    @staticmethod
-    def _after_automatic_answer(conv: Conversation) -> bool:
-        return bool(conv.decisions) and conv.decisions[-1].kind in (
-            DecisionKind.RESPOND,
-            DecisionKind.EXECUTE,
-        )
+        return TextToUnderstand(conversation_id=conversation, text=triaged.text, through=through)
 
     @retry_on_conflict
     def decide_on_text(
@@ -370,7 +349,7 @@ class ClawApplication(Application[UUID]):
             conv, now, through, trigger=Trigger.CUSTOMER_TEXT, classification=classification
         )
 
-    def _conversation_facts(self, conv: Conversation, now: datetime) -> ConversationFacts:
+    def _conversation_facts(self, conv: Conversation) -> ConversationFacts:
         return ConversationFacts(
             is_own_number=self.venue.is_own_number(conv.customer_number),
             opted_out=conv.opted_out,
@@ -378,24 +357,15 @@ class ClawApplication(Application[UUID]):
             auto_replies_by_intent=dict(conv.auto_replies_by_intent),
             recent_inbound=conv.recent_inbound_times(),
             consecutive_failures=conv.consecutive_failures,
-            action_in_progress=self._action_in_progress(conv, now),
             rapid_escalated_at=conv.rapid_escalated_at,
+            last_action=self._last_action(conv),
         )
 
-    def _action_in_progress(self, conv: Conversation, now: datetime) -> bool:
-        if not conv.action_ids:
-            return False
-        last = self._find(conv.action_ids[-1], PendingAction)
+    def _last_action(self, conv: Conversation) -> LastActionFacts | None:
+        last = self._find(conv.action_ids[-1], PendingAction) if conv.action_ids else None
         if last is None:
-            return False
-        if last.status in (ActionStatus.EXECUTING, ActionStatus.READY):
-            return True
-        return (
-            last.kind is ActionKind.RESET_SIMULATOR
-            and last.status is ActionStatus.SUCCEEDED
-            and last.started_at is not None
-            and now - last.started_at < RESET_COOLDOWN
-        )
+            return None
+        return LastActionFacts(kind=last.kind, status=last.status, started_at=last.started_at)
 
     def _budget(self, now: datetime) -> HourlyBudget:
         """This hour's budget, read from the log.
@@ -435,129 +405,119 @@ class ClawApplication(Application[UUID]):
         pending: PendingAction | None = None,
         answer: YesNo | None = None,
     ) -> Outcome:
+        """Gather the facts, ask the policy, and apply and record what it decided."""
         settings = self.settings()
         budget = self._budget(now)
+        situation = self._situation(
+            conv, now, trigger, budget.spent, classification, pending, answer
+        )
+        decision = decide(situation, settings)
+
+        if pending is None and decision.kind in (
+            DecisionKind.REQUEST_CONFIRMATION,
+            DecisionKind.EXECUTE,
+        ):
+            if decision.opens is None:
+                msg = "the policy chose an action without a known target"
+                raise InvariantError(msg)
+            opens = decision.opens
+            pending = PendingAction(
+                conversation_id=conv.id,
+                decision_number=conv.next_decision_number,
+                customer_number=conv.customer_number,
+                kind=opens.kind,
+                intent=decision.intent,
+                parameters=opens.parameters,
+                requires_confirmation=opens.requires_confirmation,
+                requires_approval=opens.requires_approval,
+                deadline=opens.deadline,
+                at=now,
+            )
+        elif pending is not None and decision.consent is Consent.DECLINED:
+            pending.decline(now)
+        elif pending is not None and decision.consent is Consent.CONFIRMED:
+            pending.confirm(now)
+        if pending is not None and decision.asks_staff_to_approve:
+            # The dispatcher alerts staff for this decision: remember they were asked.
+            pending.request_approval(now)
+
+        if decision.sends_text:
+            budget.spend(conv.id, now)
+        number = conv.record_decision(
+            decision,
+            at=now,
+            through=through,
+            pending_action_id=pending.id if pending is not None else None,
+            reply=decision.reply,
+            situation=situation,
+        )
+        changed_pending = pending if pending is not None and pending.pending_events else None
+        return Outcome(
+            notification_id=self._store(
+                conv, changed_pending, budget if decision.sends_text else None
+            ),
+            decision=decision,
+            decision_number=number,
+        )
+
+    def _situation(
+        self,
+        conv: Conversation,
+        now: datetime,
+        trigger: Trigger,
+        sent_this_hour: int,
+        classification: Classification | None,
+        pending: PendingAction | None,
+        answer: YesNo | None,
+    ) -> Situation:
+        """Everything the policy reads, gathered from the conversation, the venue and the log."""
         entities = classification.entities if classification else None
         intent = classification.intent if classification else None
         action_kind = ACTION_FOR_INTENT.get(intent) if intent is not None else None
-        parameters = (
+        target = (
             self.venue.action_parameters(action_kind, entities)
             if action_kind is not None and entities is not None
             else None
         )
-        door_authorised = (
-            action_kind is ActionKind.UNLOCK_DOOR
-            and parameters is not None
-            and self.venue.may_open_door(conv.customer_number, parameters.location)
+        authorised = (
+            action_kind is not None
+            and action_spec(action_kind).needs_authorisation
+            and target is not None
+            and self.venue.may_open_door(conv.customer_number, target.location)
         )
         prepared_answer = (
             self.venue.answer(intent, entities)
             if intent is not None and entities is not None and action_kind is None
             else None
         )
-        situation = Situation(
+        target_location = (
+            pending.parameters.location
+            if pending is not None
+            else (target.location if target is not None else None)
+        )
+        return Situation(
             trigger=trigger,
             now=now,
-            conversation=self._conversation_facts(conv, now),
-            sent_this_hour=budget.spent,
+            conversation=self._conversation_facts(conv),
+            sent_this_hour=sent_this_hour,
             classification=classification,
             confirmation_reply=answer,
             pending=_pending_facts(pending) if pending is not None else None,
             prepared_answer=prepared_answer,
-            action_target_known=parameters is not None,
-            door_authorised=door_authorised,
+            action_target_known=target is not None,
+            door_authorised=authorised,
+            target=target,
+            location_name=(
+                self.venue.location_name(target_location) if target_location is not None else ""
+            ),
+            customer_number=conv.customer_number,
+            text=conv.inbound[-1].body if conv.inbound else "",
         )
-        decision = decide(situation, settings)
-
-        reply: str | None = None
-        new_action: PendingAction | None = None
-        if pending is None and decision.kind in (
-            DecisionKind.REQUEST_CONFIRMATION,
-            DecisionKind.EXECUTE,
-        ):
-            if action_kind is None or parameters is None:
-                msg = "the policy chose an action without a known target"
-                raise InvariantError(msg)
-            feature = settings.feature(decision.intent) or FeatureSettings()
-            if action_kind is ActionKind.UNLOCK_DOOR:
-                parameters = attrs.evolve(
-                    parameters, unlock_seconds=settings.globals.door_unlock_seconds
-                )
-            new_action = PendingAction(
-                conversation_id=conv.id,
-                decision_number=conv.next_decision_number,
-                customer_number=conv.customer_number,
-                kind=action_kind,
-                intent=decision.intent,
-                parameters=parameters,
-                requires_confirmation=feature.requires_confirmation,
-                requires_approval=feature.requires_approval,
-                deadline=now + settings.globals.confirmation_timeout,
-                at=now,
-            )
-            pending = new_action
-        elif pending is not None and answer is not None:
-            if decision.kind is DecisionKind.RESPOND:
-                pending.decline(now)
-            elif decision.kind in (DecisionKind.REQUEST_CONFIRMATION, DecisionKind.EXECUTE) or (
-                decision.kind is DecisionKind.ESCALATE
-                and decision.reason in (Reason.EMERGENCY_STOP, Reason.QUIET_HOURS)
-                and answer is YesNo.YES
-                and pending.approval_needed
-            ):
-                # A yes at the door handed to staff (the stop, the night) keeps the
-                # customer's consent; the action still waits for staff to approve it.
-                pending.confirm(now)
-        if pending is not None and decision.reason is Reason.APPROVAL_REQUIRED:
-            # The dispatcher alerts staff for this decision: remember they were asked.
-            pending.request_approval(now)
-
-        reply = self._wording(decision, pending, action_kind)
-        if decision.sends_text:
-            budget.spend(conv.id, now)
-        else:
-            budget = None  # type: ignore[assignment]
-        number = conv.record_decision(
-            decision,
-            at=now,
-            through=through,
-            pending_action_id=pending.id if pending is not None else None,
-            reply=reply,
-            situation=situation,
-        )
-        changed_pending = pending if pending is not None and pending.pending_events else None
-        return Outcome(
-            notification_id=self._store(conv, changed_pending, budget),
-            decision=decision,
-            decision_number=number,
-        )
-
-    def _wording(
-        self, decision: Decision, pending: PendingAction | None, action_kind: ActionKind | None
-    ) -> str | None:
-        kind = pending.kind if pending is not None else action_kind
-        if decision.kind is DecisionKind.RESPOND:
-            if decision.reason is Reason.ANSWERED_FROM_KNOWLEDGE:
-                return decision.reply
-            if decision.reason is Reason.CUSTOMER_DECLINED:
-                return wording.declined()
-            if kind is not None and decision.reason is Reason.DETAILS_NEEDED:
-                return wording.details_needed(kind)
-            if kind is not None and decision.reason is Reason.ALREADY_IN_PROGRESS:
-                return wording.already_in_progress(kind)
-            return decision.reply
-        if decision.kind is DecisionKind.REQUEST_CONFIRMATION and pending is not None:
-            target = self.describe(pending)
-            if pending.confirmation_needed:
-                return wording.confirmation_request(pending.kind, target)
-            return wording.awaiting_approval(target)
-        if decision.kind in (DecisionKind.SUGGEST, DecisionKind.ESCALATE):
-            return decision.reply
-        return None
 
     def describe(self, action: PendingAction) -> str:
+        """The action's target as claw names it to the customer."""
         location = self.venue.location_name(action.parameters.location)
-        return wording.describe_target(action.kind, action.parameters, location)
+        return describe_target(action.kind, action.parameters, location)
 
     # Staff on pending actions ---------------------------------------------------------------
 
@@ -567,17 +527,20 @@ class ClawApplication(Application[UUID]):
         pending.approve(actor, now)
         conv = self.conversation(pending.conversation_id)
         settings = self.settings()
-        situation = Situation(
-            trigger=Trigger.STAFF_APPROVAL,
-            now=now,
-            conversation=self._conversation_facts(conv, now),
-            pending=_pending_facts(pending),
+        situation = self._situation(
+            conv,
+            now,
+            Trigger.STAFF_APPROVAL,
+            self._budget(now).spent,
+            classification=None,
+            pending=pending,
+            answer=None,
         )
         decision = decide(situation, settings)
-        if decision.kind is DecisionKind.IGNORE and decision.reason is Reason.AWAITING_CONFIRMATION:
+        if decision.staff_approval is StaffApproval.KEPT_UNTIL_CONFIRMED:
             # Approval first, customer later: the approval is kept, nothing else is decided.
             return Outcome(notification_id=self._store(pending))
-        if decision.reason in _APPROVAL_SET_ASIDE:
+        if decision.staff_approval is StaffApproval.SET_ASIDE:
             # Not acted on, so not kept: the action waits for an approval given once the
             # reason is gone, and shows so in the console.
             pending.ignore_approval(actor, decision.reason, now)
@@ -677,24 +640,6 @@ class ClawApplication(Application[UUID]):
         return self._store(*aggregates, tracking=tracking)
 
 
-# A staff approval the policy does not act on for these reasons is recorded and taken
-# back; kept, it would let a later yes run the action with nobody approving it again.
-_APPROVAL_SET_ASIDE = frozenset({Reason.EMERGENCY_STOP, Reason.OPTED_OUT, Reason.ACTIONS_DISABLED})
-
-
-def _last_subscription_keyword(
-    texts: Sequence[InboundText], *, opted_out: bool
-) -> SubscriptionKeyword | None:
-    """The customer's last word on texting, in the order they sent it ("STOP" then "START")."""
-    found: SubscriptionKeyword | None = None
-    for text in texts:
-        keyword = recognise_subscription(text.body, opted_out=opted_out)
-        if keyword is not None:
-            found = keyword
-            opted_out = keyword is SubscriptionKeyword.OPT_OUT
-    return found
-
-
 def _pending_facts(pending: PendingAction) -> PendingActionFacts:
     return PendingActionFacts(
         kind=pending.kind,
@@ -703,6 +648,7 @@ def _pending_facts(pending: PendingAction) -> PendingActionFacts:
         confirmation_needed=pending.confirmation_needed,
         approval_needed=pending.approval_needed,
         approval_requested=pending.approval_requested,
+        parameters=pending.parameters,
     )
 
 

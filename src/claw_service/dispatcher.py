@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
@@ -24,15 +24,20 @@ import structlog
 from eventsourcing.persistence import IntegrityError, Notification, Tracking
 
 from claw_domain import wording
+from claw_domain.actions import action_spec
 from claw_domain.conversation import AlertOutcome, Conversation, ReplyPurpose, ReplyStatus
-from claw_domain.decisions import Decision, Reason
-from claw_domain.errors import EffectError, OutcomeUnknownError, TransientEffectError
+from claw_domain.decisions import AlertForStaff, Decision, Reason
+from claw_domain.errors import (
+    ConfigurationError,
+    EffectError,
+    OutcomeUnknownError,
+    TransientEffectError,
+)
 from claw_domain.pending_action import ActionStatus, PendingAction
 from claw_domain.ports import (
+    ActionRunner,
     AlertSeverity,
     Clock,
-    DeviceController,
-    DoorController,
     Messenger,
     StaffAlert,
     StaffNotifier,
@@ -75,12 +80,23 @@ _EFFECTS_BY_EVENT: dict[str, tuple[EffectKind, ...]] = {
 }
 
 
+def _a_runner_for_every_action(
+    _instance: object,
+    _attribute: attrs.Attribute[Mapping[ActionKind, ActionRunner]],
+    value: Mapping[ActionKind, ActionRunner],
+) -> None:
+    missing = sorted(kind.value for kind in ActionKind if kind not in value)
+    if missing:
+        msg = f"no action runner for {', '.join(missing)}: map each action kind to its adapter"
+        raise ConfigurationError(msg)
+
+
 @attrs.frozen
 class EffectPorts:
     messenger: Messenger
-    devices: DeviceController
-    doors: DoorController
     staff: StaffNotifier
+    # Each action kind's adapter, chosen by the composition root.
+    actions: Mapping[ActionKind, ActionRunner] = attrs.field(validator=_a_runner_for_every_action)
 
 
 async def _in_thread(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -153,9 +169,9 @@ class EffectDispatcher:
                 await self._alert_for_decision(conversation_id, event.decision, tracking)
             elif effect is EffectKind.REQUEST_APPROVAL:
                 decision: Decision = event.decision
-                if decision.reason is Reason.APPROVAL_REQUIRED:
+                if decision.asks_staff_to_approve:
                     await self._request_approval(
-                        event.pending_action_id, tracking if last else None
+                        event.pending_action_id, decision.alert, tracking if last else None
                     )
                 elif last:
                     await _in_thread(self.app.record_effect, tracking=tracking)
@@ -269,28 +285,40 @@ class EffectDispatcher:
     async def _alert_for_decision(
         self, conversation_id: UUID, decision: Decision, tracking: Tracking
     ) -> None:
-        conversation = await _in_thread(self.app.conversation, conversation_id)
-        latest = conversation.inbound[-1].body if conversation.inbound else ""
-        body = (
-            f"Customer {conversation.customer_number} needs a person "
-            f"({decision.reason.value}, intent {decision.intent.value}): {latest[:300]}"
-        )
-        severity = AlertSeverity.URGENT if decision.staff_alert_is_urgent else AlertSeverity.INFO
-        await self._alert(conversation_id, "Customer needs staff", body, tracking, severity)
+        alert = decision.alert
+        if alert is None:
+            # Recorded before decisions carried their alert: worded as the policy words it.
+            conversation = await _in_thread(self.app.conversation, conversation_id)
+            latest = conversation.inbound[-1].body if conversation.inbound else ""
+            alert = AlertForStaff(
+                title=wording.NEEDS_STAFF_TITLE,
+                body=wording.needs_a_person(
+                    conversation.customer_number, decision.reason.value, decision.intent, latest
+                ),
+                urgent=decision.staff_alert_is_urgent,
+            )
+        await self._alert(conversation_id, alert.title, alert.body, tracking, _severity(alert))
 
-    async def _request_approval(self, action_id: UUID, tracking: Tracking | None) -> None:
+    async def _request_approval(
+        self, action_id: UUID, alert: AlertForStaff | None, tracking: Tracking | None
+    ) -> None:
         action = await _in_thread(self.app.pending_action, action_id)
         if not action.is_open or not action.approval_needed:
             # Approved, rejected or closed meanwhile: there is nothing left to ask staff.
             await _in_thread(self.app.record_effect, tracking=tracking)
             return
-        target = await _in_thread(self.app.describe, action)
-        body = (
-            f"{action.customer_number} asks to open {target}. Approve or cancel "
-            f"in the claw console before {action.deadline:%H:%M} UTC."
-        )
+        if alert is None:
+            # Recorded before decisions carried their alert: worded as the policy words it.
+            target = await _in_thread(self.app.describe, action)
+            alert = AlertForStaff(
+                title=wording.approval_title(action.kind),
+                body=wording.approval_request(
+                    action.kind, action.customer_number, target, action.deadline
+                ),
+                urgent=True,
+            )
         await self._alert(
-            action.conversation_id, "Door approval needed", body, tracking, AlertSeverity.URGENT
+            action.conversation_id, alert.title, alert.body, tracking, _severity(alert)
         )
 
     async def _alert(
@@ -368,35 +396,32 @@ class EffectDispatcher:
             await self._finish(action, conversation, wording.expired(action.kind), tracking)
             return
 
-        if action.kind is ActionKind.RESET_SIMULATOR and action.parameters.device_id:
+        spec = action_spec(action.kind)
+        runner = self.ports.actions[action.kind]
+        if spec.checks_target_first:
             try:
-                status = await self.ports.devices.device_status(action.parameters.device_id)
+                online = await runner.target_online(action.parameters)
             except EffectError as error:
                 action.fail(f"device check failed: {error}", now)
                 await self._finish(action, conversation, wording.action_failed(target), tracking)
-                await self._alert(conversation.id, "Reset failed", f"{target}: {error}", None)
-                return
-            if not status.online:
-                action.fail("device offline", now)
-                await self._finish(action, conversation, wording.device_offline(target), tracking)
                 await self._alert(
-                    conversation.id, "Simulator PC offline", f"{target} is offline.", None
+                    conversation.id, spec.words.check_failed_title, f"{target}: {error}", None
+                )
+                return
+            if not online:
+                action.fail("device offline", now)
+                await self._finish(
+                    action, conversation, wording.target_offline(action.kind, target), tracking
+                )
+                await self._alert(
+                    conversation.id, spec.words.offline_title, f"{target} is offline.", None
                 )
                 return
 
         action.start_execution(now)
         await _in_thread(self.app.record_effect, action)
         try:
-            if action.kind is ActionKind.RESET_SIMULATOR:
-                receipt = await self.ports.devices.reset_simulator(
-                    action.parameters.device_id or ""
-                )
-            else:
-                receipt = await self.ports.doors.unlock(
-                    action.parameters.door_id or "",
-                    seconds=action.parameters.unlock_seconds,
-                    actor="claw",
-                )
+            receipt = await runner.run(action.parameters)
         except OutcomeUnknownError as error:
             action.outcome_unknown(str(error), self.clock.now())
             await self._finish(
@@ -459,6 +484,10 @@ def _reply_failed(
             conversation.record_reply_failed(number, error, retryable=retryable, at=at)
 
     return record
+
+
+def _severity(alert: AlertForStaff) -> AlertSeverity:
+    return AlertSeverity.URGENT if alert.urgent else AlertSeverity.INFO
 
 
 def _event_name(topic: str) -> str:

@@ -26,13 +26,12 @@ from claw_adapters.fakes.memory import (
 )
 from claw_domain.users import Role
 from claw_domain.values import InboundText
-from claw_entrypoints.bootstrap import bootstrap
+from claw_entrypoints.bootstrap import bootstrap, effect_ports
 from claw_entrypoints.config import load_config
 from claw_entrypoints.runtime import Runtime
 from claw_entrypoints.web.app import create_web_app
 from claw_entrypoints.web.auth import CONSOLE, CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
 from claw_service.accounts import Accounts
-from claw_service.dispatcher import EffectPorts
 
 VENUE_LINE = "+19025550100"
 MEMBER = "+19025550123"  # a member of the demo venue's Bedford location
@@ -100,7 +99,7 @@ class ConsoleUnderTest:
 async def console_on(database_url: str, **environ: str) -> AsyncIterator[ConsoleUnderTest]:
     """A console over ``database_url`` with an admin and an operator, and a settable clock."""
     config = load_config({"CLAW_DATABASE_URL": database_url, "CLAW_DEBOUNCE_SECONDS": "0"})
-    ports = EffectPorts(
+    ports = effect_ports(
         messenger=MemoryMessenger(),
         devices=MemoryDevices(),
         doors=MemoryDoors(),

@@ -29,7 +29,7 @@ from claw_adapters.fakes.memory import (
 from claw_domain.decisions import Reason
 from claw_domain.users import Role
 from claw_domain.values import InboundText
-from claw_entrypoints.bootstrap import bootstrap
+from claw_entrypoints.bootstrap import bootstrap, effect_ports
 from claw_entrypoints.config import load_config
 from claw_entrypoints.runtime import RUNTIME, Runtime
 from claw_entrypoints.web.api import add_console_routes
@@ -37,7 +37,6 @@ from claw_entrypoints.web.app import create_web_app
 from claw_entrypoints.web.auth import CONSOLE, CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
 from claw_entrypoints.web.queries import ProjectionQueries
 from claw_entrypoints.web.reasons import REASON_TEXT
-from claw_service.dispatcher import EffectPorts
 
 VENUE_LINE = "+19025550100"
 MEMBER = "+19025550123"  # a member of the demo venue's Bedford location
@@ -96,7 +95,7 @@ async def console(tmp_path: Path) -> AsyncIterator[Console]:
         {"CLAW_DATABASE_URL": f"sqlite:///{tmp_path / 'claw.db'}", "CLAW_DEBOUNCE_SECONDS": "0"}
     )
     messenger = MemoryMessenger()
-    ports = EffectPorts(
+    ports = effect_ports(
         messenger=messenger, devices=MemoryDevices(), doors=MemoryDoors(), staff=MemoryStaff()
     )
     runtime = await bootstrap(config, ports=ports, clock=SystemClock())

@@ -39,12 +39,11 @@ from claw_domain.identity import conversation_id
 from claw_domain.privacy import FORGOTTEN
 from claw_domain.values import InboundText
 from claw_entrypoints import cli
-from claw_entrypoints.bootstrap import bootstrap, open_application
+from claw_entrypoints.bootstrap import bootstrap, effect_ports, open_application
 from claw_entrypoints.config import ClawConfig, load_config
 from claw_entrypoints.retention import forget_idle_customers
 from claw_entrypoints.runtime import Runtime
 from claw_service.audit import timeline
-from claw_service.dispatcher import EffectPorts
 from claw_service.privacy import idle_subjects
 from claw_service.projector import Projector
 
@@ -92,7 +91,7 @@ async def _converse(runtime: Runtime, customer: str, body: str, n: int) -> UUID:
 
 
 async def _memory_vendor_runtime(config: ClawConfig) -> Runtime:
-    ports = EffectPorts(
+    ports = effect_ports(
         messenger=MemoryMessenger(),
         devices=MemoryDevices(),
         doors=MemoryDoors(),

@@ -39,8 +39,9 @@ from claw_domain.values import (
     InboundText,
     Intent,
 )
+from claw_entrypoints.bootstrap import effect_ports
 from claw_service.application import ClawApplication, Outcome, TextToUnderstand
-from claw_service.dispatcher import DISPATCHER_NAME, EffectDispatcher, EffectPorts
+from claw_service.dispatcher import DISPATCHER_NAME, EffectDispatcher
 
 VENUE_LINE = "+19025550000"
 CUSTOMER = "+19025551111"
@@ -113,7 +114,7 @@ class Story:
         self.devices = MemoryDevices()
         self.dispatcher = EffectDispatcher(
             app,
-            EffectPorts(self.messenger, self.devices, MemoryDoors(), MemoryStaff()),
+            effect_ports(self.messenger, self.devices, MemoryDoors(), MemoryStaff()),
             self.clock,
             sleep=_no_sleep,
         )

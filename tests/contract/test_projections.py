@@ -44,8 +44,9 @@ from claw_domain.values import (
     Intent,
     LlmUsage,
 )
+from claw_entrypoints.bootstrap import effect_ports
 from claw_service.application import ClawApplication, TextToUnderstand
-from claw_service.dispatcher import EffectDispatcher, EffectPorts
+from claw_service.dispatcher import EffectDispatcher
 from claw_service.projector import Projector, UnknownProjectionError
 
 LINE = "+19025550000"
@@ -105,7 +106,7 @@ class Venue:
         self.messenger = MemoryMessenger()
         self.dispatcher = EffectDispatcher(
             self.app,
-            EffectPorts(self.messenger, MemoryDevices(), MemoryDoors(), MemoryStaff()),
+            effect_ports(self.messenger, MemoryDevices(), MemoryDoors(), MemoryStaff()),
             self.clock,
             sleep=_no_sleep,
         )

@@ -36,8 +36,9 @@ from claw_domain.values import (
     InboundText,
     Intent,
 )
+from claw_entrypoints.bootstrap import effect_ports
 from claw_service.application import ClawApplication, TextToUnderstand
-from claw_service.dispatcher import EffectDispatcher, EffectPorts
+from claw_service.dispatcher import EffectDispatcher
 
 LINE = "+19025550000"
 MEMBER = "+19025552222"
@@ -91,7 +92,7 @@ def test_ignored_approvals_and_opt_out_confirmations_read_back_the_same(
     messenger = MemoryMessenger()
     dispatcher = EffectDispatcher(
         app,
-        EffectPorts(messenger, MemoryDevices(), MemoryDoors(), MemoryStaff()),
+        effect_ports(messenger, MemoryDevices(), MemoryDoors(), MemoryStaff()),
         clock,
         sleep=_no_sleep,
     )

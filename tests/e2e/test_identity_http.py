@@ -23,12 +23,11 @@ from claw_adapters.fakes.memory import MemoryDevices, MemoryDoors, MemoryMesseng
 from claw_adapters.fakes.openphone import message_received, signed_legacy_webhook
 from claw_adapters.openphone import PayloadGeneration
 from claw_domain.identity import conversation_id, set_aside_sender_id
-from claw_entrypoints.bootstrap import bootstrap
+from claw_entrypoints.bootstrap import bootstrap, effect_ports
 from claw_entrypoints.config import load_config
 from claw_entrypoints.demo import VENUE_LINE
 from claw_entrypoints.runtime import Runtime
 from claw_entrypoints.web.app import create_web_app
-from claw_service.dispatcher import EffectPorts
 
 STAFF_PHONE = "+19025558888"
 OTHER_LINE = "+19025559999"  # a line that is not the venue's
@@ -94,7 +93,7 @@ async def venue(tmp_path: Path) -> AsyncIterator[Venue]:
         }
     )
     messenger, staff = MemoryMessenger(), MemoryStaff()
-    ports = EffectPorts(
+    ports = effect_ports(
         messenger=messenger, devices=MemoryDevices(), doors=MemoryDoors(), staff=staff
     )
     runtime = await bootstrap(config, ports=ports)

@@ -21,13 +21,12 @@ from eventsourcing.persistence import StoredEvent
 
 from claw_adapters.fakes.memory import MemoryDevices, MemoryDoors, MemoryMessenger, MemoryStaff
 from claw_domain.users import Role
-from claw_entrypoints.bootstrap import bootstrap
+from claw_entrypoints.bootstrap import bootstrap, effect_ports
 from claw_entrypoints.config import load_config
 from claw_entrypoints.runtime import Runtime
 from claw_entrypoints.web.api import add_console_routes
 from claw_entrypoints.web.app import create_web_app
 from claw_entrypoints.web.auth import CONSOLE, SESSION_COOKIE
-from claw_service.dispatcher import EffectPorts
 
 pytestmark = pytest.mark.postgres
 PASSWORD = "correct horse battery"
@@ -60,7 +59,7 @@ async def served(postgres_url: str) -> AsyncIterator[Served]:
         }
     )
     messenger, staff = MemoryMessenger(), MemoryStaff()
-    ports = EffectPorts(
+    ports = effect_ports(
         messenger=messenger, devices=MemoryDevices(), doors=MemoryDoors(), staff=staff
     )
     runtime = await bootstrap(config, ports=ports)

@@ -29,12 +29,11 @@ from claw_adapters.fakes.openphone import (
 )
 from claw_adapters.openphone import PayloadGeneration
 from claw_adapters.openphone.webhooks import MessageDirection, MessageEventType
-from claw_entrypoints.bootstrap import bootstrap
+from claw_entrypoints.bootstrap import bootstrap, effect_ports
 from claw_entrypoints.config import load_config
 from claw_entrypoints.demo import DEMO_METRICS_TOKEN, METRICS_HEADERS, VENUE_LINE
 from claw_entrypoints.runtime import Runtime
 from claw_entrypoints.web.app import create_web_app
-from claw_service.dispatcher import EffectPorts
 
 STANDARD_SECRET = "whsec_" + base64.b64encode(b"e2e-standard-webhooks-secret-32b").decode()
 MAX_BODY = 16 * 1024
@@ -86,7 +85,7 @@ async def venue(tmp_path: Path) -> AsyncIterator[Venue]:
         }
     )
     messenger = MemoryMessenger()
-    ports = EffectPorts(
+    ports = effect_ports(
         messenger=messenger, devices=MemoryDevices(), doors=MemoryDoors(), staff=MemoryStaff()
     )
     runtime = await bootstrap(config, ports=ports)

@@ -307,10 +307,9 @@ async def in_process(
         MemoryMessenger,
         MemoryStaff,
     )
-    from claw_entrypoints.bootstrap import bootstrap  # noqa: PLC0415
+    from claw_entrypoints.bootstrap import bootstrap, effect_ports  # noqa: PLC0415
     from claw_entrypoints.config import load_config  # noqa: PLC0415
     from claw_entrypoints.web.app import create_web_app  # noqa: PLC0415
-    from claw_service.dispatcher import EffectPorts  # noqa: PLC0415
 
     config = load_config(
         {
@@ -328,7 +327,7 @@ async def in_process(
         MemoryDoors(),
         MemoryStaff(),
     )
-    ports = EffectPorts(messenger=messenger, devices=devices, doors=doors, staff=staff)
+    ports = effect_ports(messenger=messenger, devices=devices, doors=doors, staff=staff)
     runtime = await bootstrap(config, ports=ports, language_model=language_model)
     async with TestClient(
         TestServer(create_web_app(runtime, run_worker=run_worker), host="127.0.0.1")

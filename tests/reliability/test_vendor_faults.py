@@ -39,7 +39,7 @@ from claw_adapters.staff import SmsAndSlackStaffNotifier, StaffSettings
 from claw_adapters.unifi import UniFiAccessDoorController
 from claw_domain.conversation import ReplyPurpose, ReplyStatus
 from claw_domain.pending_action import ActionStatus
-from claw_entrypoints.bootstrap import bootstrap
+from claw_entrypoints.bootstrap import bootstrap, effect_ports
 from claw_entrypoints.config import load_config
 from claw_entrypoints.demo import STAFF_NUMBER, VENUE_LINE, DemoVendors, demo_environment
 from claw_entrypoints.runtime import Runtime
@@ -124,7 +124,7 @@ def _ports(
             on_duty_number=STAFF_NUMBER, slack_webhook_url=slack, slack_timeout_seconds=TIMEOUT
         ),
     )
-    ports = EffectPorts(messenger=messenger, devices=devices, doors=doors, staff=staff)
+    ports = effect_ports(messenger=messenger, devices=devices, doors=doors, staff=staff)
     return ports, [messenger.aclose, devices.aclose, doors.aclose, staff.aclose]
 
 

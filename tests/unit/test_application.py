@@ -35,8 +35,9 @@ from claw_domain.values import (
     InboundText,
     Intent,
 )
+from claw_entrypoints.bootstrap import effect_ports
 from claw_service.application import ClawApplication, Outcome, TextToUnderstand
-from claw_service.dispatcher import REPLY_ATTEMPTS, EffectDispatcher, EffectPorts
+from claw_service.dispatcher import REPLY_ATTEMPTS, EffectDispatcher
 
 VENUE_LINE = "+19025550000"
 CUSTOMER = "+19025551111"
@@ -74,7 +75,7 @@ class Venue:
         self.staff = MemoryStaff()
         self.dispatcher = EffectDispatcher(
             self.app,
-            EffectPorts(self.messenger, self.devices, self.doors, self.staff),
+            effect_ports(self.messenger, self.devices, self.doors, self.staff),
             self.clock,
             sleep=_no_sleep,
         )

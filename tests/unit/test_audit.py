@@ -38,6 +38,7 @@ from claw_domain.values import (
     Intent,
     LlmUsage,
 )
+from claw_entrypoints.bootstrap import effect_ports
 from claw_service.application import ClawApplication, TextToUnderstand
 from claw_service.audit import (
     SettingsFileError,
@@ -46,7 +47,7 @@ from claw_service.audit import (
     timeline,
     what_if,
 )
-from claw_service.dispatcher import EffectDispatcher, EffectPorts
+from claw_service.dispatcher import EffectDispatcher
 
 LINE = "+19025550000"
 ANN = "+19025551111"
@@ -77,7 +78,7 @@ def story() -> tuple[ClawApplication, SettableClock]:
     )
     dispatcher = EffectDispatcher(
         app,
-        EffectPorts(MemoryMessenger(), MemoryDevices(), MemoryDoors(), MemoryStaff()),
+        effect_ports(MemoryMessenger(), MemoryDevices(), MemoryDoors(), MemoryStaff()),
         clock,
         sleep=_no_sleep,
     )

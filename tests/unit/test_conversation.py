@@ -17,6 +17,7 @@ from claw_domain.conversation import (
 from claw_domain.decisions import Decision, DecisionKind, Reason
 from claw_domain.errors import InvariantError, NotFoundError
 from claw_domain.values import ActionKind, InboundText, Intent
+from claw_domain.wording import Message, Template
 
 VENUE_LINE = "+19025550000"
 CUSTOMER = "+19025551111"
@@ -42,7 +43,12 @@ def a_decision(
     kind: DecisionKind, reason: Reason, reply: str | None = None, intent: Intent = Intent.HOURS
 ) -> Decision:
     return Decision(
-        kind=kind, reason=reason, intent=intent, confidence=0.95, settings_version=1, reply=reply
+        kind=kind,
+        reason=reason,
+        intent=intent,
+        confidence=0.95,
+        settings_version=1,
+        message=Message(Template.KNOWLEDGE_ANSWER, text=reply) if reply is not None else None,
     )
 
 

@@ -59,8 +59,9 @@ from claw_domain.values import (
     InboundText,
     Intent,
 )
+from claw_entrypoints.bootstrap import effect_ports
 from claw_service.application import ClawApplication, TextToUnderstand
-from claw_service.dispatcher import EffectDispatcher, EffectPorts
+from claw_service.dispatcher import EffectDispatcher
 
 VENUE_LINE = "+19025550000"
 CUSTOMERS = ("+19025551111", "+19025552222", VENUE_LINE)
@@ -172,7 +173,7 @@ class ClawMachine(RuleBasedStateMachine):
         self.staff = MemoryStaff(before_alert=self._check_alert)
         self.dispatcher = EffectDispatcher(
             self.app,
-            EffectPorts(self.messenger, self.devices, self.doors, self.staff),
+            effect_ports(self.messenger, self.devices, self.doors, self.staff),
             self.clock,
             sleep=_no_sleep,
         )

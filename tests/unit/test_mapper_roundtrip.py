@@ -22,15 +22,31 @@ from hypothesis import strategies as st
 from claw_adapters.persistence.mapper import CattrsMapper, make_converter
 from claw_domain.budget import HourlyBudget, hour_start
 from claw_domain.conversation import AlertOutcome, Conversation, ReplyPurpose
-from claw_domain.decisions import Decision, DecisionKind, Reason
-from claw_domain.pending_action import PendingAction
-from claw_domain.policy import ConversationFacts, PendingActionFacts, Situation, Trigger
+from claw_domain.decisions import (
+    ActionToOpen,
+    AlertForStaff,
+    Consent,
+    Decision,
+    DecisionKind,
+    Reason,
+    StaffApproval,
+)
+from claw_domain.pending_action import ActionStatus, PendingAction
+from claw_domain.policy import (
+    ConversationFacts,
+    LastActionFacts,
+    PendingActionFacts,
+    Situation,
+    Trigger,
+    decide,
+)
 from claw_domain.settings import (
     AutomationSettings,
     FeatureMode,
     FeatureSettings,
     GlobalSettings,
     QuietHours,
+    SettingsSnapshot,
 )
 from claw_domain.values import (
     ActionKind,
@@ -44,6 +60,7 @@ from claw_domain.values import (
     Sentiment,
     YesNo,
 )
+from claw_domain.wording import Message, Template
 
 VENUE_LINE = "+19025550000"
 CUSTOMER = "+19025551111"
@@ -93,6 +110,31 @@ inbound_texts = st.builds(
     sent_at=moments,
     correlation_id=words,
 )
+action_parameters = st.builds(
+    ActionParameters,
+    location=words,
+    box=st.none() | st.integers(min_value=1, max_value=99),
+    device_id=st.none() | words,
+    door_id=st.none() | words,
+    door_name=st.none() | words,
+    unlock_seconds=st.none() | st.integers(min_value=1, max_value=600),
+)
+messages = st.builds(
+    Message,
+    template=st.sampled_from(Template),
+    action=st.sampled_from(ActionKind),
+    target=words,
+    text=words,
+)
+actions_to_open = st.builds(
+    ActionToOpen,
+    kind=st.sampled_from(ActionKind),
+    parameters=action_parameters,
+    requires_confirmation=st.booleans(),
+    requires_approval=st.booleans(),
+    deadline=moments,
+)
+alerts_for_staff = st.builds(AlertForStaff, title=words, body=words, urgent=st.booleans())
 decisions = st.builds(
     Decision,
     kind=st.sampled_from(DecisionKind),
@@ -100,8 +142,18 @@ decisions = st.builds(
     intent=st.sampled_from(Intent),
     confidence=unit,
     settings_version=st.integers(min_value=1),
-    reply=st.none() | words,
     action=st.none() | st.sampled_from(ActionKind),
+    opens=st.none() | actions_to_open,
+    consent=st.none() | st.sampled_from(Consent),
+    staff_approval=st.none() | st.sampled_from(StaffApproval),
+    message=st.none() | messages,
+    alert=st.none() | alerts_for_staff,
+)
+last_actions = st.builds(
+    LastActionFacts,
+    kind=st.sampled_from(ActionKind),
+    status=st.sampled_from(ActionStatus),
+    started_at=st.none() | moments,
 )
 conversation_facts = st.builds(
     ConversationFacts,
@@ -112,6 +164,8 @@ conversation_facts = st.builds(
     recent_inbound=st.lists(moments, max_size=5).map(tuple),
     consecutive_failures=counts,
     action_in_progress=st.booleans(),
+    rapid_escalated_at=st.none() | moments,
+    last_action=st.none() | last_actions,
 )
 pending_facts = st.builds(
     PendingActionFacts,
@@ -120,6 +174,8 @@ pending_facts = st.builds(
     deadline=moments,
     confirmation_needed=st.booleans(),
     approval_needed=st.booleans(),
+    approval_requested=st.booleans(),
+    parameters=st.none() | action_parameters,
 )
 situations = st.builds(
     Situation,
@@ -133,15 +189,10 @@ situations = st.builds(
     prepared_answer=st.none() | words,
     action_target_known=st.booleans(),
     door_authorised=st.booleans(),
-)
-action_parameters = st.builds(
-    ActionParameters,
-    location=words,
-    box=st.none() | st.integers(min_value=1, max_value=99),
-    device_id=st.none() | words,
-    door_id=st.none() | words,
-    door_name=st.none() | words,
-    unlock_seconds=st.none() | st.integers(min_value=1, max_value=600),
+    target=st.none() | action_parameters,
+    location_name=words,
+    customer_number=words,
+    text=words,
 )
 feature_settings = st.builds(
     FeatureSettings,
@@ -413,3 +464,88 @@ def test_a_stored_event_breaking_an_invariant_refuses_to_load(edit: Any) -> None
 
     assert stored.topic in str(refused.value)
     assert "TextClassified" in stored.topic
+
+
+# Decisions recorded before a decision carried its reply, action and alert ------------------
+
+# A DecidedToRespond as claw stored it before: the decision's reply was its text, the
+# situation had no target, location, customer or last action, and "already in
+# progress" was decided by the service (``action_in_progress``).
+_OLD_ALREADY_IN_PROGRESS = {
+    "number": 2,
+    "decision": {
+        "kind": "respond",
+        "reason": "already_in_progress",
+        "intent": "trackman_reset",
+        "confidence": 0.95,
+        "settings_version": 4,
+        "reply": None,
+        "action": "reset_simulator",
+    },
+    "through": 2,
+    "pending_action_id": None,
+    "reply": "That TrackMan is already restarting; give it a couple of minutes.",
+    "situation": {
+        "trigger": "customer_text",
+        "now": "2026-11-25T12:00:00+00:00",
+        "conversation": {
+            "is_own_number": False,
+            "opted_out": False,
+            "staff_active_until": None,
+            "auto_replies_by_intent": {"trackman_reset": 1},
+            "recent_inbound": ["2026-11-25T11:59:00+00:00"],
+            "consecutive_failures": 0,
+            "action_in_progress": True,
+            "rapid_escalated_at": None,
+        },
+        "sent_this_hour": 1,
+        "classification": {
+            "intent": "trackman_reset",
+            "confidence": 0.95,
+            "source": "pattern",
+            "entities": {"location": "bedford", "box": 2},
+            "sentiment": "neutral",
+            "blacklisted_topic": None,
+            "llm_usage": None,
+        },
+        "confirmation_reply": None,
+        "pending": None,
+        "prepared_answer": None,
+        "action_target_known": True,
+        "door_authorised": False,
+    },
+    "at": "2026-11-25T12:00:00+00:00",
+    "timestamp": "2026-11-25T12:00:00+00:00",
+}
+
+
+def test_a_decision_recorded_in_the_old_shape_still_loads_and_is_judged_the_same() -> None:
+    stored = StoredEvent(
+        originator_id=UUID(int=1),
+        originator_version=5,
+        topic="claw_domain.conversation:Conversation.DecidedToRespond",
+        state=json.dumps(_OLD_ALREADY_IN_PROGRESS).encode("utf8"),
+    )
+
+    event = _mapper().to_domain_event(stored)
+
+    decision, situation = event.decision, event.situation
+    assert (decision.kind, decision.reason) == (DecisionKind.RESPOND, Reason.ALREADY_IN_PROGRESS)
+    assert (decision.message, decision.alert, decision.opens) == (None, None, None)
+    assert event.reply == "That TrackMan is already restarting; give it a couple of minutes."
+    assert situation.target is None
+    assert situation.conversation.last_action is None
+    # What-if judges it again from what was recorded, and the service's old verdict
+    # (the action was in progress) still counts.
+    settings = SettingsSnapshot(
+        version=4,
+        features={Intent.TRACKMAN_RESET: FeatureSettings(mode=FeatureMode.AUTO)},
+        globals=GlobalSettings(),
+    )
+    again = decide(situation, settings)
+    assert (again.kind, again.reason, again.action) == (
+        decision.kind,
+        decision.reason,
+        decision.action,
+    )
+    assert again.reply == event.reply

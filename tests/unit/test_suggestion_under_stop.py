@@ -24,8 +24,9 @@ from claw_domain.errors import InvariantError
 from claw_domain.identity import conversation_id
 from claw_domain.settings import FeatureMode, FeatureSettings, GlobalSettings
 from claw_domain.values import Classification, ClassificationSource, InboundText, Intent
+from claw_entrypoints.bootstrap import effect_ports
 from claw_service.application import ClawApplication, Outcome, TextToUnderstand
-from claw_service.dispatcher import EffectDispatcher, EffectPorts
+from claw_service.dispatcher import EffectDispatcher
 
 LINE, CUSTOMER = "+19025550000", "+19025551111"
 HOURS = Classification(Intent.HOURS, 0.97, ClassificationSource.PATTERN)
@@ -41,7 +42,7 @@ def test_approving_or_editing_under_the_stop_is_refused_and_works_after_release(
     features = {Intent.HOURS: FeatureSettings(mode=FeatureMode.SUGGEST)}
     app.ensure_settings(features, GlobalSettings(), "owner", clock.now())
     messenger = MemoryMessenger()
-    ports = EffectPorts(messenger, MemoryDevices(), MemoryDoors(), MemoryStaff())
+    ports = effect_ports(messenger, MemoryDevices(), MemoryDoors(), MemoryStaff())
     dispatcher = EffectDispatcher(app, ports, clock, sleep=_no_sleep)
     conversation = conversation_id(LINE, CUSTOMER)
     app.receive_text(

@@ -22,10 +22,11 @@ from eventsourcing.application import AggregateNotFoundError
 
 from claw_adapters.persistence.console_secret import load_console_secret
 from claw_adapters.persistence.console_sessions import open_session_store
+from claw_domain.actions import action_spec
 from claw_domain.errors import DomainError, NotFoundError
 from claw_domain.settings import FeatureMode, FeatureSettings, GlobalSettings, QuietHours
 from claw_domain.text import clean
-from claw_domain.values import ActionKind, Intent
+from claw_domain.values import Intent
 from claw_entrypoints.runtime import RUNTIME
 from claw_entrypoints.web.auth import (
     CONSOLE,
@@ -429,8 +430,12 @@ async def approve_action(request: web.Request, principal: Principal) -> web.Stre
     app = request.app[RUNTIME].app
     action_id = _uuid(request, "action")
     action = await asyncio.to_thread(app.pending_action, action_id)
-    if action.kind is ActionKind.UNLOCK_DOOR and not principal.is_admin:
-        return error(403, "opening a door needs an admin's approval")
+    spec = action_spec(action.kind)
+    if spec.approval_needs_admin and not principal.is_admin:
+        words = spec.words
+        return error(
+            403, f"{words.approval_gerund} a {words.target_noun} needs an admin's approval"
+        )
     outcome = await _run(request, app.approve_action, action_id, principal.actor, _now(request))
     decision = outcome.decision
     return _done(

@@ -29,6 +29,7 @@ from claw_adapters.projections.review_queue import REVIEW_QUEUE
 from claw_adapters.projections.statistics import read_statistics, read_totals
 from claw_adapters.projections.store import Document, ProjectionStore
 from claw_adapters.projections.tickets import TICKETS
+from claw_domain.actions import action_spec
 from claw_domain.decisions import DecisionKind, Reason
 from claw_domain.privacy import FORGOTTEN
 from claw_domain.values import ActionKind
@@ -176,7 +177,8 @@ class ProjectionQueries:
                 "customer": short_customer(row["customer"]),
                 "kind": row["kind"],
                 "intent": row["intent"],
-                "is_door": row["kind"] == ActionKind.UNLOCK_DOOR.value,
+                # The console offers the approval to admins only (it says "door").
+                "is_door": action_spec(ActionKind(row["kind"])).approval_needs_admin,
                 "target": row["target"],
                 "status": row["status"],
                 "requested_at": row["requested_at"],
