@@ -10,6 +10,7 @@ import asyncio
 from datetime import timedelta
 from uuid import UUID
 
+import attrs
 import pytest
 
 from claw_adapters.fakes.memory import (
@@ -216,6 +217,55 @@ def test_a_stranger_asking_for_the_door_is_handed_to_staff(venue: Venue) -> None
     assert venue.doors.unlocked == []
     assert venue.texts_to() == []
     assert venue.staff_alerts() == ["Customer needs staff"]
+
+
+def test_a_reset_staff_must_approve_is_asked_for_under_its_own_title(venue: Venue) -> None:
+    venue.app.change_feature(
+        Intent.TRACKMAN_RESET,
+        FeatureSettings(mode=FeatureMode.AUTO, requires_approval=True),
+        "owner",
+        venue.clock.now(),
+    )
+    venue.customer_texts("trackman frozen box 2", RESET_BOX_2)
+    venue.claw_dispatches()
+
+    [approval] = venue.staff.alerts
+    assert (approval.title, approval.severity) == (
+        "Simulator reset approval needed",
+        AlertSeverity.URGENT,
+    )
+    assert approval.body.startswith(f"{CUSTOMER} asks to restart the TrackMan in Bedford box 2.")
+    assert venue.texts_to() == [
+        "Thanks! A staff member needs to approve restarting the TrackMan in Bedford box 2; "
+        "I'll text you shortly."
+    ]
+    assert venue.action().approval_requested
+
+
+def test_an_escalation_recorded_without_its_alert_is_alerted_as_the_policy_words_it(
+    venue: Venue,
+) -> None:
+    decision = venue.customer_texts("let me in please", OPEN_THE_DOOR)
+    venue.claw_dispatches()
+    [by_the_policy] = venue.staff.alerts
+    assert decision is not None
+    assert decision.alert is not None
+
+    # The same decision as claw recorded it before decisions carried their alert.
+    conversation = venue.conversation()
+    conversation.record_decision(attrs.evolve(decision, alert=None), at=venue.clock.now())
+    venue.app.save(conversation)
+    venue.claw_dispatches()
+
+    assert venue.staff.alerts == [by_the_policy, by_the_policy]
+    assert (by_the_policy.title, by_the_policy.severity) == (
+        "Customer needs staff",
+        AlertSeverity.URGENT,
+    )
+    assert by_the_policy.body == (
+        f"Customer {CUSTOMER} needs a person (door_not_authorised, intent door_access): "
+        "let me in please"
+    )
 
 
 def test_an_expired_confirmation_tells_the_customer(venue: Venue) -> None:

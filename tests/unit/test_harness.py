@@ -38,6 +38,7 @@ from claw_adapters.fakes.memory import (
 )
 from claw_adapters.fakes.venue import InMemoryVenue
 from claw_domain import wording
+from claw_domain.actions import APPROVAL_TITLES
 from claw_domain.conversation import Conversation
 from claw_domain.decisions import Decision, Reason
 from claw_domain.errors import InvariantError, PermanentEffectError, TransientEffectError
@@ -205,7 +206,7 @@ class ClawMachine(RuleBasedStateMachine):
         # The stop never silences staff; an alert sent under it says so.
         if self.stopped and "emergency stop" not in alert.body.lower():
             self.violations.append(f"alert under the stop without saying so: {alert.title}")
-        if alert.title == "Door approval needed":
+        if alert.title in APPROVAL_TITLES:
             self.approval_alerts[alert.conversation_id] += 1
 
     # Rules ---------------------------------------------------------------------------------
@@ -386,8 +387,8 @@ class ClawMachine(RuleBasedStateMachine):
             event("a text was sent")
         if self.stopped:
             event("dispatched under the emergency stop")
-        if any(alert.title == "Door approval needed" for alert in self.staff.alerts):
-            event("staff were asked to approve a door")
+        if any(alert.title in APPROVAL_TITLES for alert in self.staff.alerts):
+            event("staff were asked to approve an action")
 
     # Invariants ---------------------------------------------------------------------------
 
