@@ -39,6 +39,7 @@ from claw_adapters.staff import SmsAndSlackStaffNotifier, StaffSettings
 from claw_adapters.unifi import UniFiAccessDoorController
 from claw_domain.conversation import ReplyPurpose, ReplyStatus
 from claw_domain.pending_action import ActionStatus
+from claw_domain.values import ActionKind
 from claw_entrypoints.bootstrap import bootstrap, effect_ports
 from claw_entrypoints.config import load_config
 from claw_entrypoints.demo import STAFF_NUMBER, VENUE_LINE, DemoVendors, demo_environment
@@ -85,6 +86,11 @@ class Venue:
 
 def _dead_url() -> str:
     return f"http://127.0.0.1:{free_port()}"
+
+
+def _with_runner_of(live: EffectPorts, dead: EffectPorts, kind: ActionKind) -> EffectPorts:
+    """The live ports, with one action's vendor aimed where nothing listens."""
+    return attrs.evolve(live, actions={**live.actions, kind: dead.actions[kind]})
 
 
 def _ports(
@@ -160,8 +166,8 @@ async def venue(tmp_path: Path, vendors: DemoVendors) -> AsyncIterator[Venue]:
     dead_closers += [no_sms.aclose, no_slack.aclose]
     down = {
         "openphone": attrs.evolve(live, messenger=dead.messenger, staff=no_sms),
-        "devices": attrs.evolve(live, devices=dead.devices),
-        "doors": attrs.evolve(live, doors=dead.doors),
+        "devices": _with_runner_of(live, dead, ActionKind.RESET_SIMULATOR),
+        "doors": _with_runner_of(live, dead, ActionKind.UNLOCK_DOOR),
         "slack": attrs.evolve(live, staff=no_slack),
     }
     runtime = await bootstrap(load_config(env), ports=live)
