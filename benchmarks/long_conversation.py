@@ -53,7 +53,7 @@ from claw_adapters.knowledge.port import KnowledgeVenue
 from claw_domain.conversation import SuggestionStatus
 from claw_domain.identity import conversation_id
 from claw_domain.values import InboundText
-from claw_entrypoints.bootstrap import bootstrap, build_understanding
+from claw_entrypoints.bootstrap import bootstrap, build_understanding, effect_ports
 from claw_entrypoints.config import load_config
 from claw_entrypoints.runtime import Runtime
 from claw_service.application import ClawApplication
@@ -189,7 +189,7 @@ class Builder:
 
 def memory_ports() -> EffectPorts:
     """The vendors as the dry run has them: effects recorded in memory, nothing sent."""
-    return EffectPorts(
+    return effect_ports(
         messenger=MemoryMessenger(),
         devices=MemoryDevices(),
         doors=MemoryDoors(),
