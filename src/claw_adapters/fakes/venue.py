@@ -45,10 +45,12 @@ class InMemoryVenue:
             if device is None:
                 return None
             return ActionParameters(location=location, box=entities.box, device_id=device)
-        door = self.doors.get(location)
-        if door is None:
-            return None
-        return ActionParameters(location=location, door_id=door, door_name="front door")
+        if kind is ActionKind.UNLOCK_DOOR:
+            door = self.doors.get(location)
+            if door is None:
+                return None
+            return ActionParameters(location=location, door_id=door, door_name="front door")
+        return None
 
     def is_own_number(self, phone: str) -> bool:
         return phone in self.own_numbers

@@ -35,13 +35,22 @@ class KnowledgeVenue:
         location = self._location_key(entities.location)
         if location is None:
             return None
-        if kind is ActionKind.RESET_SIMULATOR:
-            if entities.box is None:
-                return None
-            device = self.knowledge.boxes(location).get(entities.box)
-            if device is None:
-                return None
-            return ActionParameters(location=location, box=entities.box, device_id=device)
+        # Each action's target is found its own way; an action with no entry has none.
+        resolve = {
+            ActionKind.RESET_SIMULATOR: self._simulator,
+            ActionKind.UNLOCK_DOOR: self._door,
+        }.get(kind)
+        return resolve(location, entities) if resolve is not None else None
+
+    def _simulator(self, location: str, entities: Entities) -> ActionParameters | None:
+        if entities.box is None:
+            return None
+        device = self.knowledge.boxes(location).get(entities.box)
+        if device is None:
+            return None
+        return ActionParameters(location=location, box=entities.box, device_id=device)
+
+    def _door(self, location: str, _entities: Entities) -> ActionParameters | None:
         door = self.knowledge.door(location)
         if door is None:
             return None
