@@ -573,13 +573,7 @@ def _alert(
 ) -> AlertForStaff | None:
     """What staff are told: a customer who needs a person, or an action to approve."""
     if decision.kind is DecisionKind.ESCALATE:
-        return AlertForStaff(
-            title=wording.NEEDS_STAFF_TITLE,
-            body=wording.needs_a_person(
-                facts.customer_number, decision.reason.value, decision.intent, facts.text
-            ),
-            urgent=decision.staff_alert_is_urgent,
-        )
+        return needs_a_person_alert(decision, facts.customer_number, facts.text)
     if not decision.asks_staff_to_approve or decision.action is None or target is None:
         return None
     deadline = opens.deadline if opens is not None else None
@@ -587,8 +581,28 @@ def _alert(
         deadline = facts.pending.deadline
     if deadline is None:
         return None
+    return approval_alert(decision.action, facts.customer_number, target, deadline)
+
+
+def needs_a_person_alert(
+    decision: Decision, customer_number: str, latest_text: str
+) -> AlertForStaff:
+    """The alert an escalation raises: who, why, what they last wrote; urgent when it must be."""
     return AlertForStaff(
-        title=wording.approval_title(decision.action),
-        body=wording.approval_request(decision.action, facts.customer_number, target, deadline),
+        title=wording.NEEDS_STAFF_TITLE,
+        body=wording.needs_a_person(
+            customer_number, decision.reason.value, decision.intent, latest_text
+        ),
+        urgent=decision.staff_alert_is_urgent,
+    )
+
+
+def approval_alert(
+    kind: ActionKind, customer_number: str, target: str, deadline: datetime
+) -> AlertForStaff:
+    """The urgent alert that asks staff to approve an action before its deadline."""
+    return AlertForStaff(
+        title=wording.approval_title(kind),
+        body=wording.approval_request(kind, customer_number, target, deadline),
         urgent=True,
     )

@@ -34,6 +34,7 @@ from claw_domain.errors import (
     TransientEffectError,
 )
 from claw_domain.pending_action import ActionStatus, PendingAction
+from claw_domain.policy import approval_alert, needs_a_person_alert
 from claw_domain.ports import (
     ActionRunner,
     AlertSeverity,
@@ -290,13 +291,7 @@ class EffectDispatcher:
             # Recorded before decisions carried their alert: worded as the policy words it.
             conversation = await _in_thread(self.app.conversation, conversation_id)
             latest = conversation.inbound[-1].body if conversation.inbound else ""
-            alert = AlertForStaff(
-                title=wording.NEEDS_STAFF_TITLE,
-                body=wording.needs_a_person(
-                    conversation.customer_number, decision.reason.value, decision.intent, latest
-                ),
-                urgent=decision.staff_alert_is_urgent,
-            )
+            alert = needs_a_person_alert(decision, conversation.customer_number, latest)
         await self._alert(conversation_id, alert.title, alert.body, tracking, _severity(alert))
 
     async def _request_approval(
@@ -310,13 +305,7 @@ class EffectDispatcher:
         if alert is None:
             # Recorded before decisions carried their alert: worded as the policy words it.
             target = await _in_thread(self.app.describe, action)
-            alert = AlertForStaff(
-                title=wording.approval_title(action.kind),
-                body=wording.approval_request(
-                    action.kind, action.customer_number, target, action.deadline
-                ),
-                urgent=True,
-            )
+            alert = approval_alert(action.kind, action.customer_number, target, action.deadline)
         await self._alert(
             action.conversation_id, alert.title, alert.body, tracking, _severity(alert)
         )
