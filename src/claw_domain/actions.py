@@ -57,6 +57,8 @@ class ActionSpec:
     words: ActionWords
     # The target in the customer's words, from its parameters and the location's name.
     describe: Callable[[ActionParameters, str], str]
+    # The ``ActionParameters`` fields its runner needs: a target without them is unknown.
+    target_fields: tuple[str, ...] = ()
     # The runner is asked whether the target is online before it is run.
     checks_target_first: bool = False
     # A success this recent still counts as in progress (the device is coming back).
@@ -71,6 +73,10 @@ class ActionSpec:
     timed_by_settings: bool = False
     # In the console, only an admin may approve it.
     approval_needs_admin: bool = False
+
+    def has_target(self, parameters: ActionParameters) -> bool:
+        """Whether the parameters name everything this action's runner needs."""
+        return all(getattr(parameters, name) is not None for name in self.target_fields)
 
 
 def _simulator(parameters: ActionParameters, location_name: str) -> str:
@@ -101,6 +107,7 @@ ACTIONS: Mapping[ActionKind, ActionSpec] = {
             offline_title="Simulator PC offline",
         ),
         describe=_simulator,
+        target_fields=("box", "device_id"),
         checks_target_first=True,
         cooldown=timedelta(minutes=3),
     ),
@@ -118,6 +125,7 @@ ACTIONS: Mapping[ActionKind, ActionSpec] = {
             approval_title="Door approval needed",
         ),
         describe=_door,
+        target_fields=("door_id",),
         needs_authorisation=True,
         person_waiting=True,
         timed_by_settings=True,

@@ -479,6 +479,9 @@ class ClawApplication(Application[UUID]):
             if action_kind is not None and entities is not None
             else None
         )
+        if action_kind is not None and target is not None:
+            # A target missing what the action's runner needs is no target: claw asks.
+            target = target if action_spec(action_kind).has_target(target) else None
         authorised = (
             action_kind is not None
             and action_spec(action_kind).needs_authorisation

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import attrs
 import pytest
 
 from claw_adapters.fakes.memory import MemoryDevices, MemoryDoors
@@ -156,3 +157,14 @@ def test_what_applies_to_each_action() -> None:
     assert (reset.person_waiting, door.person_waiting) == (False, True)
     assert (reset.timed_by_settings, door.timed_by_settings) == (False, True)
     assert (reset.approval_needs_admin, door.approval_needs_admin) == (False, True)
+
+
+def test_a_target_is_known_only_with_what_its_runner_needs() -> None:
+    reset, door = action_spec(ActionKind.RESET_SIMULATOR), action_spec(ActionKind.UNLOCK_DOOR)
+
+    assert reset.has_target(BOX_2)
+    assert not reset.has_target(ActionParameters(location="bedford", box=2))
+    assert door.has_target(FRONT_DOOR)
+    assert not door.has_target(ActionParameters(location="bedford", door_name="front door"))
+    fields = {field.name for field in attrs.fields(ActionParameters)}
+    assert all(set(spec.target_fields) <= fields for spec in ACTIONS.values())

@@ -30,6 +30,8 @@ from claw_domain.pending_action import ActionStatus, PendingAction
 from claw_domain.ports import AlertSeverity
 from claw_domain.settings import FeatureMode, FeatureSettings, GlobalSettings
 from claw_domain.values import (
+    ActionKind,
+    ActionParameters,
     Classification,
     ClassificationSource,
     Entities,
@@ -266,6 +268,25 @@ def test_an_escalation_recorded_without_its_alert_is_alerted_as_the_policy_words
         f"Customer {CUSTOMER} needs a person (door_not_authorised, intent door_access): "
         "let me in please"
     )
+
+
+class _VenueWithoutDeviceIds(InMemoryVenue):
+    """A venue file that names the box but not its PC."""
+
+    def action_parameters(self, kind: ActionKind, entities: Entities) -> ActionParameters | None:
+        return ActionParameters(location="bedford", box=entities.box)
+
+
+def test_a_target_without_what_its_action_needs_is_asked_for_not_acted_on(venue: Venue) -> None:
+    venue.app.venue = _VenueWithoutDeviceIds()
+
+    decision = venue.customer_texts("trackman frozen box 2", RESET_BOX_2)
+    venue.claw_dispatches()
+
+    assert decision is not None
+    assert (decision.kind, decision.reason) == (DecisionKind.RESPOND, Reason.DETAILS_NEEDED)
+    assert venue.conversation().action_ids == []
+    assert venue.texts_to() == ["Which location and box are you in? (e.g. 'Bedford box 2')"]
 
 
 def test_an_expired_confirmation_tells_the_customer(venue: Venue) -> None:
