@@ -254,12 +254,12 @@ async def _reply_loads(runtime: Runtime, builder: Builder, stream: Stream) -> in
     messenger = runtime.ports.messenger
     if not isinstance(messenger, MemoryMessenger):
         return None
-    before = len(messenger.sent)
+    before = messenger.sent_count
     await asyncio.to_thread(builder.review, stream.conversation)
     with counting_loads(runtime.app, stream.conversation) as loads:
         while await runtime.dispatcher.run_once() > 0:
             pass
-    return loads.conversation_loads if len(messenger.sent) == before + 1 else None
+    return loads.conversation_loads if messenger.sent_count == before + 1 else None
 
 
 # The measure ----------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 
 from benchmarks.common import Database, median
-from claw_adapters.fakes.memory import SystemClock
+from claw_adapters.clock import SystemClock
 from claw_adapters.knowledge import load_venue_knowledge
 from claw_adapters.knowledge.port import KnowledgeVenue
 from claw_adapters.persistence.database import parse_database_url

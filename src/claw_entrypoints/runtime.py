@@ -15,6 +15,7 @@ from claw_entrypoints.config import ClawConfig
 from claw_entrypoints.web.metrics import Metrics
 from claw_service.application import ClawApplication
 from claw_service.dispatcher import EffectDispatcher, EffectPorts
+from claw_service.intake import TextIntake
 from claw_service.processor import ConversationProcessor
 from claw_service.projector import Projector
 from claw_service.worker import DueWork, Worker
@@ -24,6 +25,7 @@ from claw_service.worker import DueWork, Worker
 class Runtime:
     config: ClawConfig
     app: ClawApplication
+    intake: TextIntake  # appends the texts webhooks accept
     venue: KnowledgeVenue
     ports: EffectPorts
     processor: ConversationProcessor

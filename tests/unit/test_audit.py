@@ -20,7 +20,6 @@ from claw_adapters.fakes.memory import (
     MemoryStaff,
     SettableClock,
 )
-from claw_adapters.fakes.venue import InMemoryVenue
 from claw_domain.decisions import DecisionKind, Reason
 from claw_domain.identity import conversation_id
 from claw_domain.settings import (
@@ -38,6 +37,7 @@ from claw_domain.values import (
     Intent,
     LlmUsage,
 )
+from claw_entrypoints.bootstrap import MEMORY_DATABASE_URL, construct_application
 from claw_service.application import ClawApplication, TextToUnderstand
 from claw_service.audit import (
     SettingsFileError,
@@ -47,6 +47,7 @@ from claw_service.audit import (
     what_if,
 )
 from claw_service.dispatcher import EffectDispatcher, EffectPorts
+from fakes.venue import InMemoryVenue
 
 LINE = "+19025550000"
 ANN = "+19025551111"
@@ -62,7 +63,7 @@ async def _no_sleep(_seconds: float) -> None:
 @pytest.fixture
 def story() -> tuple[ClawApplication, SettableClock]:
     clock = SettableClock()
-    app = ClawApplication(InMemoryVenue(), env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    app = construct_application(MEMORY_DATABASE_URL, InMemoryVenue())
     app.ensure_settings(
         {
             Intent.HOURS: FeatureSettings(mode=FeatureMode.AUTO),

@@ -18,7 +18,12 @@ from claw_adapters.understanding.patterns import (
     PatternClassifier,
     detect_sentiment,
 )
-from claw_adapters.understanding.pipeline import LlmFallback, UnderstandingPipeline, Understood
+from claw_adapters.understanding.pipeline import (
+    LlmFallback,
+    PipelineUnderstanding,
+    UnderstandingPipeline,
+    Understood,
+)
 
 __all__ = [
     "DEFAULT_RULES",
@@ -29,6 +34,7 @@ __all__ = [
     "LocalModelClassifier",
     "ModelSettings",
     "PatternClassifier",
+    "PipelineUnderstanding",
     "Prediction",
     "UnderstandingPipeline",
     "Understood",
