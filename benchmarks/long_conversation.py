@@ -49,7 +49,6 @@ from claw_adapters.fakes.memory import (
     SettableClock,
 )
 from claw_adapters.knowledge import load_venue_knowledge
-from claw_adapters.knowledge.port import KnowledgeVenue
 from claw_domain.conversation import SuggestionStatus
 from claw_domain.identity import conversation_id
 from claw_domain.values import InboundText
@@ -308,7 +307,7 @@ async def _measure(
     clock = SettableClock(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
     runtime = await bootstrap(config, clock=clock, ports=memory_ports())  # tables, settings
     builder_app = ClawApplication(
-        KnowledgeVenue(load_venue_knowledge(None)),
+        load_venue_knowledge(None),
         env={**config.database.eventsourcing_env(), **BUILDER_CACHE},
     )
     builder = Builder(builder_app, clock)

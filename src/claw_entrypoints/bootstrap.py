@@ -21,7 +21,6 @@ from claw_adapters.fakes.memory import (
     MemoryStaff,
 )
 from claw_adapters.knowledge import load_venue_knowledge
-from claw_adapters.knowledge.port import KnowledgeVenue, initial_domain_settings
 from claw_adapters.knowledge.venue import VenueKnowledge
 from claw_adapters.ninjaone import NinjaOneCredentials, NinjaOneDeviceController, ResetScript
 from claw_adapters.openphone import (
@@ -88,10 +87,8 @@ def open_application(
 ) -> ClawApplication:
     """The core on the configured database, with settings initialised on first use."""
     knowledge = knowledge or load_venue_knowledge(config.knowledge_file)
-    app = construct_application(config.database, KnowledgeVenue(knowledge), config.data_master_key)
-    features, global_settings = initial_domain_settings(
-        knowledge.initial_settings, knowledge.file.venue.timezone
-    )
+    app = construct_application(config.database, knowledge, config.data_master_key)
+    features, global_settings = knowledge.initial_domain_settings()
     app.ensure_settings(features, global_settings, SYSTEM_ACTOR, (clock or SystemClock()).now())
     return app
 
@@ -292,7 +289,7 @@ async def bootstrap(
         config=config,
         app=app,
         intake=intake,
-        venue=KnowledgeVenue(knowledge),
+        venue=knowledge,
         ports=ports,
         processor=processor,
         dispatcher=dispatcher,

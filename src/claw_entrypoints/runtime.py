@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 import attrs
 from aiohttp import web
 
-from claw_adapters.knowledge.port import KnowledgeVenue
+from claw_adapters.knowledge.venue import VenueKnowledge
 from claw_adapters.openphone.signatures import WebhookVerifier
 from claw_domain.ports import Clock
 from claw_domain.senders import Lines
@@ -26,7 +26,7 @@ class Runtime:
     config: ClawConfig
     app: ClawApplication
     intake: TextIntake  # appends the texts webhooks accept
-    venue: KnowledgeVenue
+    venue: VenueKnowledge
     ports: EffectPorts
     processor: ConversationProcessor
     dispatcher: EffectDispatcher

@@ -39,9 +39,9 @@ from claw_domain.policy import (
 from claw_domain.ports import Venue
 from claw_domain.replies import (
     SubscriptionKeyword,
-    recognise_feedback,
     recognise_yes_no,
 )
+from claw_domain.sentiment import recognise_feedback
 from claw_domain.settings import (
     AutomationSettings,
     FeatureSettings,

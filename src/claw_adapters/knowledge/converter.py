@@ -21,7 +21,9 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn
 
 from claw_adapters.knowledge.errors import ExpectedValueError, FieldPath, InvalidFieldError
-from claw_adapters.knowledge.model import Answer, CustomerKind, Mode
+from claw_adapters.knowledge.model import LISTED_INTENT_BASE, Answer, CustomerKind
+from claw_domain.settings import FeatureSettings, GlobalSettings
+from claw_domain.settings_input import SettingsInputError, changed_feature, changed_globals
 from claw_domain.values import Intent
 
 _E = TypeVar("_E", bound=enum.Enum)
@@ -164,7 +166,7 @@ def _attrs_hook(cl: type[Any], converter: BaseConverter) -> Callable[[object, ob
     return structure
 
 
-def make_converter() -> cattrs.Converter:
+def make_venue_file_converter() -> cattrs.Converter:
     """Build the venue file's converter; call once per load (it is cheap)."""
     converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
     converter.register_structure_hook(str, _strict_str)
@@ -174,7 +176,7 @@ def make_converter() -> cattrs.Converter:
     converter.register_structure_hook(time, _clock_time)
     # Class hooks dispatch on the most specific class, and a StrEnum is also a str:
     # each enum gets its own hook so the str hook above does not swallow it.
-    for enum_class in (Intent, Mode, CustomerKind):
+    for enum_class in (Intent, CustomerKind):
         converter.register_structure_hook(enum_class, _enum_hook(enum_class))
     converter.register_structure_hook_factory(_is_list, _list_hook)
     converter.register_structure_hook_factory(_is_dict, _dict_hook)
@@ -190,7 +192,22 @@ def make_converter() -> cattrs.Converter:
         return result
 
     converter.register_structure_hook(Answer, answer)
+    converter.register_structure_hook(FeatureSettings, _intent_settings)
+    converter.register_structure_hook(GlobalSettings, _global_settings)
     return converter
+
+
+# The settings section is read by the domain's settings reader, as the console, the CLI
+# and what-if files are: one set of names, one set of errors.
+def _intent_settings(value: object, _type: object) -> FeatureSettings:
+    return changed_feature(LISTED_INTENT_BASE, value)
+
+
+def _global_settings(value: object, _type: object) -> GlobalSettings:
+    if isinstance(value, dict) and "timezone" in value:
+        msg = "the time zone is set once, as venue.timezone"
+        raise SettingsInputError(("timezone",), msg, on_name=True)
+    return changed_globals(GlobalSettings(), value)
 
 
 @attrs.frozen
@@ -225,6 +242,8 @@ def flatten_errors(error: BaseException, path: FieldPath = ()) -> Iterator[Locat
         known = ", ".join(a.name for a in attrs.fields(error.cl))
         for extra in sorted(error.extra_fields):
             yield LocatedError((*path, extra), f"unknown field; expected one of: {known}", True)
+    elif isinstance(error, SettingsInputError):
+        yield LocatedError((*path, *error.at), error.problem, error.on_name)
     elif isinstance(error, InvalidFieldError):
         yield LocatedError((*path, *error.at), str(error))
     elif isinstance(error, ExpectedValueError):

@@ -16,7 +16,6 @@ from claw_adapters.understanding.patterns import (
     EntityExtractor,
     IntentRule,
     PatternClassifier,
-    detect_sentiment,
 )
 from claw_adapters.understanding.pipeline import (
     LlmFallback,
@@ -38,5 +37,4 @@ __all__ = [
     "Prediction",
     "UnderstandingPipeline",
     "Understood",
-    "detect_sentiment",
 ]

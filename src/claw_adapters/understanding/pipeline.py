@@ -15,8 +15,9 @@ from collections.abc import Awaitable, Callable, Sequence
 import attrs
 import structlog
 
-from claw_adapters.understanding.patterns import PatternClassifier, detect_sentiment
+from claw_adapters.understanding.patterns import PatternClassifier
 from claw_domain.ports import LlmClassification, TextClassifier
+from claw_domain.sentiment import detect_sentiment
 from claw_domain.values import Classification, ClassificationSource, Entities, Intent
 
 # The LLM stage: the text in, the model's reading out. Typically
