@@ -58,42 +58,14 @@ class ValueForm(enum.Enum):
 _Settings = typing.TypeVar("_Settings", FeatureSettings, GlobalSettings)
 
 
-def changed_feature(
-    current: FeatureSettings,
+def with_changes(
+    current: _Settings,
     changes: object,
     *,
     at: FieldPath = (),
     form: ValueForm = ValueForm.TYPED,
-) -> FeatureSettings:
+) -> _Settings:
     """``current`` with the fields ``changes`` names set to the values it gives."""
-    return _changed(current, changes, at, form)
-
-
-def changed_globals(
-    current: GlobalSettings,
-    changes: object,
-    *,
-    at: FieldPath = (),
-    form: ValueForm = ValueForm.TYPED,
-) -> GlobalSettings:
-    """``current`` with the fields ``changes`` names set to the values it gives."""
-    return _changed(current, changes, at, form)
-
-
-def field_names(kind: type[FeatureSettings] | type[GlobalSettings]) -> tuple[str, ...]:
-    return tuple(field.name for field in attrs.fields(kind))
-
-
-def mapping_at(value: object, at: FieldPath) -> Mapping[str, object]:
-    """A section of names to values; nothing written is an empty section."""
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping) or not all(isinstance(key, str) for key in value):
-        raise SettingsInputError(at, f"expected a mapping of names to values, got {_shown(value)}")
-    return value
-
-
-def _changed(current: _Settings, changes: object, at: FieldPath, form: ValueForm) -> _Settings:
     kind = type(current)
     hints = typing.get_type_hints(kind)
     names = field_names(kind)
@@ -110,6 +82,21 @@ def _changed(current: _Settings, changes: object, at: FieldPath, form: ValueForm
         except (ValueError, TypeError) as error:
             raise SettingsInputError(where, _without_name(str(error), name)) from None
     return current
+
+
+def field_names(kind: type[FeatureSettings] | type[GlobalSettings]) -> tuple[str, ...]:
+    return tuple(field.name for field in attrs.fields(kind))
+
+
+def mapping_at(value: object, at: FieldPath) -> Mapping[str, object]:
+    """A section of names to values; nothing written is an empty section."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping) or not all(isinstance(key, str) for key in value):
+        raise SettingsInputError(
+            at, f"expected a mapping of names to values, got {described(value)}"
+        )
+    return value
 
 
 def _without_name(problem: str, name: str) -> str:
@@ -139,18 +126,18 @@ def _typed(raw: object, wanted: Any, at: FieldPath) -> object:
     if wanted is bool:
         if isinstance(raw, bool):
             return raw
-        raise SettingsInputError(at, f"expected true or false, got {_shown(raw)}")
+        raise SettingsInputError(at, f"expected true or false, got {described(raw)}")
     if wanted is int:
         if isinstance(raw, int) and not isinstance(raw, bool):
             return raw
-        raise SettingsInputError(at, f"expected a whole number, got {_shown(raw)}")
+        raise SettingsInputError(at, f"expected a whole number, got {described(raw)}")
     if wanted is float:
         if isinstance(raw, int | float) and not isinstance(raw, bool):
             return float(raw)
-        raise SettingsInputError(at, f"expected a number such as 0.85, got {_shown(raw)}")
+        raise SettingsInputError(at, f"expected a number such as 0.85, got {described(raw)}")
     if isinstance(raw, str):
         return raw
-    raise SettingsInputError(at, f"expected a string, got {_shown(raw)}")
+    raise SettingsInputError(at, f"expected a string, got {described(raw)}")
 
 
 def _from_text(text: str, wanted: Any, at: FieldPath) -> object:
@@ -180,7 +167,7 @@ def _mode(raw: object, at: FieldPath) -> FeatureMode:
         except ValueError:
             pass
     choices = ", ".join(mode.value for mode in FeatureMode)
-    raise SettingsInputError(at, f"expected one of: {choices}; got {_shown(raw)}")
+    raise SettingsInputError(at, f"expected one of: {choices}; got {described(raw)}")
 
 
 def _quiet_hours(raw: object, at: FieldPath, form: ValueForm) -> QuietHours:
@@ -193,18 +180,20 @@ def _quiet_hours(raw: object, at: FieldPath, form: ValueForm) -> QuietHours:
         start, end = raw["start"], raw["end"]
     else:
         example = "{start: '22:00', end: '07:00'}"
-        raise SettingsInputError(at, f"expected start and end, e.g. {example}; got {_shown(raw)}")
+        raise SettingsInputError(
+            at, f"expected start and end, e.g. {example}; got {described(raw)}"
+        )
     return QuietHours(start=_clock_time(start, (*at, "start")), end=_clock_time(end, (*at, "end")))
 
 
 def _clock_time(raw: object, at: FieldPath) -> time:
     match = _CLOCK.match(raw.strip()) if isinstance(raw, str) else None
     if match is None:
-        raise SettingsInputError(at, f'expected a 24-hour time like "22:30", got {_shown(raw)}')
+        raise SettingsInputError(at, f'expected a 24-hour time like "22:30", got {described(raw)}')
     return time(int(match.group(1)), int(match.group(2)))
 
 
-def _shown(value: object) -> str:
+def described(value: object) -> str:
     """The value as the person wrote it, in words where ``repr`` would mislead."""
     if value is None:
         return "nothing"

@@ -18,8 +18,7 @@ from claw_domain.settings import (
 from claw_domain.settings_input import (
     SettingsInputError,
     ValueForm,
-    changed_feature,
-    changed_globals,
+    with_changes,
 )
 from claw_domain.values import Intent
 from claw_entrypoints.commands.settings import SettingError, apply_assignments
@@ -28,13 +27,13 @@ from claw_service.audit.settings_file import settings_from_mapping
 
 
 def test_typed_values_change_only_the_fields_named() -> None:
-    changed = changed_feature(FeatureSettings(), {"mode": "auto", "confidence_threshold": 1})
+    changed = with_changes(FeatureSettings(), {"mode": "auto", "confidence_threshold": 1})
 
     assert changed == FeatureSettings(mode=FeatureMode.AUTO, confidence_threshold=1.0)
 
 
 def test_text_values_are_read_by_the_fields_type() -> None:
-    rails = changed_globals(
+    rails = with_changes(
         GlobalSettings(),
         {"send_automatic_responses": "no", "messages_per_hour": "40", "quiet_hours": "23:00-06:00"},
         form=ValueForm.TEXT,
@@ -43,7 +42,7 @@ def test_text_values_are_read_by_the_fields_type() -> None:
     assert not rails.send_automatic_responses
     assert rails.messages_per_hour == 40
     assert rails.quiet_hours == QuietHours(time(23, 0), time(6, 0))
-    assert changed_globals(rails, {"quiet_hours": "none"}, form=ValueForm.TEXT).quiet_hours is None
+    assert with_changes(rails, {"quiet_hours": "none"}, form=ValueForm.TEXT).quiet_hours is None
 
 
 @pytest.mark.parametrize(
@@ -61,7 +60,7 @@ def test_text_values_are_read_by_the_fields_type() -> None:
 )
 def test_a_wrong_typed_value_is_named_in_one_line(changes: dict[str, object], message: str) -> None:
     with pytest.raises(SettingsInputError) as raised:
-        changed_feature(FeatureSettings(), changes, at=("hours",))
+        with_changes(FeatureSettings(), changes, at=("hours",))
 
     assert str(raised.value).startswith(message)
     assert "\n" not in str(raised.value)
@@ -79,7 +78,7 @@ def test_a_wrong_typed_value_is_named_in_one_line(changes: dict[str, object], me
 )
 def test_a_wrong_global_is_named_in_one_line(changes: dict[str, object], message: str) -> None:
     with pytest.raises(SettingsInputError, match="^" + message.replace("[", r"\[")):
-        changed_globals(GlobalSettings(), changes)
+        with_changes(GlobalSettings(), changes)
 
 
 def test_the_command_line_and_a_what_if_file_say_the_same_about_the_same_mistake() -> None:

@@ -14,9 +14,8 @@ from claw_domain.settings import FeatureSettings, GlobalSettings
 from claw_domain.settings_input import (
     SettingsInputError,
     ValueForm,
-    changed_feature,
-    changed_globals,
     field_names,
+    with_changes,
 )
 from claw_domain.values import Intent
 from claw_entrypoints.bootstrap import open_application
@@ -127,7 +126,7 @@ def apply_assignments(
             if "." in key:
                 features = _assign_feature(features, key, raw)
             elif key in _GLOBAL_FIELDS:
-                rails = changed_globals(rails, {key: raw}, form=ValueForm.TEXT)
+                rails = with_changes(rails, {key: raw}, form=ValueForm.TEXT)
             else:
                 names = ", ".join(_GLOBAL_FIELDS)
                 msg = f"{key!r}: unknown setting; use INTENT.FIELD or one of {names}"
@@ -148,7 +147,7 @@ def _assign_feature(
         msg = f"unknown intent; use one of {known}"
         raise SettingsInputError((intent_name,), msg, on_name=True) from None
     current = features.get(intent, FeatureSettings())
-    changed = changed_feature(current, {field_name: raw}, at=(intent_name,), form=ValueForm.TEXT)
+    changed = with_changes(current, {field_name: raw}, at=(intent_name,), form=ValueForm.TEXT)
     return {**features, intent: changed}
 
 

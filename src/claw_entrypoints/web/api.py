@@ -24,7 +24,7 @@ from claw_adapters.persistence.console_secret import load_console_secret
 from claw_adapters.persistence.console_sessions import open_session_store
 from claw_domain.errors import DomainError, NotFoundError
 from claw_domain.settings import FeatureMode, FeatureSettings, QuietHours
-from claw_domain.settings_input import SettingsInputError, changed_feature, changed_globals
+from claw_domain.settings_input import SettingsInputError, with_changes
 from claw_domain.text import clean
 from claw_domain.values import ActionKind, Intent
 from claw_entrypoints.runtime import RUNTIME
@@ -279,7 +279,7 @@ async def put_feature(request: web.Request, principal: Principal) -> web.StreamR
     body = await _body(request)
     snapshot = await asyncio.to_thread(runtime.app.settings)
     try:
-        feature = changed_feature(snapshot.feature(intent) or FeatureSettings(), body)
+        feature = with_changes(snapshot.feature(intent) or FeatureSettings(), body)
     except SettingsInputError as problem:
         raise BadRequestError(str(problem)) from None
     notification = await _run(
@@ -293,7 +293,7 @@ async def put_globals(request: web.Request, principal: Principal) -> web.StreamR
     body = await _body(request)
     snapshot = await asyncio.to_thread(runtime.app.settings)
     try:
-        rails = changed_globals(snapshot.globals, body)
+        rails = with_changes(snapshot.globals, body)
     except SettingsInputError as problem:
         raise BadRequestError(str(problem)) from None
     notification = await _run(

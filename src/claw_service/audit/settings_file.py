@@ -18,9 +18,8 @@ from claw_domain.errors import ConfigurationError
 from claw_domain.settings import FeatureSettings, SettingsSnapshot
 from claw_domain.settings_input import (
     SettingsInputError,
-    changed_feature,
-    changed_globals,
     mapping_at,
+    with_changes,
 )
 from claw_domain.values import Intent
 
@@ -83,8 +82,8 @@ def _over(data: object, base: SettingsSnapshot) -> SettingsSnapshot:
             problem = f"unknown intent; use one of {choices}"
             raise SettingsInputError(("features", raw_intent), problem) from None
         current = features.get(intent) or FeatureSettings()
-        features[intent] = changed_feature(current, raw_feature, at=("features", raw_intent))
-    global_settings = changed_globals(base.globals, data.get("globals"), at=("globals",))
+        features[intent] = with_changes(current, raw_feature, at=("features", raw_intent))
+    global_settings = with_changes(base.globals, data.get("globals"), at=("globals",))
     stop = data.get("emergency_stop", False)
     if not isinstance(stop, bool):
         raise SettingsInputError(("emergency_stop",), f"expected true or false, got {stop!r}")
