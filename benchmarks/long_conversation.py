@@ -49,7 +49,6 @@ from claw_adapters.fakes.memory import (
     SettableClock,
 )
 from claw_adapters.knowledge import load_venue_knowledge
-from claw_adapters.knowledge.port import KnowledgeVenue
 from claw_domain.conversation import SuggestionStatus
 from claw_domain.identity import conversation_id
 from claw_domain.values import InboundText
@@ -254,12 +253,12 @@ async def _reply_loads(runtime: Runtime, builder: Builder, stream: Stream) -> in
     messenger = runtime.ports.messenger
     if not isinstance(messenger, MemoryMessenger):
         return None
-    before = len(messenger.sent)
+    before = messenger.sent_count
     await asyncio.to_thread(builder.review, stream.conversation)
     with counting_loads(runtime.app, stream.conversation) as loads:
         while await runtime.dispatcher.run_once() > 0:
             pass
-    return loads.conversation_loads if len(messenger.sent) == before + 1 else None
+    return loads.conversation_loads if messenger.sent_count == before + 1 else None
 
 
 # The measure ----------------------------------------------------------------------------------
@@ -308,7 +307,7 @@ async def _measure(
     clock = SettableClock(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
     runtime = await bootstrap(config, clock=clock, ports=memory_ports())  # tables, settings
     builder_app = ClawApplication(
-        KnowledgeVenue(load_venue_knowledge(None)),
+        load_venue_knowledge(None),
         env={**config.database.eventsourcing_env(), **BUILDER_CACHE},
     )
     builder = Builder(builder_app, clock)

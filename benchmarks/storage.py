@@ -24,9 +24,8 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 
 from benchmarks.common import Database, median
-from claw_adapters.fakes.memory import SystemClock
+from claw_adapters.clock import SystemClock
 from claw_adapters.knowledge import load_venue_knowledge
-from claw_adapters.knowledge.port import KnowledgeVenue
 from claw_adapters.persistence.database import parse_database_url
 from claw_adapters.projections.catalogue import all_projections
 from claw_adapters.projections.store import open_projection_store
@@ -164,7 +163,7 @@ def audit_replay(env: Mapping[str, str], events: int, runs: int) -> dict[str, An
     # The builder caches aggregates (fast-forwarding from the log), so building a
     # long stream is not itself quadratic; the replay below reads without a cache.
     builder = ClawApplication(
-        KnowledgeVenue(knowledge),
+        knowledge,
         env={**config.database.eventsourcing_env(), "AGGREGATE_CACHE_MAXSIZE": "16"},
     )
     try:

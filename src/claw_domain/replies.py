@@ -1,9 +1,10 @@
-"""Deterministic reading of short customer replies: confirmations, opt-outs, feedback.
+"""Deterministic reading of short customer replies: confirmations and opt-outs.
 
 These decide things the language model must never decide: whether the customer
-said yes to a hardware action, whether a number may be texted at all, and whether
-an automatic answer helped. Everything here is pure and conservative: when a reply
-is not plainly one thing, the answer is ``None`` and a human or a later stage looks.
+said yes to a hardware action and whether a number may be texted at all (whether an
+automatic answer helped is ``claw_domain.sentiment``'s). Everything here is pure and
+conservative: when a reply is not plainly one thing, the answer is ``None`` and a
+human or a later stage looks.
 
 Precedence for a caller holding a pending confirmation: check
 :func:`recognise_subscription_keyword` first (or ``claw_domain.subscription``'s
@@ -16,11 +17,10 @@ number may not be texted again), although :func:`recognise_yes_no` also reads it
 from __future__ import annotations
 
 import enum
-import itertools
 import re
 import unicodedata
 
-from claw_domain.values import Sentiment, YesNo
+from claw_domain.values import YesNo
 
 # Replies longer than this are sentences, not answers to "reply YES to confirm".
 MAX_CONFIRMATION_WORDS = 8
@@ -29,11 +29,11 @@ MAX_CONFIRMATION_WORDS = 8
 _APOSTROPHES = re.compile("['\u2019\u2018`\u00b4]")
 _WORD = re.compile(r"[a-z0-9]+")
 
-_THUMBS_UP = "\U0001f44d"
-_THUMBS_DOWN = "\U0001f44e"
+THUMBS_UP = "\U0001f44d"
+THUMBS_DOWN = "\U0001f44e"
 _YES_SYMBOLS = frozenset(
     {
-        _THUMBS_UP,
+        THUMBS_UP,
         "\u2705",  # white heavy check mark
         "\u2714",  # heavy check mark
         "\U0001f44c",  # OK hand
@@ -43,14 +43,11 @@ _YES_SYMBOLS = frozenset(
 )
 _NO_SYMBOLS = frozenset(
     {
-        _THUMBS_DOWN,
+        THUMBS_DOWN,
         "\u274c",  # cross mark
         "\u2716",  # heavy multiplication x
         "\U0001f6ab",  # no entry sign
     }
-)
-_POSITIVE_SYMBOLS = frozenset(
-    {_THUMBS_UP, "\U0001f64f", "\U0001f64c", "\u2764", "\U0001f60a", "\U0001f389", "\u2705"}
 )
 
 
@@ -295,154 +292,4 @@ def recognise_subscription_keyword(text: str) -> SubscriptionKeyword | None:
         return SubscriptionKeyword.OPT_OUT
     if squashed in _OPT_IN_KEYWORDS:
         return SubscriptionKeyword.OPT_IN
-    return None
-
-
-_NEGATORS = frozenset(
-    {
-        "not",
-        "no",
-        "never",
-        "nothing",
-        "nope",
-        "doesnt",
-        "didnt",
-        "dont",
-        "isnt",
-        "wasnt",
-        "wont",
-        "cant",
-        "cannot",
-        "aint",
-        "havent",
-        "hasnt",
-        "arent",
-        "werent",
-        "couldnt",
-        "wouldnt",
-    }
-)
-# What a negator turns into a complaint: "not working", "didn't help", "nothing happened".
-_OUTCOME_WORDS = frozenset(
-    {
-        "work",
-        "works",
-        "working",
-        "worked",
-        "fixed",
-        "fix",
-        "help",
-        "helped",
-        "helping",
-        "change",
-        "changed",
-        "load",
-        "loading",
-        "loaded",
-        "open",
-        "opened",
-        "opening",
-        "happened",
-        "happening",
-        "good",
-        "great",
-        "better",
-        "resolved",
-        "sorted",
-        "luck",
-        "responding",
-        "starting",
-        "started",
-        "restarted",
-        "reset",
-    }
-)
-_PROBLEM_WORDS = frozenset(
-    {
-        "broken",
-        "frozen",
-        "froze",
-        "freezing",
-        "stuck",
-        "crashed",
-        "crashing",
-        "black",
-        "blank",
-        "dead",
-        "down",
-        "lagging",
-        "laggy",
-        "same",
-        "worse",
-        "error",
-        "issue",
-        "issues",
-        "problem",
-        "problems",
-        "offline",
-        "glitching",
-        "useless",
-    }
-)
-_PERSISTENCE_WORDS = frozenset({"still", "again"})
-# "Same problem", "same thing": the answer did not change anything.
-_SAME_WHAT = frozenset({"problem", "issue", "thing", "error", "screen", "again"})
-_POSITIVE_WORDS = frozenset(
-    {
-        "thanks",
-        "thank",
-        "thx",
-        "ty",
-        "tysm",
-        "cheers",
-        "works",
-        "working",
-        "worked",
-        "fixed",
-        "sorted",
-        "resolved",
-        "perfect",
-        "great",
-        "awesome",
-        "amazing",
-        "brilliant",
-        "excellent",
-        "legend",
-        "lifesaver",
-        "appreciate",
-        "appreciated",
-        "nice",
-        "sweet",
-        "good",
-        "fantastic",
-    }
-)
-# How far back a negator reaches: "doesn't seem to be working" still negates.
-_NEGATION_WINDOW = 4
-
-
-def recognise_feedback(text: str) -> Sentiment | None:
-    """Whether a reply to an automatic answer says it helped, it did not, or neither.
-
-    A complaint outweighs thanks ("thanks but it's still frozen" is NEGATIVE), so
-    a failed fix is never counted as a success. Returns None when the reply carries
-    no clear verdict (a new question, say).
-    """
-    words = tokens(text)
-    if not words:
-        return None
-    if _THUMBS_DOWN in words or words == ["still"]:
-        return Sentiment.NEGATIVE
-    persistent = any(word in _PERSISTENCE_WORDS for word in words)
-    if any(a == "same" and b in _SAME_WHAT for a, b in itertools.pairwise(words)):
-        return Sentiment.NEGATIVE
-    for index, word in enumerate(words):
-        window = words[max(0, index - _NEGATION_WINDOW) : index]
-        negated = any(previous in _NEGATORS for previous in window)
-        if negated and (word in _OUTCOME_WORDS or word in _POSITIVE_WORDS):
-            return Sentiment.NEGATIVE
-        if persistent and (word in _PROBLEM_WORDS or word in _NEGATORS):
-            return Sentiment.NEGATIVE
-    if any(word in _POSITIVE_WORDS or word in _POSITIVE_SYMBOLS for word in words):
-        return Sentiment.POSITIVE
     return None

@@ -15,7 +15,8 @@ import attrs
 
 from claw_domain import wording
 from claw_domain.decisions import Decision, DecisionKind
-from claw_domain.replies import SubscriptionKeyword, recognise_feedback, recognise_yes_no
+from claw_domain.replies import SubscriptionKeyword, recognise_yes_no
+from claw_domain.sentiment import recognise_feedback
 from claw_domain.subscription import recognise_subscription
 from claw_domain.values import (
     Classification,

@@ -13,15 +13,14 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import structlog
 
+from claw_adapters.clock import SystemClock
 from claw_adapters.fakes.memory import (
     MemoryDevices,
     MemoryDoors,
     MemoryMessenger,
     MemoryStaff,
-    SystemClock,
 )
 from claw_adapters.knowledge import load_venue_knowledge
-from claw_adapters.knowledge.port import KnowledgeVenue, initial_domain_settings
 from claw_adapters.knowledge.venue import VenueKnowledge
 from claw_adapters.ninjaone import NinjaOneCredentials, NinjaOneDeviceController, ResetScript
 from claw_adapters.ninjaone.runner import SimulatorReset
@@ -33,7 +32,7 @@ from claw_adapters.openphone import (
     WebhookVerifier,
 )
 from claw_adapters.persistence.data_keys import parse_master_key
-from claw_adapters.persistence.database import Backend, DatabaseConfig
+from claw_adapters.persistence.database import Backend, DatabaseConfig, parse_database_url
 from claw_adapters.persistence.keyring import install_data_keys
 from claw_adapters.persistence.lease import (
     AlwaysLease,
@@ -49,6 +48,7 @@ from claw_adapters.understanding import (
     EntityExtractor,
     LocalModelClassifier,
     PatternClassifier,
+    PipelineUnderstanding,
     UnderstandingPipeline,
 )
 from claw_adapters.unifi import UniFiAccessDoorController, UniFiTls
@@ -62,14 +62,16 @@ from claw_domain.ports import (
     LlmDraft,
     Messenger,
     StaffNotifier,
+    Venue,
 )
 from claw_domain.senders import Lines
-from claw_domain.values import ActionKind, Classification, Intent
+from claw_domain.values import ActionKind, Intent
 from claw_entrypoints.config import ClawConfig
 from claw_entrypoints.runtime import Runtime
 from claw_entrypoints.web.metrics import Metrics
 from claw_service.application import ClawApplication
 from claw_service.dispatcher import EffectDispatcher, EffectPorts
+from claw_service.intake import TextIntake
 from claw_service.processor import ConversationProcessor
 from claw_service.projector import Projector
 from claw_service.read_side_alarm import ReadSideAlarm
@@ -79,6 +81,8 @@ from claw_service.worker import Lease, Worker
 log = structlog.get_logger("claw.bootstrap")
 
 SYSTEM_ACTOR = "claw-bootstrap"
+# The library's plain-old-Python-objects store: nothing outlives the process (tests).
+MEMORY_DATABASE_URL = "memory://"
 
 
 def open_application(
@@ -86,36 +90,32 @@ def open_application(
 ) -> ClawApplication:
     """The core on the configured database, with settings initialised on first use."""
     knowledge = knowledge or load_venue_knowledge(config.knowledge_file)
-    app = _construct(config.database, KnowledgeVenue(knowledge), config.data_master_key)
-    features, global_settings = initial_domain_settings(
-        knowledge.initial_settings, knowledge.file.venue.timezone
-    )
+    app = construct_application(config.database, knowledge, config.data_master_key)
+    features, global_settings = knowledge.initial_domain_settings()
     app.ensure_settings(features, global_settings, SYSTEM_ACTOR, (clock or SystemClock()).now())
     return app
 
 
-def _construct(
-    database: DatabaseConfig, venue: KnowledgeVenue, master_key: str | None = None
+def construct_application(
+    database: DatabaseConfig | str,
+    venue: Venue,
+    master_key: str | None = None,
+    *,
+    kind: type[ClawApplication] = ClawApplication,
 ) -> ClawApplication:
+    """The core on a database (a config or a ``CLAW_DATABASE_URL``), settings not yet stored.
+
+    Tests pass ``MEMORY_DATABASE_URL`` and their own venue (and, to observe the core,
+    a subclass as ``kind``); ``open_application`` passes the configured ones.
+    """
+    if isinstance(database, str):
+        database = parse_database_url(database)
     # Processes starting together on a fresh database take turns creating the tables.
     with schema_creation_lock(database):
-        app = ClawApplication(venue, env=database.eventsourcing_env())
+        app = kind(venue, env=database.eventsourcing_env())
         # Customers' personal fields are sealed with keys that `claw forget` shreds.
         install_data_keys(app.mapper, app.recorder, parse_master_key(master_key))
         return app
-
-
-class PipelineUnderstanding:
-    """The ``Understanding`` port over the patterns -> local model -> LLM pipeline."""
-
-    def __init__(self, pipeline: UnderstandingPipeline) -> None:
-        self.pipeline = pipeline
-
-    async def understand(self, text: str) -> Classification:
-        understood = await self.pipeline.understand(text)
-        if understood.llm_error is not None:
-            log.warning("llm_unavailable", error=understood.llm_error)
-        return understood.classification
 
 
 def build_understanding(
@@ -301,10 +301,14 @@ async def bootstrap(
         read_side=projector.catch_up,
         alarm=alarm,
     )
+    intake = TextIntake(app)
+    # Closed first (closers run in reverse): texts being appended finish before the rest.
+    closers.append(intake.aclose)
     runtime = Runtime(
         config=config,
         app=app,
-        venue=KnowledgeVenue(knowledge),
+        intake=intake,
+        venue=knowledge,
         ports=ports,
         processor=processor,
         dispatcher=dispatcher,

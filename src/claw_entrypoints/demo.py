@@ -16,7 +16,6 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 from uuid import UUID
 
 import aiohttp
@@ -28,13 +27,12 @@ from claw_adapters.fakes.openphone import FakeOpenPhone, message_received, signe
 from claw_adapters.fakes.unifi import FakeDoor, FakeUniFiAccess
 from claw_adapters.knowledge import load_venue_knowledge
 from claw_adapters.openphone import PayloadGeneration
-from claw_domain.conversation import Conversation
 from claw_domain.identity import conversation_id
-from claw_domain.pending_action import PendingAction
 from claw_entrypoints.bootstrap import bootstrap
 from claw_entrypoints.config import load_config
 from claw_entrypoints.runtime import Runtime
 from claw_entrypoints.web.app import create_web_app
+from claw_service.audit import timeline
 
 VENUE_LINE = "+19025550100"
 STAFF_NUMBER = "+19025550199"
@@ -175,46 +173,12 @@ async def settle(runtime: Runtime, conversation: UUID, within_seconds: float = 1
         await asyncio.sleep(0.1)
 
 
-def describe(
-    runtime: Runtime, conversation: Conversation, print_line: Callable[[str], None]
-) -> None:
-    """A readable timeline of one conversation, straight from its events."""
-    recorded: Any
-    for recorded in runtime.app.repository.event_store.get(conversation.id):
-        name = type(recorded).__name__
-        if name == "TextReceived":
-            print_line(f"  customer  > {recorded.text.body}")
-        elif name == "TextClassified":
-            c = recorded.classification
-            where = ", ".join(
-                part
-                for part in (
-                    c.entities.location and f"location {c.entities.location}",
-                    c.entities.box and f"box {c.entities.box}",
-                )
-                if part
-            )
-            print_line(
-                f"  understood: {c.intent.value} ({c.confidence:.2f}, {c.source.value})"
-                + (f" [{where}]" if where else "")
-            )
-        elif name.startswith("DecidedTo"):
-            d = recorded.decision
-            print_line(f"  decided  : {d.kind.value} because {d.reason.value}")
-        elif name == "ReplySent":
-            body = conversation.replies[recorded.number].body
-            print_line(f"  claw      < {body}")
-        elif name == "ReplyWithheld":
-            print_line(f"  withheld : reply {recorded.number} ({recorded.reason.value})")
-        elif name == "OptedOut":
-            print_line("  opted out: claw will not text this number again")
-        elif name == "StaffAlertRecorded":
-            print_line(f"  staff    : alerted ({recorded.subject}: {recorded.outcome.value})")
-    for action_id in conversation.action_ids:
-        action: Any = runtime.app.repository.get(action_id)
-        if isinstance(action, PendingAction):
-            approved = f", approved by {action.approved_by}" if action.approved_by else ""
-            print_line(f"  action   : {action.kind.value} -> {action.status.value}{approved}")
+def describe(runtime: Runtime, conversation: UUID, print_line: Callable[[str], None]) -> None:
+    """The conversation's timeline, as incident review (``claw audit replay``) reads it."""
+    for entry in timeline(runtime.app, conversation_id=conversation):
+        # Texts in and out are worth quoting; a decision's or a reading's text repeats them.
+        quoted = entry.body is not None and entry.decision is None and entry.intent is None
+        print_line(f"  {entry.summary}" + (f": {entry.body!r}" if quoted else ""))
 
 
 async def run_demo(
@@ -268,7 +232,7 @@ async def run_demo(
                     (decision.kind.value, decision.reason.value)
                     for decision in conversation.decisions
                 ]
-                describe(runtime, conversation, print_line)
+                await asyncio.to_thread(describe, runtime, conv_id, print_line)
                 print_line("")
         report.texts = [(m.to, m.content) for m in vendors.openphone.sent]
         report.resets = [run.device_id for run in vendors.ninjaone.script_runs]

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 import attrs
 from aiohttp import web
 
-from claw_adapters.knowledge.port import KnowledgeVenue
+from claw_adapters.knowledge.venue import VenueKnowledge
 from claw_adapters.openphone.signatures import WebhookVerifier
 from claw_domain.ports import Clock
 from claw_domain.senders import Lines
@@ -15,6 +15,7 @@ from claw_entrypoints.config import ClawConfig
 from claw_entrypoints.web.metrics import Metrics
 from claw_service.application import ClawApplication
 from claw_service.dispatcher import EffectDispatcher, EffectPorts
+from claw_service.intake import TextIntake
 from claw_service.processor import ConversationProcessor
 from claw_service.projector import Projector
 from claw_service.worker import DueWork, Worker
@@ -24,7 +25,8 @@ from claw_service.worker import DueWork, Worker
 class Runtime:
     config: ClawConfig
     app: ClawApplication
-    venue: KnowledgeVenue
+    intake: TextIntake  # appends the texts webhooks accept
+    venue: VenueKnowledge
     ports: EffectPorts
     processor: ConversationProcessor
     dispatcher: EffectDispatcher

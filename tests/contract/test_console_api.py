@@ -19,12 +19,12 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from claw_adapters.clock import SystemClock
 from claw_adapters.fakes.memory import (
     MemoryDevices,
     MemoryDoors,
     MemoryMessenger,
     MemoryStaff,
-    SystemClock,
 )
 from claw_domain.decisions import Reason
 from claw_domain.users import Role

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from claw_adapters.fakes.openai import FakeOpenAIServer, IntentRule, OpenAIFault
 from claw_adapters.knowledge import load_venue_knowledge
 from claw_adapters.llm import (
     LlmFailure,
@@ -20,6 +19,7 @@ from claw_adapters.llm import (
 )
 from claw_domain.errors import ConfigurationError, TransientEffectError
 from claw_domain.values import Intent
+from fakes.openai import FakeOpenAIServer, IntentRule, OpenAIFault
 
 OFFERED = [Intent.HOURS, Intent.TRACKMAN_RESET, Intent.DOOR_ACCESS]
 LOCATIONS = {"bedford": ["bedford", "bedfrod"], "dartmouth": ["dartmouth", "dartmoth"]}

@@ -24,7 +24,6 @@ from claw_adapters.fakes.memory import (
     MemoryStaff,
     SettableClock,
 )
-from claw_adapters.fakes.venue import InMemoryVenue
 from claw_adapters.persistence.database import parse_database_url
 from claw_domain.conversation import Conversation, ReplyStatus
 from claw_domain.decisions import DecisionKind
@@ -42,6 +41,7 @@ from claw_domain.values import (
 from claw_entrypoints.bootstrap import effect_ports
 from claw_service.application import ClawApplication, Outcome, TextToUnderstand
 from claw_service.dispatcher import DISPATCHER_NAME, EffectDispatcher
+from fakes.venue import InMemoryVenue
 
 VENUE_LINE = "+19025550000"
 CUSTOMER = "+19025551111"

@@ -16,7 +16,6 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from claw_adapters.fakes.memory import MemoryStaff, SettableClock
-from claw_adapters.fakes.venue import InMemoryVenue
 from claw_adapters.persistence.database import parse_database_url
 from claw_adapters.projections.base import Projection
 from claw_adapters.projections.catalogue import all_projections
@@ -26,9 +25,11 @@ from claw_adapters.projections.store import Documents, ProjectionStore, open_pro
 from claw_domain.identity import conversation_id
 from claw_domain.settings import GlobalSettings
 from claw_domain.values import InboundText
+from claw_entrypoints.bootstrap import construct_application
 from claw_service.application import ClawApplication
 from claw_service.projector import Projector
 from claw_service.read_side_alarm import ReadSideAlarm
+from fakes.venue import InMemoryVenue
 
 LINE = "+19025550000"
 DEBOUNCE = 8.0
@@ -51,9 +52,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def app(database_url: str) -> Iterator[ClawApplication]:
-    opened = ClawApplication(
-        InMemoryVenue(), env=parse_database_url(database_url).eventsourcing_env()
-    )
+    opened = construct_application(database_url, InMemoryVenue())
     opened.ensure_settings({}, GlobalSettings(), "owner", datetime.now(UTC))
     yield opened
     opened.close()
@@ -183,7 +182,7 @@ def test_an_event_that_no_longer_decodes_is_skipped_by_every_projection_reading_
 
 @pytest.mark.postgres
 def test_a_nul_stored_before_the_fix_is_shown_without_it_on_postgres(postgres_url: str) -> None:
-    app = ClawApplication(InMemoryVenue(), env=parse_database_url(postgres_url).eventsourcing_env())
+    app = construct_application(postgres_url, InMemoryVenue())
     store = open_projection_store(parse_database_url(postgres_url))
     try:
         # As the intake recorded it before texts were cleaned at the boundary.

@@ -22,7 +22,6 @@ from claw_adapters.fakes.memory import (
     MemoryStaff,
     SettableClock,
 )
-from claw_adapters.fakes.venue import InMemoryVenue
 from claw_adapters.persistence.database import parse_database_url
 from claw_adapters.projections.catalogue import all_projections
 from claw_adapters.projections.events import iso
@@ -44,10 +43,11 @@ from claw_domain.values import (
     Intent,
     LlmUsage,
 )
-from claw_entrypoints.bootstrap import effect_ports
-from claw_service.application import ClawApplication, TextToUnderstand
+from claw_entrypoints.bootstrap import construct_application, effect_ports
+from claw_service.application import TextToUnderstand
 from claw_service.dispatcher import EffectDispatcher
 from claw_service.projector import Projector, UnknownProjectionError
+from fakes.venue import InMemoryVenue
 
 LINE = "+19025550000"
 ANN, BOB, CAT = "+19025551111", "+19025552222", "+19025553333"
@@ -86,8 +86,7 @@ class Venue:
 
     def __init__(self, url: str) -> None:
         self.clock = SettableClock()
-        env = parse_database_url(url).eventsourcing_env()
-        self.app = ClawApplication(InMemoryVenue(door_allowed={(ANN, "bedford")}), env=env)
+        self.app = construct_application(url, InMemoryVenue(door_allowed={(ANN, "bedford")}))
         self.app.ensure_settings(
             {
                 Intent.HOURS: FeatureSettings(mode=FeatureMode.AUTO),

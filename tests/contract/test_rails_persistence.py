@@ -22,8 +22,6 @@ from claw_adapters.fakes.memory import (
     MemoryStaff,
     SettableClock,
 )
-from claw_adapters.fakes.venue import InMemoryVenue
-from claw_adapters.persistence.database import parse_database_url
 from claw_domain import wording
 from claw_domain.decisions import Reason
 from claw_domain.identity import conversation_id
@@ -36,9 +34,10 @@ from claw_domain.values import (
     InboundText,
     Intent,
 )
-from claw_entrypoints.bootstrap import effect_ports
+from claw_entrypoints.bootstrap import construct_application, effect_ports
 from claw_service.application import ClawApplication, TextToUnderstand
 from claw_service.dispatcher import EffectDispatcher
+from fakes.venue import InMemoryVenue
 
 LINE = "+19025550000"
 MEMBER = "+19025552222"
@@ -74,7 +73,7 @@ def apps(database_url: str) -> Iterator[list[ClawApplication]]:
 
 def _open(url: str, opened: list[ClawApplication]) -> ClawApplication:
     venue = InMemoryVenue(door_allowed={(MEMBER, "bedford")})
-    app = ClawApplication(venue, env=parse_database_url(url).eventsourcing_env())
+    app = construct_application(url, venue)
     opened.append(app)
     return app
 

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from claw_adapters.fakes.slack import FakeSlackServer, SlackFault
 from claw_adapters.staff import (
     SlackWebhook,
     SmsAndSlackStaffNotifier,
@@ -23,6 +22,7 @@ from claw_domain.errors import (
     TransientEffectError,
 )
 from claw_domain.ports import AlertSeverity, SentText, StaffAlert
+from fakes.slack import FakeSlackServer, SlackFault
 
 ON_DUTY = "+19025550199"
 ALERT = StaffAlert(

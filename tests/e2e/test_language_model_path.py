@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 
 from claw_adapters.fakes.memory import SettableClock
-from claw_adapters.fakes.openai import FakeOpenAIServer, IntentRule, OpenAIFault
 from claw_domain.decisions import Decision, DecisionKind, Reason
 from claw_domain.identity import conversation_id
 from claw_domain.values import ClassificationSource, InboundText, Intent
 from claw_entrypoints.bootstrap import bootstrap
 from claw_entrypoints.config import load_config
 from claw_entrypoints.runtime import Runtime
+from fakes.openai import FakeOpenAIServer, IntentRule, OpenAIFault
 
 CONVERSATION = conversation_id("+19025550100", "+19025558888")
 PUZZLING = "how do I work the thingamajig by the tee"

@@ -36,11 +36,11 @@ from e2e_support import (
 )
 from reliability_support import FULL, Findings, Ledger, audit_conversation, venue_file
 
-from claw_adapters.fakes.slack import FakeSlackServer
 from claw_domain import wording
 from claw_domain.decisions import Reason
 from claw_entrypoints.demo import STAFF_NUMBER, DemoVendors
 from claw_service.application import ClawApplication
+from fakes.slack import FakeSlackServer
 
 DOOR_REQUEST = "I'm at the Bedford door and it won't open, can you let me in?"
 HOURS = "what are your hours?"

@@ -29,7 +29,6 @@ from reliability_support import Findings, Ledger, action_runs, audit_conversatio
 
 from claw_adapters.fakes.ninjaone import FaultKind as NinjaFault
 from claw_adapters.fakes.ninjaone import NinjaRoute
-from claw_adapters.fakes.slack import FakeSlackServer, SlackFault
 from claw_adapters.fakes.unifi import FaultKind as UniFiFault
 from claw_adapters.fakes.unifi import UniFiCode, UniFiRoute
 from claw_adapters.ninjaone import NinjaOneCredentials, NinjaOneDeviceController, ResetScript
@@ -46,6 +45,7 @@ from claw_entrypoints.demo import STAFF_NUMBER, VENUE_LINE, DemoVendors, demo_en
 from claw_entrypoints.runtime import Runtime
 from claw_entrypoints.web.app import create_web_app
 from claw_service.dispatcher import EffectPorts
+from fakes.slack import FakeSlackServer, SlackFault
 
 TIMEOUT = 1.0  # every adapter's read timeout here: a hang costs one second
 DOOR_MEMBERS = {f"+1902557{n:04d}": "bedford" for n in range(1, 10)}

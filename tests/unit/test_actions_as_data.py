@@ -27,14 +27,13 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 
 # The only modules that may name a particular action kind: the table that describes
 # each one, the allow-list of intents, how the venue file resolves each target (the
-# real knowledge and the tests' in-memory venue), each kind's runner adapter, and the
+# real knowledge; the tests' in-memory venue lives outside src/), each kind's runner adapter, and the
 # composition root that maps each kind to its runner.
 MAY_NAME_AN_ACTION = frozenset(
     {
         "claw_domain/actions.py",
         "claw_domain/values.py",
-        "claw_adapters/knowledge/port.py",
-        "claw_adapters/fakes/venue.py",
+        "claw_adapters/knowledge/venue.py",
         "claw_adapters/ninjaone/runner.py",
         "claw_adapters/unifi/runner.py",
         "claw_entrypoints/bootstrap.py",

@@ -20,7 +20,6 @@ from claw_adapters.fakes.memory import (
     MemoryStaff,
     SettableClock,
 )
-from claw_adapters.fakes.venue import InMemoryVenue
 from claw_domain import wording
 from claw_domain.conversation import Conversation, ReplyStatus
 from claw_domain.decisions import Decision, DecisionKind, Reason
@@ -38,9 +37,10 @@ from claw_domain.values import (
     InboundText,
     Intent,
 )
-from claw_entrypoints.bootstrap import effect_ports
-from claw_service.application import ClawApplication, Outcome, TextToUnderstand
+from claw_entrypoints.bootstrap import MEMORY_DATABASE_URL, construct_application, effect_ports
+from claw_service.application import Outcome, TextToUnderstand
 from claw_service.dispatcher import REPLY_ATTEMPTS, EffectDispatcher
+from fakes.venue import InMemoryVenue
 
 VENUE_LINE = "+19025550000"
 CUSTOMER = "+19025551111"
@@ -67,9 +67,8 @@ class Venue:
 
     def __init__(self) -> None:
         self.clock = SettableClock()
-        self.app = ClawApplication(
-            InMemoryVenue(door_allowed={(MEMBER, "bedford")}),
-            env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
+        self.app = construct_application(
+            MEMORY_DATABASE_URL, InMemoryVenue(door_allowed={(MEMBER, "bedford")})
         )
         self.app.ensure_settings(FEATURES, GlobalSettings(), "owner", self.clock.now())
         self.messenger = MemoryMessenger()

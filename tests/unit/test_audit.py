@@ -20,7 +20,6 @@ from claw_adapters.fakes.memory import (
     MemoryStaff,
     SettableClock,
 )
-from claw_adapters.fakes.venue import InMemoryVenue
 from claw_domain.decisions import DecisionKind, Reason
 from claw_domain.identity import conversation_id
 from claw_domain.settings import (
@@ -38,7 +37,7 @@ from claw_domain.values import (
     Intent,
     LlmUsage,
 )
-from claw_entrypoints.bootstrap import effect_ports
+from claw_entrypoints.bootstrap import MEMORY_DATABASE_URL, construct_application, effect_ports
 from claw_service.application import ClawApplication, TextToUnderstand
 from claw_service.audit import (
     SettingsFileError,
@@ -48,6 +47,7 @@ from claw_service.audit import (
     what_if,
 )
 from claw_service.dispatcher import EffectDispatcher
+from fakes.venue import InMemoryVenue
 
 LINE = "+19025550000"
 ANN = "+19025551111"
@@ -63,7 +63,7 @@ async def _no_sleep(_seconds: float) -> None:
 @pytest.fixture
 def story() -> tuple[ClawApplication, SettableClock]:
     clock = SettableClock()
-    app = ClawApplication(InMemoryVenue(), env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    app = construct_application(MEMORY_DATABASE_URL, InMemoryVenue())
     app.ensure_settings(
         {
             Intent.HOURS: FeatureSettings(mode=FeatureMode.AUTO),
@@ -238,23 +238,32 @@ def test_a_json_settings_file(tmp_path: Path) -> None:
     ("data", "names"),
     [
         ({"features": {"hourz": {"mode": "auto"}}}, "features.hourz: unknown intent"),
-        ({"features": {"hours": {"mode": "sometimes"}}}, "features.hours.mode: 'sometimes'"),
+        (
+            {"features": {"hours": {"mode": "sometimes"}}},
+            "features.hours.mode: expected one of: off, shadow, suggest, auto; got 'sometimes'",
+        ),
         ({"features": {"hours": {"colour": "red"}}}, "features.hours.colour: unknown setting"),
         (
             {"features": {"hours": {"confidence_threshold": 1.5}}},
-            "features.hours: confidence_threshold must lie in [0, 1]",
+            "features.hours.confidence_threshold: must lie in [0, 1], got 1.5",
         ),
         (
             {"features": {"hours": {"requires_approval": "yes"}}},
-            "features.hours.requires_approval: expected bool",
+            "features.hours.requires_approval: expected true or false, got 'yes'",
         ),
-        ({"features": {"hours": {"max_auto_replies": 2.5}}}, "max_auto_replies: expected int"),
-        ({"globals": {"messages_per_hour": True}}, "globals.messages_per_hour: expected int"),
-        ({"globals": {"timezone": "Mars/Olympus"}}, "globals: unknown time zone"),
+        (
+            {"features": {"hours": {"max_auto_replies": 2.5}}},
+            "features.hours.max_auto_replies: expected a whole number",
+        ),
+        (
+            {"globals": {"messages_per_hour": True}},
+            "globals.messages_per_hour: expected a whole number",
+        ),
+        ({"globals": {"timezone": "Mars/Olympus"}}, "globals.timezone: unknown time zone"),
         ({"globals": {"quiet_hours": {"start": "late"}}}, "globals.quiet_hours: expected start"),
         (
             {"globals": {"quiet_hours": {"start": "late", "end": "07:00"}}},
-            "globals.quiet_hours.start: expected a time of day",
+            "globals.quiet_hours.start: expected a 24-hour time",
         ),
         ({"feature": {}}, "unknown section 'feature'"),
         ({"features": ["hours"]}, "features: expected a mapping"),

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from eventsourcing.domain import DomainEvent
 
 from claw_adapters.fakes.memory import SettableClock
-from claw_adapters.fakes.venue import InMemoryVenue
 from claw_adapters.projections.catalogue import all_projections
 from claw_adapters.projections.events import EventName, event_name_of, iso, mask_number, parse_iso
 from claw_adapters.projections.memory import MemoryProjectionStore
@@ -29,8 +28,10 @@ from claw_domain.values import (
     Intent,
     LlmUsage,
 )
-from claw_service.application import ClawApplication, TextToUnderstand
+from claw_entrypoints.bootstrap import MEMORY_DATABASE_URL, construct_application
+from claw_service.application import TextToUnderstand
 from claw_service.projector import Projector
+from fakes.venue import InMemoryVenue
 
 LINE = "+19025550000"
 ANN = "+19025551111"
@@ -104,7 +105,7 @@ def test_a_batch_stages_its_writes_on_a_copy_of_what_is_stored() -> None:
 
 def test_the_review_queue_shows_waiting_suggestions_with_their_draft() -> None:
     clock = SettableClock()
-    app = ClawApplication(InMemoryVenue(), env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    app = construct_application(MEMORY_DATABASE_URL, InMemoryVenue())
     app.ensure_settings(
         {Intent.PRICING: FeatureSettings(mode=FeatureMode.SUGGEST)},
         GlobalSettings(),

@@ -36,7 +36,6 @@ from claw_adapters.fakes.memory import (
     MemoryStaff,
     SettableClock,
 )
-from claw_adapters.fakes.venue import InMemoryVenue
 from claw_domain import wording
 from claw_domain.actions import APPROVAL_TITLES
 from claw_domain.conversation import Conversation
@@ -63,6 +62,7 @@ from claw_domain.values import (
 from claw_entrypoints.bootstrap import effect_ports
 from claw_service.application import ClawApplication, TextToUnderstand
 from claw_service.dispatcher import EffectDispatcher
+from fakes.venue import InMemoryVenue
 
 VENUE_LINE = "+19025550000"
 CUSTOMERS = ("+19025551111", "+19025552222", VENUE_LINE)

@@ -17,12 +17,13 @@ import pytest
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Tracking
 
-from claw_adapters.fakes.venue import InMemoryVenue
 from claw_domain.identity import conversation_id
 from claw_domain.settings import GlobalSettings
 from claw_domain.values import InboundText
-from claw_entrypoints.web.webhooks import TextIntake
+from claw_entrypoints.bootstrap import MEMORY_DATABASE_URL, construct_application
 from claw_service.application import ClawApplication, IntakeResult
+from claw_service.intake import TextIntake
+from fakes.venue import InMemoryVenue
 
 VENUE_LINE = "+19025550000"
 ANN = "+19025551111"
@@ -30,8 +31,8 @@ BOB = "+19025552222"
 AT = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
-def _app(env: dict[str, str] | None = None) -> ClawApplication:
-    app = ClawApplication(InMemoryVenue(), env=env or {"PERSISTENCE_MODULE": "eventsourcing.popo"})
+def _app(database_url: str = MEMORY_DATABASE_URL) -> ClawApplication:
+    app = construct_application(database_url, InMemoryVenue())
     app.ensure_settings({}, GlobalSettings(), "owner", AT)
     return app
 
@@ -95,14 +96,11 @@ class _Interrupted(ClawApplication):
 
 
 def test_a_conflicting_batch_saves_nothing(tmp_path: Path) -> None:
-    env = {
-        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-        "SQLITE_DBNAME": str(tmp_path / "claw.db"),
-        "CREATE_TABLE": "y",
-    }
-    other = _app(env)
+    database_url = f"sqlite:///{tmp_path / 'claw.db'}"
+    other = _app(database_url)
     other.receive_text(_text("AC0", ANN, "hello"), AT)
-    app = _Interrupted(InMemoryVenue(), env=env)
+    app = construct_application(database_url, InMemoryVenue(), kind=_Interrupted)
+    assert isinstance(app, _Interrupted)
     app.other = other
 
     with pytest.raises(IntegrityError):
@@ -134,7 +132,8 @@ class _Counting(ClawApplication):
 
 
 def _counting() -> _Counting:
-    app = _Counting(InMemoryVenue(), env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    app = construct_application(MEMORY_DATABASE_URL, InMemoryVenue(), kind=_Counting)
+    assert isinstance(app, _Counting)
     app.ensure_settings({}, GlobalSettings(), "owner", AT)
     return app
 

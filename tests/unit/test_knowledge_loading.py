@@ -9,12 +9,12 @@ import pytest
 
 from claw_adapters.knowledge import (
     KnowledgeFileError,
-    Mode,
     knowledge_file_from_env,
     load_venue_knowledge,
     parse_venue_file,
 )
 from claw_domain.errors import ConfigurationError
+from claw_domain.settings import FeatureMode as Mode
 from claw_domain.values import ACTION_FOR_INTENT, Intent
 
 # A small valid file; each test breaks one line of it. Line numbers are 1-based.
@@ -210,8 +210,8 @@ def test_errors_name_the_file_that_was_loaded(tmp_path: Path) -> None:
         ),
         pytest.param(
             32,
-            "    hours: {mode: auto, threshold: 1.5}",
-            "venue.yaml line 32, settings.intents.hours.threshold: must lie between 0 and 1",
+            "    hours: {mode: auto, confidence_threshold: 1.5}",
+            "venue.yaml line 32, settings.intents.hours.confidence_threshold: must lie in [0, 1]",
             id="out-of-range",
         ),
         pytest.param(

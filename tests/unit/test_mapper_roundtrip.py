@@ -19,7 +19,7 @@ from eventsourcing.persistence import JSONTranscoder, MapperDeserialisationError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from claw_adapters.persistence.mapper import CattrsMapper, make_converter
+from claw_adapters.persistence.mapper import CattrsMapper, make_event_converter
 from claw_domain.budget import HourlyBudget, hour_start
 from claw_domain.conversation import AlertOutcome, Conversation, ReplyPurpose
 from claw_domain.decisions import (
@@ -240,7 +240,7 @@ def test_every_value_survives_the_converter_and_json(
     value_type: type[Any], values: st.SearchStrategy[Any], data: st.DataObject
 ) -> None:
     value = data.draw(values)
-    converter = make_converter()
+    converter = make_event_converter()
 
     stored = json.dumps(converter.unstructure(value, value_type))
     loaded = converter.structure(json.loads(stored), value_type)

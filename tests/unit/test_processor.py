@@ -5,7 +5,6 @@ from __future__ import annotations
 from uuid import UUID
 
 from claw_adapters.fakes.memory import SettableClock
-from claw_adapters.fakes.venue import InMemoryVenue
 from claw_domain.conversation import SuggestionStatus
 from claw_domain.decisions import DecisionKind, Reason
 from claw_domain.ports import LlmDraft
@@ -17,8 +16,10 @@ from claw_domain.values import (
     Intent,
     LlmUsage,
 )
+from claw_entrypoints.bootstrap import MEMORY_DATABASE_URL, construct_application
 from claw_service.application import ClawApplication
 from claw_service.processor import ConversationProcessor
+from fakes.venue import InMemoryVenue
 
 USAGE = LlmUsage(model="fake", prompt_tokens=30, completion_tokens=12, cost_usd=0.0001)
 
@@ -35,7 +36,7 @@ class ScriptedUnderstanding:
 
 def claw_with(features: dict[Intent, FeatureSettings]) -> tuple[ClawApplication, SettableClock]:
     clock = SettableClock()
-    app = ClawApplication(InMemoryVenue(), env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    app = construct_application(MEMORY_DATABASE_URL, InMemoryVenue())
     app.ensure_settings(features, GlobalSettings(), "test", clock.now())
     return app, clock
 

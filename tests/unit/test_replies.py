@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 from claw_domain.replies import (
     MAX_CONFIRMATION_WORDS,
     SubscriptionKeyword,
-    recognise_feedback,
     recognise_subscription_keyword,
     recognise_yes_no,
     tokens,
 )
+from claw_domain.sentiment import recognise_feedback
 from claw_domain.values import Sentiment, YesNo
 
 YES_REPLIES = [

@@ -18,15 +18,15 @@ from claw_adapters.fakes.memory import (
     MemoryStaff,
     SettableClock,
 )
-from claw_adapters.fakes.venue import InMemoryVenue
 from claw_domain.conversation import SuggestionStatus
 from claw_domain.errors import InvariantError
 from claw_domain.identity import conversation_id
 from claw_domain.settings import FeatureMode, FeatureSettings, GlobalSettings
 from claw_domain.values import Classification, ClassificationSource, InboundText, Intent
-from claw_entrypoints.bootstrap import effect_ports
-from claw_service.application import ClawApplication, Outcome, TextToUnderstand
+from claw_entrypoints.bootstrap import MEMORY_DATABASE_URL, construct_application, effect_ports
+from claw_service.application import Outcome, TextToUnderstand
 from claw_service.dispatcher import EffectDispatcher
+from fakes.venue import InMemoryVenue
 
 LINE, CUSTOMER = "+19025550000", "+19025551111"
 HOURS = Classification(Intent.HOURS, 0.97, ClassificationSource.PATTERN)
@@ -38,7 +38,7 @@ async def _no_sleep(_seconds: float) -> None:
 
 def test_approving_or_editing_under_the_stop_is_refused_and_works_after_release() -> None:
     clock = SettableClock()
-    app = ClawApplication(InMemoryVenue(), env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    app = construct_application(MEMORY_DATABASE_URL, InMemoryVenue())
     features = {Intent.HOURS: FeatureSettings(mode=FeatureMode.SUGGEST)}
     app.ensure_settings(features, GlobalSettings(), "owner", clock.now())
     messenger = MemoryMessenger()

@@ -12,8 +12,8 @@ from claw_adapters.understanding.patterns import (
     EntityExtractor,
     IntentRule,
     PatternClassifier,
-    detect_sentiment,
 )
+from claw_domain.sentiment import detect_sentiment
 from claw_domain.values import ClassificationSource, Intent, Sentiment
 
 LOCATIONS = {

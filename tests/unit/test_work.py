@@ -6,18 +6,19 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from claw_adapters.fakes.memory import SettableClock
-from claw_adapters.fakes.venue import InMemoryVenue
 from claw_domain.settings import FeatureMode, FeatureSettings, GlobalSettings
 from claw_domain.values import Classification, ClassificationSource, InboundText, Intent
+from claw_entrypoints.bootstrap import MEMORY_DATABASE_URL, construct_application
 from claw_service.application import ClawApplication, TextToUnderstand
 from claw_service.work import LogDerivedWork
+from fakes.venue import InMemoryVenue
 
 HOURS = Classification(Intent.HOURS, 0.95, ClassificationSource.PATTERN)
 
 
 def a_claw() -> tuple[ClawApplication, SettableClock]:
     clock = SettableClock()
-    app = ClawApplication(InMemoryVenue(), env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    app = construct_application(MEMORY_DATABASE_URL, InMemoryVenue())
     app.ensure_settings(
         {Intent.HOURS: FeatureSettings(mode=FeatureMode.AUTO)}, GlobalSettings(), "t", clock.now()
     )

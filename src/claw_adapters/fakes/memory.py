@@ -40,17 +40,20 @@ class SettableClock:
         self.current += delta
 
 
-class SystemClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
+# How many sent texts a memory messenger remembers. ``claw serve`` runs on one for
+# months when OpenPhone is not configured, so older texts are counted, not kept.
+SENT_TEXTS_KEPT = 1000
 
 
 @attrs.define
 class MemoryMessenger:
+    # The last ``keep_last`` texts, oldest first; ``sent_count`` counts every one.
     sent: list[tuple[str, str]] = attrs.Factory(list)
     # Errors to raise on the next calls, first in first out.
     failures: list[EffectError] = attrs.Factory(list)
     before_send: Callable[[str, str], None] | None = None
+    keep_last: int = attrs.field(default=SENT_TEXTS_KEPT, validator=attrs.validators.ge(1))
+    sent_count: int = 0
 
     async def send_text(self, *, to: str, body: str) -> SentText:
         if self.before_send is not None:
@@ -58,8 +61,12 @@ class MemoryMessenger:
         if self.failures:
             raise self.failures.pop(0)
         self.sent.append((to, body))
+        if len(self.sent) > self.keep_last:
+            del self.sent[: len(self.sent) - self.keep_last]
+        self.sent_count += 1
         log.info("dry_run_text", to_suffix=to[-4:], length=len(body))
-        return SentText(vendor_message_id=f"dry-{len(self.sent)}", status="sent")
+        # Numbered by the count, not the list: ids stay unique once old texts are dropped.
+        return SentText(vendor_message_id=f"dry-{self.sent_count}", status="sent")
 
 
 @attrs.define

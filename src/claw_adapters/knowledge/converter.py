@@ -4,9 +4,7 @@ turns its nested exception groups into located problems."""
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Callable, Iterator
-from datetime import time
 from typing import Any, TypeVar, get_args, get_origin
 
 import attrs
@@ -21,23 +19,12 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn
 
 from claw_adapters.knowledge.errors import ExpectedValueError, FieldPath, InvalidFieldError
-from claw_adapters.knowledge.model import Answer, CustomerKind, Mode
+from claw_adapters.knowledge.model import LISTED_INTENT_BASE, Answer, CustomerKind
+from claw_domain.settings import FeatureSettings, GlobalSettings
+from claw_domain.settings_input import SettingsInputError, described, with_changes
 from claw_domain.values import Intent
 
 _E = TypeVar("_E", bound=enum.Enum)
-_CLOCK = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
-
-
-def _describe(value: object) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return f"{str(value).lower()} (a yes/no value)"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return repr(value)
 
 
 def _strict_str(value: object, _type: object) -> str:
@@ -47,32 +34,25 @@ def _strict_str(value: object, _type: object) -> str:
         # YAML reads 123 as a number; ids and phone numbers must keep their exact text.
         msg = f'expected a string, got the number {value!r}; put it in quotes: "{value}"'
         raise ExpectedValueError(msg)
-    raise ExpectedValueError(f"expected a string, got {_describe(value)}")
+    raise ExpectedValueError(f"expected a string, got {described(value)}")
 
 
 def _strict_int(value: object, _type: object) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    raise ExpectedValueError(f"expected a whole number, got {_describe(value)}")
+    raise ExpectedValueError(f"expected a whole number, got {described(value)}")
 
 
 def _strict_float(value: object, _type: object) -> float:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
-    raise ExpectedValueError(f"expected a number, got {_describe(value)}")
+    raise ExpectedValueError(f"expected a number, got {described(value)}")
 
 
 def _strict_bool(value: object, _type: object) -> bool:
     if isinstance(value, bool):
         return value
-    raise ExpectedValueError(f"expected true or false, got {_describe(value)}")
-
-
-def _clock_time(value: object, _type: object) -> time:
-    match = _CLOCK.match(value) if isinstance(value, str) else None
-    if match is None:
-        raise ExpectedValueError(f'expected a 24-hour time like "22:30", got {_describe(value)}')
-    return time(int(match.group(1)), int(match.group(2)))
+    raise ExpectedValueError(f"expected true or false, got {described(value)}")
 
 
 def _enum_hook(cl: type[_E]) -> Callable[[object, object], _E]:
@@ -83,7 +63,7 @@ def _enum_hook(cl: type[_E]) -> Callable[[object, object], _E]:
             for member in cl:
                 if member.value == value:
                     return member
-        raise ExpectedValueError(f"expected one of: {choices}; got {_describe(value)}")
+        raise ExpectedValueError(f"expected one of: {choices}; got {described(value)}")
 
     return structure
 
@@ -108,7 +88,7 @@ def _list_hook(type_: Any, converter: BaseConverter) -> Callable[[object, object
     def structure(value: object, _type: object) -> list[Any]:
         # cattrs would happily iterate a string into a list of characters.
         if not isinstance(value, list):
-            raise ExpectedValueError(f"expected a list, got {_describe(value)}")
+            raise ExpectedValueError(f"expected a list, got {described(value)}")
         items: list[Any] = []
         errors: list[Exception] = []
         for index, item in enumerate(value):
@@ -128,7 +108,7 @@ def _dict_hook(type_: Any, converter: BaseConverter) -> Callable[[object, object
 
     def structure(value: object, _type: object) -> dict[Any, Any]:
         if not isinstance(value, dict):
-            raise ExpectedValueError(f"expected a mapping, got {_describe(value)}")
+            raise ExpectedValueError(f"expected a mapping, got {described(value)}")
         result: dict[Any, Any] = {}
         errors: list[Exception] = []
         for raw_key, raw_value in value.items():
@@ -157,24 +137,23 @@ def _attrs_hook(cl: type[Any], converter: BaseConverter) -> Callable[[object, ob
         if not isinstance(value, dict):
             fields = ", ".join(a.name for a in attrs.fields(cl))
             raise ExpectedValueError(
-                f"expected a mapping with fields {fields}; got {_describe(value)}"
+                f"expected a mapping with fields {fields}; got {described(value)}"
             )
         return generated(value, cl)
 
     return structure
 
 
-def make_converter() -> cattrs.Converter:
+def make_venue_file_converter() -> cattrs.Converter:
     """Build the venue file's converter; call once per load (it is cheap)."""
     converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
     converter.register_structure_hook(str, _strict_str)
     converter.register_structure_hook(int, _strict_int)
     converter.register_structure_hook(float, _strict_float)
     converter.register_structure_hook(bool, _strict_bool)
-    converter.register_structure_hook(time, _clock_time)
     # Class hooks dispatch on the most specific class, and a StrEnum is also a str:
     # each enum gets its own hook so the str hook above does not swallow it.
-    for enum_class in (Intent, Mode, CustomerKind):
+    for enum_class in (Intent, CustomerKind):
         converter.register_structure_hook(enum_class, _enum_hook(enum_class))
     converter.register_structure_hook_factory(_is_list, _list_hook)
     converter.register_structure_hook_factory(_is_dict, _dict_hook)
@@ -190,7 +169,22 @@ def make_converter() -> cattrs.Converter:
         return result
 
     converter.register_structure_hook(Answer, answer)
+    converter.register_structure_hook(FeatureSettings, _intent_settings)
+    converter.register_structure_hook(GlobalSettings, _global_settings)
     return converter
+
+
+# The settings section is read by the domain's settings reader, as the console, the CLI
+# and what-if files are: one set of names, one set of errors.
+def _intent_settings(value: object, _type: object) -> FeatureSettings:
+    return with_changes(LISTED_INTENT_BASE, value)
+
+
+def _global_settings(value: object, _type: object) -> GlobalSettings:
+    if isinstance(value, dict) and "timezone" in value:
+        msg = "the time zone is set once, as venue.timezone"
+        raise SettingsInputError(("timezone",), msg, on_name=True)
+    return with_changes(GlobalSettings(), value)
 
 
 @attrs.frozen
@@ -225,6 +219,8 @@ def flatten_errors(error: BaseException, path: FieldPath = ()) -> Iterator[Locat
         known = ", ".join(a.name for a in attrs.fields(error.cl))
         for extra in sorted(error.extra_fields):
             yield LocatedError((*path, extra), f"unknown field; expected one of: {known}", True)
+    elif isinstance(error, SettingsInputError):
+        yield LocatedError((*path, *error.at), error.problem, error.on_name)
     elif isinstance(error, InvalidFieldError):
         yield LocatedError((*path, *error.at), str(error))
     elif isinstance(error, ExpectedValueError):

@@ -11,13 +11,13 @@ import enum
 import re
 import zoneinfo
 from collections.abc import Callable
-from datetime import time
 from typing import Any
 from urllib.parse import urlsplit
 
 import attrs
 
 from claw_adapters.knowledge.errors import InvalidFieldError
+from claw_domain.settings import FeatureMode, FeatureSettings, GlobalSettings
 from claw_domain.values import ACTION_FOR_INTENT, Intent
 
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
@@ -66,31 +66,12 @@ def _timezone(_instance: object, attribute: attrs.Attribute[str], value: str) ->
         raise InvalidFieldError(msg, at=(attribute.name,)) from None
 
 
-def _between(low: float, high: float) -> Callable[[object, attrs.Attribute[float], float], None]:
-    def check(_instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-        if not low <= value <= high:
-            raise InvalidFieldError(
-                f"must lie between {low:g} and {high:g}, got {value:g}", at=(attribute.name,)
-            )
-
-    return check
-
-
 def _at_least(low: int) -> Callable[[object, attrs.Attribute[int], int], None]:
     def check(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
         if value < low:
             raise InvalidFieldError(f"must be at least {low}, got {value}", at=(attribute.name,))
 
     return check
-
-
-class Mode(enum.StrEnum):
-    """How far claw may go on its own for one intent."""
-
-    OFF = "off"  # always staff
-    SHADOW = "shadow"  # decide and record, do nothing visible
-    SUGGEST = "suggest"  # draft into the review queue
-    AUTO = "auto"  # answer, or ask for confirmation and act
 
 
 class CustomerKind(enum.StrEnum):
@@ -179,54 +160,34 @@ class Answer:
     fallback: str | None = None
 
 
-@attrs.frozen
-class IntentSettings:
-    mode: Mode = Mode.OFF
-    threshold: float = attrs.field(default=0.85, validator=_between(0.0, 1.0))
-    max_auto_replies: int = attrs.field(default=3, validator=_at_least(0))
-    requires_confirmation: bool = False
-    requires_approval: bool = False
-
-
-@attrs.frozen
-class QuietHours:
-    """Local times; ``start`` after ``end`` means the window crosses midnight."""
-
-    start: time
-    end: time
-
-
-@attrs.frozen
-class GlobalSettings:
-    send_automatic_responses: bool = True
-    execute_actions: bool = True
-    messages_per_hour: int = attrs.field(default=30, validator=_at_least(1))
-    quiet_hours: QuietHours | None = None
-    staff_backoff_minutes: int = attrs.field(default=60, validator=_at_least(0))
-    confirmation_timeout_minutes: int = attrs.field(default=10, validator=_at_least(1))
-    door_unlock_seconds: int = attrs.field(default=10, validator=_at_least(1))
-
-
-def default_intent_settings(intent: Intent) -> IntentSettings:
+def default_intent_settings(intent: Intent) -> FeatureSettings:
     """For an intent the file leaves out: staff answer, and actions stay guarded."""
-    return IntentSettings(
-        mode=Mode.OFF,
+    return FeatureSettings(
+        mode=FeatureMode.OFF,
         requires_confirmation=intent in ACTION_FOR_INTENT,
         requires_approval=intent is Intent.DOOR_ACCESS,
     )
 
 
+# What an intent the file names starts from before its own fields are applied.
+LISTED_INTENT_BASE = FeatureSettings(mode=FeatureMode.OFF)
+
+
 @attrs.frozen
 class InitialSettings:
-    """Automation settings for a fresh database; later changes live in the event log."""
+    """Automation settings for a fresh database; later changes live in the event log.
+
+    The domain's own settings classes, read by ``claw_domain.settings_input`` like every
+    other place settings are written; the time zone is ``venue.timezone``'s.
+    """
 
     globals: GlobalSettings = attrs.Factory(GlobalSettings)
-    intents: dict[Intent, IntentSettings] = attrs.Factory(dict)
+    intents: dict[Intent, FeatureSettings] = attrs.Factory(dict)
 
-    def for_intent(self, intent: Intent) -> IntentSettings:
+    def for_intent(self, intent: Intent) -> FeatureSettings:
         return self.intents.get(intent) or default_intent_settings(intent)
 
-    def all_intents(self) -> dict[Intent, IntentSettings]:
+    def all_intents(self) -> dict[Intent, FeatureSettings]:
         """Every member of ``Intent``, filled with defaults where the file is silent."""
         return {intent: self.for_intent(intent) for intent in Intent}
 

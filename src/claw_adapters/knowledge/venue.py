@@ -1,8 +1,9 @@
 """The venue's knowledge, loaded from the operator's YAML file.
 
-One object serves three readers: the ``KnowledgeBase`` and ``CustomerDirectory``
-ports, the local classifier (examples, aliases, blacklist) and the composition root
-(boxes, doors, own numbers, initial settings).
+One object serves three readers: the service layer through the ``Venue`` port
+(answers, who may open which door, own numbers, action targets), the local
+classifier (examples, aliases, blacklist) and the composition root (initial
+settings, own numbers).
 """
 
 from __future__ import annotations
@@ -15,13 +16,18 @@ from pathlib import Path
 import attrs
 
 from claw_adapters.knowledge.checks import check_venue_file, normalise_phrase
-from claw_adapters.knowledge.converter import LocatedError, flatten_errors, make_converter
+from claw_adapters.knowledge.converter import (
+    LocatedError,
+    flatten_errors,
+    make_venue_file_converter,
+)
 from claw_adapters.knowledge.errors import KnowledgeFileError, Problem
 from claw_adapters.knowledge.model import Door, InitialSettings, Location, VenueFile
 from claw_adapters.knowledge.placeholders import Needs, fill, needs_of
 from claw_adapters.knowledge.yaml_source import SourceDocument, parse_yaml
 from claw_domain.errors import ConfigurationError
-from claw_domain.values import Entities, Intent
+from claw_domain.settings import FeatureSettings, GlobalSettings
+from claw_domain.values import ActionKind, ActionParameters, Entities, Intent
 
 KNOWLEDGE_FILE_VARIABLE = "CLAW_KNOWLEDGE_FILE"
 DEMO_VENUE_RESOURCE = "demo_venue.yaml"
@@ -33,7 +39,7 @@ def parse_venue_file(text: str, file: str = "venue.yaml") -> VenueFile:
     if not isinstance(source.data, dict):
         raise KnowledgeFileError([Problem(file, source.line_of(()), (), "expected a mapping")])
     try:
-        venue_file = make_converter().structure(source.data, VenueFile)
+        venue_file = make_venue_file_converter().structure(source.data, VenueFile)
     except Exception as error:
         raise KnowledgeFileError(_locate(source, flatten_errors(error))) from error
     problems = _locate(source, check_venue_file(venue_file))
@@ -72,7 +78,7 @@ def load_venue_knowledge(path: Path | None = None) -> VenueKnowledge:
 
 @attrs.frozen
 class VenueKnowledge:
-    """Read-only views of one validated venue file."""
+    """Read-only views of one validated venue file; implements ``claw_domain.ports.Venue``."""
 
     file: VenueFile
     _alias_owner: dict[str, str] = attrs.field(init=False)
@@ -117,6 +123,40 @@ class VenueKnowledge:
         # Exact E.164 match only: this gates a door, so no fuzzy number matching.
         return location in self._door_access.get(phone, frozenset())
 
+    # --- the rest of the Venue port ------------------------------------------------------
+
+    def is_own_number(self, phone: str) -> bool:
+        return phone in self.own_numbers
+
+    def location_name(self, location: str) -> str:
+        return self.location_names().get(location, location)
+
+    def action_parameters(self, kind: ActionKind, entities: Entities) -> ActionParameters | None:
+        """The hardware an action would touch, or None when the text does not pin it down."""
+        location = self._location_key(entities.location)
+        if location is None:
+            return None
+        # Each action's target is found its own way; an action with no entry has none.
+        resolve = {
+            ActionKind.RESET_SIMULATOR: self._simulator,
+            ActionKind.UNLOCK_DOOR: self._door,
+        }.get(kind)
+        return resolve(location, entities) if resolve is not None else None
+
+    def _simulator(self, location: str, entities: Entities) -> ActionParameters | None:
+        if entities.box is None:
+            return None
+        device = self.boxes(location).get(entities.box)
+        if device is None:
+            return None
+        return ActionParameters(location=location, box=entities.box, device_id=device)
+
+    def _door(self, location: str, _entities: Entities) -> ActionParameters | None:
+        door = self.door(location)
+        if door is None:
+            return None
+        return ActionParameters(location=location, door_id=door.id, door_name=door.name)
+
     # --- for the classifier and the composition root ----------------------------------
 
     @property
@@ -139,6 +179,13 @@ class VenueKnowledge:
     @property
     def initial_settings(self) -> InitialSettings:
         return self.file.settings
+
+    def initial_domain_settings(self) -> tuple[dict[Intent, FeatureSettings], GlobalSettings]:
+        """The settings a fresh database starts with, in the venue's time zone."""
+        initial = self.file.settings
+        return initial.all_intents(), attrs.evolve(
+            initial.globals, timezone=self.file.venue.timezone
+        )
 
     def examples(self) -> dict[Intent, list[str]]:
         return {intent: list(phrases) for intent, phrases in self.file.examples.items()}
@@ -170,16 +217,18 @@ class VenueKnowledge:
 
     # --- helpers -----------------------------------------------------------------------
 
-    def _location_for(self, named: str | None) -> Location | None:
+    def _location_key(self, named: str | None) -> str | None:
+        """The location a text names (by key, name or alias), or the venue's only one."""
         if named is None:
             # A one-location venue needs no "which location?".
-            only = list(self.file.locations.values())
-            return only[0] if len(only) == 1 else None
-        key = (
-            named
-            if named in self.file.locations
-            else self._alias_owner.get(normalise_phrase(named))
-        )
+            keys = list(self.file.locations)
+            return keys[0] if len(keys) == 1 else None
+        if named in self.file.locations:
+            return named
+        return self._alias_owner.get(normalise_phrase(named))
+
+    def _location_for(self, named: str | None) -> Location | None:
+        key = self._location_key(named)
         return self.file.locations.get(key) if key else None
 
     def _box_fits(self, location: Location | None, box: int | None) -> bool:

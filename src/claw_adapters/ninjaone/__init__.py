@@ -6,7 +6,7 @@ from claw_adapters.ninjaone.client import (
     RunType,
     ScriptRunResult,
 )
-from claw_adapters.ninjaone.tokens import NinjaOneCredentials, SystemClock, TokenKind
+from claw_adapters.ninjaone.tokens import NinjaOneCredentials, TokenKind
 
 __all__ = [
     "NinjaOneCredentials",
@@ -14,6 +14,5 @@ __all__ = [
     "ResetScript",
     "RunType",
     "ScriptRunResult",
-    "SystemClock",
     "TokenKind",
 ]

@@ -15,13 +15,9 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 import attrs
 
+from claw_adapters.clock import SystemClock
 from claw_adapters.http import fresh_connection_session
-from claw_adapters.ninjaone.tokens import (
-    NinjaOneCredentials,
-    NinjaOneTokens,
-    SystemClock,
-    TokenKind,
-)
+from claw_adapters.ninjaone.tokens import NinjaOneCredentials, NinjaOneTokens, TokenKind
 from claw_domain.errors import (
     ConfigurationError,
     OutcomeUnknownError,

@@ -11,7 +11,7 @@ import asyncio
 import enum
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import aiohttp
 import attrs
@@ -30,13 +30,6 @@ class TokenKind(enum.StrEnum):
 
     APP = "client_credentials"
     """Client credentials: reads only (NinjaOne refuses script runs without user context)."""
-
-
-class SystemClock:
-    """Wall-clock UTC time; tests pass their own ``Clock``."""
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 @attrs.frozen

@@ -35,7 +35,7 @@ def _aware(value: datetime) -> datetime:
     return value
 
 
-def make_converter() -> cattrs.Converter:
+def make_event_converter() -> cattrs.Converter:
     """The one converter claw uses at its storage edge."""
     converter = cattrs.Converter()
     converter.register_unstructure_hook(datetime, lambda value: _aware(value).isoformat())
@@ -63,7 +63,7 @@ def _field_types(event_class: Any) -> dict[str, Any]:
 class CattrsMapper(Mapper[UUID]):
     """Selected with ``MAPPER_TOPIC``; the transcoder is unused beyond JSON bytes."""
 
-    converter = make_converter()
+    converter = make_event_converter()
     # Set by the composition root once the database is open; without it, personal
     # fields are stored in clear as before (in-memory tests).
     keys: DataKeys | None = None

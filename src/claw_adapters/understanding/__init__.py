@@ -16,9 +16,13 @@ from claw_adapters.understanding.patterns import (
     EntityExtractor,
     IntentRule,
     PatternClassifier,
-    detect_sentiment,
 )
-from claw_adapters.understanding.pipeline import LlmFallback, UnderstandingPipeline, Understood
+from claw_adapters.understanding.pipeline import (
+    LlmFallback,
+    PipelineUnderstanding,
+    UnderstandingPipeline,
+    Understood,
+)
 
 __all__ = [
     "DEFAULT_RULES",
@@ -29,8 +33,8 @@ __all__ = [
     "LocalModelClassifier",
     "ModelSettings",
     "PatternClassifier",
+    "PipelineUnderstanding",
     "Prediction",
     "UnderstandingPipeline",
     "Understood",
-    "detect_sentiment",
 ]

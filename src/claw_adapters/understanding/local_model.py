@@ -26,7 +26,8 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
-from claw_adapters.understanding.patterns import EntityExtractor, detect_sentiment
+from claw_adapters.understanding.patterns import EntityExtractor
+from claw_domain.sentiment import detect_sentiment
 from claw_domain.values import Classification, ClassificationSource, Intent
 
 FloatArray = npt.NDArray[np.float64]

@@ -1,5 +1,8 @@
 """The deterministic stage: intent patterns, entities, blacklisted topics and sentiment.
 
+Sentiment is the domain's reading (``claw_domain.sentiment``), one lexicon shared with
+the feedback verdict.
+
 Patterns decide only when exactly one intent's rule matches and none of that rule's
 exclusions do; anything ambiguous goes to the statistical model. Each rule carries
 negative patterns because the costly mistakes are near misses: "trackman is working
@@ -15,7 +18,8 @@ import attrs
 
 from claw_adapters.understanding.safety import with_safety_topics
 from claw_domain.replies import tokens
-from claw_domain.values import Classification, ClassificationSource, Entities, Intent, Sentiment
+from claw_domain.sentiment import detect_sentiment
+from claw_domain.values import Classification, ClassificationSource, Entities, Intent
 
 
 def _rx(*patterns: str) -> tuple[re.Pattern[str], ...]:
@@ -367,85 +371,6 @@ class EntityExtractor:
 
     def extract(self, text: str) -> Entities:
         return Entities(location=self.location(text), box=self.box(text))
-
-
-_PROFANITY = frozenset(
-    {
-        "fuck",
-        "fucking",
-        "fucked",
-        "shit",
-        "shitty",
-        "damn",
-        "wtf",
-        "ffs",
-        "bullshit",
-        "crap",
-        "crappy",
-    }
-)
-_FRUSTRATION = frozenset(
-    {
-        "ridiculous",
-        "unacceptable",
-        "frustrated",
-        "frustrating",
-        "annoyed",
-        "annoying",
-        "terrible",
-        "awful",
-        "worst",
-        "useless",
-        "pathetic",
-        "joke",
-        "angry",
-        "furious",
-        "disappointed",
-        "disappointing",
-        "horrible",
-        "still",
-        "again",
-        "seriously",
-        "wasted",
-        "waste",
-    }
-)
-_PLEASED = frozenset(
-    {
-        "thanks",
-        "thank",
-        "great",
-        "awesome",
-        "amazing",
-        "love",
-        "loved",
-        "perfect",
-        "fantastic",
-        "excellent",
-        "appreciate",
-        "brilliant",
-    }
-)
-_NEGATIONS = frozenset({"not", "no", "never", "isnt", "wasnt", "doesnt", "didnt", "dont", "wont"})
-
-
-def detect_sentiment(text: str) -> Sentiment:
-    """Frustration outweighs politeness: "thanks but this is ridiculous" is NEGATIVE.
-
-    "Still" and "again" count as frustration because in this domain they almost
-    always mean a problem came back, the moment staff most need to know.
-    """
-    words = tokens(text)
-    if any(word in _PROFANITY or word in _FRUSTRATION for word in words):
-        return Sentiment.NEGATIVE
-    letters = [ch for ch in text if ch.isalpha()]
-    shouting = len(letters) >= 12 and sum(ch.isupper() for ch in letters) / len(letters) > 0.8
-    if shouting or "!!!" in text or "?!" in text:
-        return Sentiment.NEGATIVE
-    for index, word in enumerate(words):
-        if word in _PLEASED and not _NEGATIONS.intersection(words[max(0, index - 3) : index]):
-            return Sentiment.POSITIVE
-    return Sentiment.NEUTRAL
 
 
 def _keyword_pattern(keywords: Iterable[str]) -> re.Pattern[str] | None:

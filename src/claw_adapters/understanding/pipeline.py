@@ -13,14 +13,18 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 
 import attrs
+import structlog
 
-from claw_adapters.understanding.patterns import PatternClassifier, detect_sentiment
+from claw_adapters.understanding.patterns import PatternClassifier
 from claw_domain.ports import LlmClassification, TextClassifier
+from claw_domain.sentiment import detect_sentiment
 from claw_domain.values import Classification, ClassificationSource, Entities, Intent
 
 # The LLM stage: the text in, the model's reading out. Typically
 # ``functools.partial(language_model.classify, intents=list(Intent))``.
 LlmFallback = Callable[[str], Awaitable[LlmClassification]]
+
+log = structlog.get_logger("claw.understanding")
 
 
 @attrs.frozen
@@ -109,3 +113,16 @@ class UnderstandingPipeline:
             sentiment=detect_sentiment(text),
             blacklisted_topic=self.patterns.blacklisted_topic(text),
         )
+
+
+@attrs.frozen
+class PipelineUnderstanding:
+    """The ``Understanding`` port over the pipeline: a failing LLM is logged, not raised."""
+
+    pipeline: UnderstandingPipeline
+
+    async def understand(self, text: str) -> Classification:
+        understood = await self.pipeline.understand(text)
+        if understood.llm_error is not None:
+            log.warning("llm_unavailable", error=understood.llm_error)
+        return understood.classification

@@ -5,20 +5,25 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import UTC, datetime, time
-from typing import Any
+from datetime import UTC, datetime
 
 import attrs
 
 from claw_domain.errors import ConfigurationError, DomainError
-from claw_domain.settings import FeatureMode, FeatureSettings, GlobalSettings, QuietHours
+from claw_domain.settings import FeatureSettings, GlobalSettings
+from claw_domain.settings_input import (
+    SettingsInputError,
+    ValueForm,
+    field_names,
+    with_changes,
+)
 from claw_domain.values import Intent
 from claw_entrypoints.bootstrap import open_application
 from claw_entrypoints.commands.operator import operator_name, typed_text
 from claw_entrypoints.config import load_config
 
-_FEATURE_FIELDS = {field.name: field for field in attrs.fields(FeatureSettings)}
-_GLOBAL_FIELDS = {field.name: field for field in attrs.fields(GlobalSettings)}
+_FEATURE_FIELDS = field_names(FeatureSettings)
+_GLOBAL_FIELDS = field_names(GlobalSettings)
 
 
 class SettingError(ValueError):
@@ -107,46 +112,6 @@ def show_settings(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parse_value(name: str, raw: str, field_type: Any) -> Any:
-    text = raw.strip()
-    if field_type in (bool, "bool"):
-        if text.lower() in ("true", "yes", "on", "1"):
-            return True
-        if text.lower() in ("false", "no", "off", "0"):
-            return False
-        msg = f"{name}={raw!r}: expected true or false"
-        raise SettingError(msg)
-    if field_type in (int, "int"):
-        try:
-            return int(text)
-        except ValueError:
-            msg = f"{name}={raw!r}: expected a whole number"
-            raise SettingError(msg) from None
-    if field_type in (float, "float"):
-        try:
-            return float(text)
-        except ValueError:
-            msg = f"{name}={raw!r}: expected a number such as 0.85"
-            raise SettingError(msg) from None
-    if name.endswith("mode"):
-        try:
-            return FeatureMode(text.lower())
-        except ValueError:
-            modes = ", ".join(mode.value for mode in FeatureMode)
-            msg = f"{name}={raw!r}: expected one of {modes}"
-            raise SettingError(msg) from None
-    if name == "quiet_hours":
-        if text.lower() in ("none", "off", ""):
-            return None
-        try:
-            start, end = text.split("-")
-            return QuietHours(start=time.fromisoformat(start), end=time.fromisoformat(end))
-        except ValueError:
-            msg = f"quiet_hours={raw!r}: expected HH:MM-HH:MM such as 23:00-06:00, or none"
-            raise SettingError(msg) from None
-    return text
-
-
 def apply_assignments(
     features: dict[Intent, FeatureSettings], rails: GlobalSettings, assignments: list[str]
 ) -> tuple[dict[Intent, FeatureSettings], GlobalSettings]:
@@ -157,35 +122,33 @@ def apply_assignments(
         if not sep:
             msg = f"{assignment!r}: write KEY=VALUE, e.g. hours.mode=auto"
             raise SettingError(msg)
-        if "." in key:
-            intent_name, field_name = key.split(".", 1)
-            try:
-                intent = Intent(intent_name)
-            except ValueError:
-                known = ", ".join(i.value for i in Intent)
-                msg = f"{key!r}: unknown intent {intent_name!r}; known: {known}"
-                raise SettingError(msg) from None
-            if field_name not in _FEATURE_FIELDS:
-                msg = f"{key!r}: unknown feature field; use one of {', '.join(_FEATURE_FIELDS)}"
-                raise SettingError(msg)
-            value = _parse_value(field_name, raw, _FEATURE_FIELDS[field_name].type)
-            try:
-                features[intent] = attrs.evolve(
-                    features.get(intent, FeatureSettings()), **{field_name: value}
-                )
-            except (ValueError, TypeError) as error:
-                raise SettingError(f"{key}={raw!r}: {error}") from None
-        else:
-            if key not in _GLOBAL_FIELDS:
+        try:
+            if "." in key:
+                features = _assign_feature(features, key, raw)
+            elif key in _GLOBAL_FIELDS:
+                rails = with_changes(rails, {key: raw}, form=ValueForm.TEXT)
+            else:
                 names = ", ".join(_GLOBAL_FIELDS)
                 msg = f"{key!r}: unknown setting; use INTENT.FIELD or one of {names}"
                 raise SettingError(msg)
-            value = _parse_value(key, raw, _GLOBAL_FIELDS[key].type)
-            try:
-                rails = attrs.evolve(rails, **{key: value})
-            except (ValueError, TypeError) as error:
-                raise SettingError(f"{key}={raw!r}: {error}") from None
+        except SettingsInputError as error:
+            raise SettingError(str(error)) from None
     return features, rails
+
+
+def _assign_feature(
+    features: dict[Intent, FeatureSettings], key: str, raw: str
+) -> dict[Intent, FeatureSettings]:
+    intent_name, field_name = key.split(".", 1)
+    try:
+        intent = Intent(intent_name)
+    except ValueError:
+        known = ", ".join(i.value for i in Intent)
+        msg = f"unknown intent; use one of {known}"
+        raise SettingsInputError((intent_name,), msg, on_name=True) from None
+    current = features.get(intent, FeatureSettings())
+    changed = with_changes(current, {field_name: raw}, at=(intent_name,), form=ValueForm.TEXT)
+    return {**features, intent: changed}
 
 
 def set_settings(args: argparse.Namespace) -> int:

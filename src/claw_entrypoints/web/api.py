@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable, Mapping
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -24,7 +24,8 @@ from claw_adapters.persistence.console_secret import load_console_secret
 from claw_adapters.persistence.console_sessions import open_session_store
 from claw_domain.actions import action_spec
 from claw_domain.errors import DomainError, NotFoundError
-from claw_domain.settings import FeatureMode, FeatureSettings, GlobalSettings, QuietHours
+from claw_domain.settings import FeatureMode, FeatureSettings, QuietHours
+from claw_domain.settings_input import SettingsInputError, with_changes
 from claw_domain.text import clean
 from claw_domain.values import Intent
 from claw_entrypoints.runtime import RUNTIME
@@ -47,9 +48,6 @@ from claw_service.accounts import Accounts
 from claw_service.console_keys import ConsoleKeys
 from claw_service.console_sessions import SessionBook
 
-# Fields an admin may change from the console; the rest stay with the CLI and the venue file.
-_FEATURE_FIELDS = {field.name: field.type for field in attrs.fields(FeatureSettings)}
-_GLOBAL_FIELDS = {field.name: field.type for field in attrs.fields(GlobalSettings)}
 MAX_TEXT = 1600  # OpenPhone's longest message; an edited reply longer than that is a mistake
 
 
@@ -273,53 +271,6 @@ async def get_settings(request: web.Request, _principal: Principal) -> web.Strea
     )
 
 
-def _coerce(name: str, declared: Any, value: Any) -> Any:
-    """One settings field from JSON, strictly: a string is never silently a number."""
-    if declared in (bool, "bool"):
-        if isinstance(value, bool):
-            return value
-        msg = f"{name} must be true or false"
-    elif declared in (int, "int"):
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        msg = f"{name} must be a whole number"
-    elif declared in (float, "float"):
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
-        msg = f"{name} must be a number such as 0.85"
-    elif name == "mode":
-        try:
-            return FeatureMode(value)
-        except ValueError:
-            msg = f"mode must be one of {', '.join(mode.value for mode in FeatureMode)}"
-    elif name == "quiet_hours":
-        if value is None:
-            return None
-        try:
-            return QuietHours(
-                start=time.fromisoformat(value["start"]), end=time.fromisoformat(value["end"])
-            )
-        except (TypeError, KeyError, ValueError):
-            msg = 'quiet_hours must be null or {"start": "23:00", "end": "06:00"}'
-    elif isinstance(value, str):
-        return value
-    else:
-        msg = f"{name} must be a string"
-    raise BadRequestError(msg)
-
-
-def _evolved(current: Any, fields: Mapping[str, Any], body: Mapping[str, Any]) -> Any:
-    unknown = sorted(set(body) - set(fields))
-    if unknown:
-        msg = f"unknown field(s) {', '.join(unknown)}; allowed: {', '.join(fields)}"
-        raise BadRequestError(msg)
-    changes = {name: _coerce(name, fields[name], value) for name, value in body.items()}
-    try:
-        return attrs.evolve(current, **changes)
-    except (ValueError, TypeError) as problem:
-        raise BadRequestError(str(problem)) from None
-
-
 async def put_feature(request: web.Request, principal: Principal) -> web.StreamResponse:
     try:
         intent = Intent(request.match_info["intent"])
@@ -328,7 +279,10 @@ async def put_feature(request: web.Request, principal: Principal) -> web.StreamR
     runtime = request.app[RUNTIME]
     body = await _body(request)
     snapshot = await asyncio.to_thread(runtime.app.settings)
-    feature = _evolved(snapshot.feature(intent) or FeatureSettings(), _FEATURE_FIELDS, body)
+    try:
+        feature = with_changes(snapshot.feature(intent) or FeatureSettings(), body)
+    except SettingsInputError as problem:
+        raise BadRequestError(str(problem)) from None
     notification = await _run(
         request, runtime.app.change_feature, intent, feature, principal.actor, _now(request)
     )
@@ -339,7 +293,10 @@ async def put_globals(request: web.Request, principal: Principal) -> web.StreamR
     runtime = request.app[RUNTIME]
     body = await _body(request)
     snapshot = await asyncio.to_thread(runtime.app.settings)
-    rails = _evolved(snapshot.globals, _GLOBAL_FIELDS, body)
+    try:
+        rails = with_changes(snapshot.globals, body)
+    except SettingsInputError as problem:
+        raise BadRequestError(str(problem)) from None
     notification = await _run(
         request, runtime.app.change_globals, rails, principal.actor, _now(request)
     )

@@ -13,14 +13,13 @@ from claw_entrypoints.runtime import RUNTIME, Runtime
 from claw_entrypoints.web.api import add_console_routes
 from claw_entrypoints.web.exposure import no_store
 from claw_entrypoints.web.health import healthz, metrics, readyz
-from claw_entrypoints.web.webhooks import INTAKE, TextIntake, openphone_webhook
+from claw_entrypoints.web.webhooks import openphone_webhook
 
 
 def create_web_app(runtime: Runtime, *, run_worker: bool = True) -> web.Application:
     # aiohttp answers 413 by itself for bodies over client_max_size.
     app = web.Application(client_max_size=runtime.config.max_webhook_bytes)
     app[RUNTIME] = runtime
-    app[INTAKE] = TextIntake(runtime.app)
     app.on_response_prepare.append(no_store)
     app.router.add_post("/webhooks/openphone", openphone_webhook)
     app.router.add_get("/healthz", healthz)
@@ -31,7 +30,6 @@ def create_web_app(runtime: Runtime, *, run_worker: bool = True) -> web.Applicat
         app.cleanup_ctx.append(_worker_lifetime)
         if runtime.config.retention_days is not None:
             app.cleanup_ctx.append(retention_lifetime)
-    app.on_cleanup.append(_close_intake)
     app.on_cleanup.append(_close_runtime)
     return app
 
@@ -44,10 +42,6 @@ async def _worker_lifetime(app: web.Application) -> AsyncIterator[None]:
     stop.set()
     with contextlib.suppress(asyncio.CancelledError):
         await asyncio.wait_for(task, timeout=30)
-
-
-async def _close_intake(app: web.Application) -> None:
-    await app[INTAKE].aclose()
 
 
 async def _close_runtime(app: web.Application) -> None:

@@ -1,0 +1,244 @@
+"""Two readings of a customer's words, from one lexicon.
+
+``detect_sentiment`` is the mood of any text: NEGATIVE sends the conversation to staff
+(``Reason.NEGATIVE_SENTIMENT``), so it fires on frustration, not on a problem being
+described. "trackman not working in bay 3" is how a reset is asked for and stays
+NEUTRAL; "still not working" and "this is ridiculous" are NEGATIVE.
+
+``recognise_feedback`` is the verdict on an automatic answer or action, read only from
+the customer's next text: did it help? "not great" and "same problem" are NEGATIVE
+there (the fix failed), where as a mood they would only be NEUTRAL. A frustrated text
+with no outcome in it ("wtf") is no verdict: understanding reads it, and its mood
+escalates it anyway.
+
+Both read the same words below; where they answer differently, the tests name the
+case and why (``tests/unit/test_sentiment.py``).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from claw_domain.replies import THUMBS_DOWN, THUMBS_UP, tokens
+from claw_domain.values import Sentiment
+
+PROFANITY = frozenset(
+    {"fuck", "fucking", "fucked", "shit", "shitty", "damn", "wtf", "ffs", "bullshit", "crap"}
+    | {"crappy"}
+)
+FRUSTRATION = frozenset(
+    {
+        "ridiculous",
+        "unacceptable",
+        "frustrated",
+        "frustrating",
+        "annoyed",
+        "annoying",
+        "terrible",
+        "awful",
+        "worst",
+        "useless",
+        "pathetic",
+        "joke",
+        "angry",
+        "furious",
+        "disappointed",
+        "disappointing",
+        "horrible",
+        "seriously",
+        "wasted",
+        "waste",
+    }
+)
+# "Still" and "again" almost always mean a problem came back, the moment staff most
+# need to know: frustration as a mood, and a failed fix as a verdict.
+PERSISTENCE = frozenset({"still", "again"})
+THANKS = frozenset({"thanks", "thank", "thx", "ty", "tysm", "cheers", "appreciate", "appreciated"})
+PRAISE = frozenset(
+    {
+        "great",
+        "awesome",
+        "amazing",
+        "brilliant",
+        "excellent",
+        "perfect",
+        "fantastic",
+        "legend",
+        "lifesaver",
+        "nice",
+        "sweet",
+        "good",
+        "love",
+        "loved",
+    }
+)
+# Saying it worked: a verdict, but no mood ("is bay 2 working?" is a question).
+SUCCESS = frozenset({"works", "working", "worked", "fixed", "sorted", "resolved"})
+POSITIVE_SYMBOLS = frozenset(
+    {THUMBS_UP, "\U0001f64f", "\U0001f64c", "\u2764", "\U0001f60a", "\U0001f389", "\u2705"}
+)
+NEGATORS = frozenset(
+    {
+        "not",
+        "no",
+        "never",
+        "nothing",
+        "nope",
+        "doesnt",
+        "didnt",
+        "dont",
+        "isnt",
+        "wasnt",
+        "wont",
+        "cant",
+        "cannot",
+        "aint",
+        "havent",
+        "hasnt",
+        "arent",
+        "werent",
+        "couldnt",
+        "wouldnt",
+    }
+)
+# How far back a negator reaches: "doesn't seem to be working" still negates.
+NEGATION_WINDOW = 4
+# What a negator turns into a complaint: "not working", "didn't help", "nothing happened".
+OUTCOME = frozenset(
+    {
+        "work",
+        "help",
+        "helped",
+        "helping",
+        "change",
+        "changed",
+        "load",
+        "loading",
+        "loaded",
+        "open",
+        "opened",
+        "opening",
+        "happened",
+        "happening",
+        "better",
+        "luck",
+        "responding",
+        "starting",
+        "started",
+        "restarted",
+        "reset",
+        "fix",
+    }
+    | SUCCESS
+    | PRAISE
+)
+PROBLEM = frozenset(
+    {
+        "broken",
+        "frozen",
+        "froze",
+        "freezing",
+        "stuck",
+        "crashed",
+        "crashing",
+        "black",
+        "blank",
+        "dead",
+        "down",
+        "lagging",
+        "laggy",
+        "same",
+        "worse",
+        "error",
+        "issue",
+        "issues",
+        "problem",
+        "problems",
+        "offline",
+        "glitching",
+        "useless",
+    }
+)
+# "Same problem", "same thing": the answer did not change anything.
+_SAME_WHAT = frozenset({"problem", "issue", "thing", "error", "screen", "again"})
+# Shouting: this many letters at least, nearly all capitals.
+_SHOUTING_LETTERS = 12
+_SHOUTING_SHARE = 0.8
+
+
+def detect_sentiment(text: str) -> Sentiment:
+    """The mood of a text. Frustration outweighs politeness ("thanks but this is ridiculous").
+
+    Emphasis ("!!!", capitals) counts as frustration even around thanks: a mood read
+    wrongly as NEGATIVE costs a staff look, read wrongly as calm it costs a customer.
+    """
+    words = tokens(text)
+    if any(word in PROFANITY or word in FRUSTRATION or word in PERSISTENCE for word in words):
+        return Sentiment.NEGATIVE
+    if _emphatic(text):
+        return Sentiment.NEGATIVE
+    if _complains(words):
+        # A problem described plainly is a request, not a mood: no escalation for it.
+        return Sentiment.NEUTRAL
+    if any(_pleased(words, index) for index in range(len(words))):
+        return Sentiment.POSITIVE
+    return Sentiment.NEUTRAL
+
+
+def recognise_feedback(text: str) -> Sentiment | None:
+    """Whether a reply to an automatic answer says it helped, it did not, or neither.
+
+    A complaint outweighs thanks ("thanks but it's still frozen" is NEGATIVE), so
+    a failed fix is never counted as a success. Returns None when the reply carries
+    no clear verdict: a new question, or a new problem ("good morning, bay 3 is frozen").
+    """
+    words = tokens(text)
+    if not words:
+        return None
+    if THUMBS_DOWN in words or words == ["still"]:
+        return Sentiment.NEGATIVE
+    if any(a == "same" and b in _SAME_WHAT for a, b in itertools.pairwise(words)):
+        return Sentiment.NEGATIVE
+    persistent = any(word in PERSISTENCE for word in words)
+    for index, word in enumerate(words):
+        if word in OUTCOME and _negated(words, index):
+            return Sentiment.NEGATIVE
+        if persistent and (word in PROBLEM or word in NEGATORS):
+            return Sentiment.NEGATIVE
+    if any(word in PROBLEM for word in words) or text.rstrip().endswith("?"):
+        return None
+    pleased = any(
+        _pleased(words, index) or (words[index] in SUCCESS and not _negated(words, index))
+        for index in range(len(words))
+    )
+    return Sentiment.POSITIVE if pleased else None
+
+
+def _negated(words: list[str], index: int) -> bool:
+    window = words[max(0, index - NEGATION_WINDOW) : index]
+    return any(previous in NEGATORS for previous in window)
+
+
+def _pleased(words: list[str], index: int) -> bool:
+    """Thanks or praise not negated: "no thanks" and "not great" please nobody."""
+    word = words[index]
+    if word in POSITIVE_SYMBOLS:
+        return True
+    return (word in THANKS or word in PRAISE) and not _negated(words, index)
+
+
+def _complains(words: list[str]) -> bool:
+    """A failure said plainly: "not working", "didn't help", a problem word."""
+    return any(
+        word in PROBLEM or (word in OUTCOME and _negated(words, index))
+        for index, word in enumerate(words)
+    )
+
+
+def _emphatic(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    shouting = (
+        len(letters) >= _SHOUTING_LETTERS
+        and sum(ch.isupper() for ch in letters) / len(letters) > _SHOUTING_SHARE
+    )
+    return shouting or "!!!" in text or "?!" in text
