@@ -170,7 +170,8 @@ async def settle(runtime: Runtime, conversation: UUID, within_seconds: float = 1
         conv = await asyncio.to_thread(runtime.app.conversation, conversation)
         head = await asyncio.to_thread(runtime.app.recorder.max_notification_id) or 0
         done = await asyncio.to_thread(runtime.dispatcher.position)
-        if not conv.unprocessed() and not conv.queued_replies() and done >= head:
+        texts = await asyncio.to_thread(runtime.app.texts_of, conv)
+        if not conv.unprocessed() and not any(t.is_queued for t in texts) and done >= head:
             return
         await asyncio.sleep(0.1)
 
@@ -180,7 +181,14 @@ def describe(
 ) -> None:
     """A readable timeline of one conversation, straight from its events."""
     recorded: Any
-    for recorded in runtime.app.repository.event_store.get(conversation.id):
+    texts = {text.id: text for text in runtime.app.texts_of(conversation)}
+    alerts = {alert.id: alert for alert in runtime.app.alerts_of(conversation)}
+    # What claw sent lives in its own aggregates: told in time order with the conversation.
+    streams = [conversation.id, *texts, *alerts]
+    events: list[Any] = [
+        event for stream in streams for event in runtime.app.repository.event_store.get(stream)
+    ]
+    for recorded in sorted(events, key=lambda event: event.timestamp):
         name = type(recorded).__name__
         if name == "TextReceived":
             print_line(f"  customer  > {recorded.text.body}")
@@ -201,15 +209,15 @@ def describe(
         elif name.startswith("DecidedTo"):
             d = recorded.decision
             print_line(f"  decided  : {d.kind.value} because {d.reason.value}")
-        elif name == "ReplySent":
-            body = conversation.replies[recorded.number].body
-            print_line(f"  claw      < {body}")
-        elif name == "ReplyWithheld":
-            print_line(f"  withheld : reply {recorded.number} ({recorded.reason.value})")
+        elif name == "TextSent":
+            print_line(f"  claw      < {texts[recorded.originator_id].body}")
+        elif name == "TextWithheld":
+            print_line(f"  withheld : {texts[recorded.originator_id].body!r} ({recorded.reason})")
         elif name == "OptedOut":
             print_line("  opted out: claw will not text this number again")
-        elif name == "StaffAlertRecorded":
-            print_line(f"  staff    : alerted ({recorded.subject}: {recorded.outcome.value})")
+        elif name in ("AlertDelivered", "AlertFailed"):
+            outcome = "sent" if name == "AlertDelivered" else "failed"
+            print_line(f"  staff    : alerted ({alerts[recorded.originator_id].title}: {outcome})")
     for action_id in conversation.action_ids:
         action: Any = runtime.app.repository.get(action_id)
         if isinstance(action, PendingAction):
