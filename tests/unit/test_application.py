@@ -21,7 +21,8 @@ from claw_adapters.fakes.memory import (
 )
 from claw_adapters.fakes.venue import InMemoryVenue
 from claw_domain import wording
-from claw_domain.conversation import Conversation, ReplyStatus
+from claw_domain.conversation import Conversation
+from claw_domain.outbox import OutboundText, ReplyStatus
 from claw_domain.decisions import Decision, DecisionKind, Reason
 from claw_domain.errors import OutcomeUnknownError, PermanentEffectError, TransientEffectError
 from claw_domain.identity import conversation_id
@@ -120,6 +121,10 @@ class Venue:
     def action_id(self, customer: str = CUSTOMER) -> UUID:
         return self.conversation(customer).action_ids[-1]
 
+    def texts(self, customer: str = CUSTOMER) -> list[OutboundText]:
+        """What claw queued for the customer, oldest first, as the outbox recorded it."""
+        return self.app.texts_of(self.conversation(customer))
+
     def texts_to(self, customer: str = CUSTOMER) -> list[str]:
         return [body for to, body in self.messenger.sent if to == customer]
 
@@ -149,7 +154,7 @@ def test_claw_answers_the_hours(venue: Venue) -> None:
         Reason.ANSWERED_FROM_KNOWLEDGE,
     )
     assert venue.texts_to() == ["We're open 24/7."]
-    [reply] = venue.conversation().replies.values()
+    [reply] = venue.texts()
     assert (reply.status, reply.vendor_message_id) == (ReplyStatus.SENT, "dry-1")
 
 
@@ -247,7 +252,7 @@ def test_stop_opts_out_and_nothing_more_is_sent(venue: Venue) -> None:
     assert (later.kind, later.reason) == (DecisionKind.IGNORE, Reason.OPTED_OUT)
     # The queued answer is withheld; the opt-out's own confirmation is the one text sent.
     assert venue.texts_to() == [wording.opted_out()]
-    assert [r.status for r in venue.conversation().replies.values()] == [
+    assert [r.status for r in venue.texts()] == [
         ReplyStatus.WITHHELD,
         ReplyStatus.SENT,
     ]
@@ -288,7 +293,7 @@ def test_the_emergency_stop_withholds_queued_replies_at_dispatch(venue: Venue) -
     venue.claw_dispatches()
 
     assert venue.messenger.sent == []
-    assert [r.status for r in venue.conversation().replies.values()] == [ReplyStatus.WITHHELD]
+    assert [r.status for r in venue.texts()] == [ReplyStatus.WITHHELD]
 
 
 def test_the_emergency_stop_holds_back_a_confirmed_action(venue: Venue) -> None:
@@ -358,7 +363,7 @@ def test_a_5xx_from_the_messenger_is_retried_then_sent(venue: Venue) -> None:
     venue.claw_dispatches()
 
     assert venue.texts_to() == ["We're open 24/7."]
-    [reply] = venue.conversation().replies.values()
+    [reply] = venue.texts()
     assert (reply.status, reply.attempts) == (ReplyStatus.SENT, 2)
     assert venue.staff.alerts == []
 
@@ -372,7 +377,7 @@ def test_a_messenger_that_keeps_failing_gives_up_and_alerts_staff(venue: Venue) 
     venue.claw_dispatches()
 
     assert venue.messenger.sent == []
-    [reply] = venue.conversation().replies.values()
+    [reply] = venue.texts()
     assert (reply.status, reply.attempts) == (ReplyStatus.FAILED, REPLY_ATTEMPTS)
     assert venue.staff_alerts() == ["A reply could not be sent"]
 
@@ -384,7 +389,7 @@ def test_a_permanent_refusal_alerts_staff(venue: Venue) -> None:
     venue.claw_dispatches()
 
     assert venue.messenger.sent == []
-    [reply] = venue.conversation().replies.values()
+    [reply] = venue.texts()
     assert (reply.status, reply.attempts) == (ReplyStatus.FAILED, 1)
     assert venue.staff_alerts() == ["A reply was refused"]
 
@@ -406,7 +411,7 @@ def test_a_text_arriving_while_a_reply_is_in_flight_does_not_repeat_it(venue: Ve
     venue.claw_dispatches()
 
     assert venue.texts_to() == ["We're open 24/7."]
-    assert venue.conversation().replies[1].status is ReplyStatus.SENT
+    assert venue.texts()[0].status is ReplyStatus.SENT
     assert [t.body for t in venue.conversation().inbound][-1] == "thanks!"
 
 
@@ -424,4 +429,4 @@ def test_a_text_arriving_while_staff_are_alerted_does_not_repeat_the_alert(venue
     venue.claw_dispatches()
 
     assert venue.staff_alerts() == ["Customer needs staff"]
-    assert len(venue.conversation().alerts) == 1
+    assert len(venue.app.alerts_of(venue.conversation())) == 1
