@@ -22,10 +22,10 @@ from claw_adapters.fakes.memory import (
 from claw_adapters.fakes.venue import InMemoryVenue
 from claw_domain import wording
 from claw_domain.conversation import Conversation
-from claw_domain.outbox import OutboundText, ReplyStatus
 from claw_domain.decisions import Decision, DecisionKind, Reason
 from claw_domain.errors import OutcomeUnknownError, PermanentEffectError, TransientEffectError
 from claw_domain.identity import conversation_id
+from claw_domain.outbox import OutboundText, ReplyStatus
 from claw_domain.pending_action import ActionStatus, PendingAction
 from claw_domain.ports import AlertSeverity
 from claw_domain.settings import FeatureMode, FeatureSettings, GlobalSettings

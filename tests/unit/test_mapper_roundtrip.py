@@ -31,9 +31,9 @@ from claw_domain.outbox import (
     OutboundText,
     ReplyPurpose,
 )
-from claw_domain.ports import AlertSeverity
 from claw_domain.pending_action import PendingAction
 from claw_domain.policy import ConversationFacts, PendingActionFacts, Situation, Trigger
+from claw_domain.ports import AlertSeverity
 from claw_domain.settings import (
     AutomationSettings,
     FeatureMode,

@@ -25,10 +25,10 @@ from claw_adapters.projections.memory import MemoryProjectionStore
 from claw_adapters.projections.pending_actions import PENDING_ACTIONS
 from claw_domain import wording
 from claw_domain.budget import HourlyBudget, hour_start
-from claw_domain.outbox import ReplyPurpose, ReplyStatus
 from claw_domain.decisions import Decision, DecisionKind, Reason
 from claw_domain.errors import InvariantError
 from claw_domain.identity import conversation_id
+from claw_domain.outbox import ReplyPurpose, ReplyStatus
 from claw_domain.pending_action import ActionStatus
 from claw_domain.policy import (
     ConversationFacts,
