@@ -150,7 +150,7 @@ def _seen(config: ClawConfig, customer: str) -> Seen:
         return Seen(
             customer_number=conversation.customer_number,
             bodies=tuple(text.body for text in conversation.inbound),
-            replies=tuple(reply.body for reply in conversation.replies.values()),
+            replies=tuple(text.body for text in app.texts_of(conversation)),
             decisions=tuple((d.kind.value, d.reason.value) for d in conversation.decisions),
             timeline=tuple(repr(entry.to_json()) for entry in entries),
             rows=_rows_of(config, conversation_key),
@@ -228,6 +228,44 @@ async def test_a_forgotten_customer_is_unreadable_and_the_other_unchanged(
     assert ANN_SECRET.encode() not in raw
     assert _digits(ANN) not in raw
     assert BOB_SECRET.encode() in raw  # the projections keep Bob's texts in clear
+
+
+async def test_what_claw_sent_is_sealed_with_the_customers_key_and_forgotten_with_them(
+    recorded: ClawConfig,
+) -> None:
+    # The outbox: each text to a customer and each alert to staff is its own stream,
+    # whose personal fields (the number, the words) are sealed with the customer's key.
+    def outbox(customer: str) -> tuple[list[str], list[str], list[str]]:
+        app = open_application(recorded)
+        try:
+            conversation = app.conversation(conversation_id(VENUE_LINE, customer))
+            texts, alerts = app.texts_of(conversation), app.alerts_of(conversation)
+            stored = b"".join(
+                bytes(event.state)
+                for item in [*texts, *alerts]
+                for event in app.recorder.select_events(item.id)
+            )
+            assert customer.encode() not in stored
+            return (
+                [text.body for text in texts],
+                [alert.body for alert in alerts],
+                [item.customer_number for item in [*texts, *alerts]],
+            )
+        finally:
+            app.close()
+
+    texts, alerts, numbers = outbox(ANN)
+    assert texts
+    assert alerts  # "I need a person" alerted staff, naming Ann and quoting her
+    assert any(ANN_SECRET in body for body in alerts)
+    assert set(numbers) == {ANN}
+    bob_before = outbox(BOB)
+
+    assert _forget("--phone", ANN, "--by", "dpo") == 0
+
+    texts, alerts, numbers = outbox(ANN)
+    assert set(texts) | set(alerts) | set(numbers) == {FORGOTTEN}
+    assert outbox(BOB) == bob_before
 
 
 async def test_texts_are_sealed_in_the_log_even_before_anyone_is_forgotten(

@@ -49,8 +49,9 @@ def remember_outbox_item(
     recorded = event.event
     state: Document = {"conversation_id": str(recorded.conversation_id)}
     if with_words:
-        state["body"] = getattr(recorded, "body", None)
-        state["title"] = getattr(recorded, "title", None)
+        # A text's words; an alert's title only (its body names the customer).
+        title = getattr(recorded, "title", None)
+        state.update({"title": title} if title is not None else {"body": recorded.body})
     documents.put(outbox_state_key(event.originator_id), state)
     return state
 
