@@ -889,9 +889,12 @@ class ClawApplication(Application[UUID]):
         self._store(outbound, alert, tracking=tracking)
         return alert.id if alert is not None else None
 
+    @retry_on_conflict
     def withhold_text(
         self, text: UUID, reason: HoldReason, at: datetime, tracking: Tracking | None
     ) -> None:
+        """The stop, an opt-out or a forgetting holds a queued text back (``claw forget``
+        too, from another process: hence the retry)."""
         outbound = self.outbound_text(text)
         outbound.withhold(reason, at)
         self._store(outbound, tracking=tracking)

@@ -36,6 +36,7 @@ from claw_adapters.projections.catalogue import all_projections
 from claw_adapters.projections.store import open_projection_store
 from claw_domain.errors import ConfigurationError
 from claw_domain.identity import conversation_id
+from claw_domain.outbox import ReplyStatus
 from claw_domain.privacy import FORGOTTEN
 from claw_domain.values import InboundText
 from claw_entrypoints import cli
@@ -266,6 +267,31 @@ async def test_what_claw_sent_is_sealed_with_the_customers_key_and_forgotten_wit
     texts, alerts, numbers = outbox(ANN)
     assert set(texts) | set(alerts) | set(numbers) == {FORGOTTEN}
     assert outbox(BOB) == bob_before
+
+
+async def test_a_text_still_queued_when_its_customer_is_forgotten_is_never_sent(
+    environment: dict[str, str],
+) -> None:
+    config = load_config(environment)
+    messenger = MemoryMessenger()
+    ports = EffectPorts(messenger, MemoryDevices(), MemoryDoors(), MemoryStaff())
+    runtime = await bootstrap(config, ports=ports)
+    try:
+        now = datetime.now(UTC)
+        text = InboundText("AC-queued", VENUE_LINE, ANN, f"what are your hours? {ANN_SECRET}", now)
+        conversation = runtime.app.receive_text(text, now).conversation_id
+        await runtime.processor.process(conversation)  # decided and queued, not yet sent
+
+        assert _forget("--phone", ANN, "--by", "dpo") == 0
+        while await runtime.dispatcher.run_once():
+            pass
+        texts = runtime.app.texts_of(runtime.app.conversation(conversation))
+    finally:
+        await runtime.aclose()
+
+    # `claw forget` withheld it: the server, whose key cache could still open it, sent nothing.
+    assert messenger.sent == []
+    assert [t.status for t in texts] == [ReplyStatus.WITHHELD]
 
 
 async def test_texts_are_sealed_in_the_log_even_before_anyone_is_forgotten(

@@ -287,6 +287,8 @@ def test_a_use_case_retries_after_a_conflict(database_url: str, open_app: OpenAp
         "also do you sell gift cards",
     ]
     assert len(conversation.decisions) == 1
+    # The retried command found its text already keyed by the decision: one, not two.
+    assert [t.body for t in open_app(database_url).texts_of(conversation)] == ["We're open 24/7."]
 
 
 # The dispatcher's position ------------------------------------------------------------

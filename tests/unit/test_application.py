@@ -25,7 +25,7 @@ from claw_domain.conversation import Conversation
 from claw_domain.decisions import Decision, DecisionKind, Reason
 from claw_domain.errors import OutcomeUnknownError, PermanentEffectError, TransientEffectError
 from claw_domain.identity import conversation_id
-from claw_domain.outbox import OutboundText, ReplyStatus
+from claw_domain.outbox import OutboundText, ReplyPurpose, ReplyStatus
 from claw_domain.pending_action import ActionStatus, PendingAction
 from claw_domain.ports import AlertSeverity
 from claw_domain.settings import FeatureMode, FeatureSettings, GlobalSettings
@@ -430,3 +430,48 @@ def test_a_text_arriving_while_staff_are_alerted_does_not_repeat_the_alert(venue
 
     assert venue.staff_alerts() == ["Customer needs staff"]
     assert len(venue.app.alerts_of(venue.conversation())) == 1
+
+
+# What claw sent, and what follows from it ---------------------------------------------------
+
+
+def test_claws_own_action_update_seen_on_the_line_does_not_pause_it(venue: Venue) -> None:
+    venue.customer_texts("trackman frozen box 2", RESET_BOX_2)
+    venue.customer_texts("yes")
+    venue.claw_dispatches()
+    [_question, starting] = venue.texts()
+    assert starting.purpose is ReplyPurpose.ACTION_UPDATE
+    assert starting.vendor_message_id is not None
+
+    # The "restarting" text is keyed by its action: found by its vendor id.
+    venue.app.record_outbound_text(
+        VENUE_LINE, CUSTOMER, starting.vendor_message_id, starting.body, venue.clock.now()
+    )
+
+    assert not venue.conversation().staff_active(venue.clock.now())
+
+
+def test_claws_own_text_seen_before_its_send_returns_does_not_pause_it(venue: Venue) -> None:
+    venue.customer_texts("what are your hours?", HOURS)  # queued, not sent yet
+
+    venue.app.record_outbound_text(
+        VENUE_LINE, CUSTOMER, "PN-not-yet-known", "We're open 24/7.", venue.clock.now()
+    )
+
+    assert not venue.conversation().staff_active(venue.clock.now())
+
+
+def test_two_failed_resets_hand_the_third_request_to_staff(venue: Venue) -> None:
+    for _attempt in range(2):
+        venue.devices.failures.append(PermanentEffectError("script runner offline"))
+        venue.customer_texts("trackman frozen box 2", RESET_BOX_2)
+        venue.customer_texts("yes")
+        venue.claw_dispatches()
+        venue.time_passes(5)
+
+    third = venue.customer_texts("trackman frozen box 2", RESET_BOX_2)
+
+    # Counted from the actions' own outcomes: the dispatcher wrote nothing to the conversation.
+    assert venue.app.consecutive_failures(venue.conversation().id) == 2
+    assert third is not None
+    assert (third.kind, third.reason) == (DecisionKind.ESCALATE, Reason.REPEATED_FAILURE)
