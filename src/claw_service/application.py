@@ -24,7 +24,7 @@ from eventsourcing.utils import get_topic
 from claw_adapters.persistence.mapper import CattrsMapper
 from claw_domain import wording
 from claw_domain.budget import HourlyBudget, hour_start
-from claw_domain.conversation import Conversation
+from claw_domain.conversation import Conversation, SuggestionStatus
 from claw_domain.decisions import Decision, DecisionKind, Reason
 from claw_domain.errors import InvariantError, NotFoundError
 from claw_domain.identity import conversation_id
@@ -356,7 +356,7 @@ class ClawApplication(Application[UUID]):
         causes += [
             Cause.suggestion(number)
             for number, suggestion in conv.suggestions.items()
-            if suggestion.status.value in ("approved", "edited")
+            if suggestion.status in (SuggestionStatus.APPROVED, SuggestionStatus.EDITED)
         ][-ECHO_DECISIONS:]
         causes += [
             cause
@@ -932,7 +932,8 @@ class ClawApplication(Application[UUID]):
     ) -> None:
         """The stop or an opt-out came in after the decision: the action never runs."""
         pending = self.pending_action(action)
-        pending.cancel("claw", f"held back: {reason.value}", at)
+        if pending.is_open:  # staff may have closed it a moment ago: nothing left to hold
+            pending.cancel("claw", f"held back: {reason.value}", at)
         self._store(pending, tracking=tracking)
 
     def finish_action(
