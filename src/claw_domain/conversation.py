@@ -1,13 +1,18 @@
 """The conversation aggregate: one per venue line and customer number.
 
-Everything claw hears, understands, decides and sends in a conversation is an
-event here. Command methods check invariants and raise before any change; the
-``@event`` bodies only apply the change, because they re-run on every replay.
+Everything claw hears, understands and decides in a conversation is an event
+here. What claw sends (texts to the customer, alerts to staff) is not: each is its
+own aggregate in ``claw_domain.outbox``, created in the same write as the decision
+that causes it and written afterwards by the dispatcher alone, so the dispatcher
+never writes to the stream customers append to. Command methods check invariants
+and raise before any change; the ``@event`` bodies only apply the change, because
+they re-run on every replay.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -17,6 +22,8 @@ from eventsourcing.domain import Aggregate, event
 from claw_domain.decisions import Decision, DecisionKind, Reason
 from claw_domain.errors import InvariantError, NotFoundError
 from claw_domain.identity import conversation_id
+from claw_domain.outbox import ReplyPurpose
+from claw_domain.pending_action import FINISHED, ActionStatus, PendingAction
 from claw_domain.policy import Situation, Trigger
 from claw_domain.privacy import FORGOTTEN
 from claw_domain.values import Classification, InboundText, Intent, LlmUsage
@@ -28,27 +35,13 @@ from claw_domain.values import Classification, InboundText, Intent, LlmUsage
 TWIN_WINDOW = timedelta(seconds=10)
 # How many inbound times the aggregate keeps for rapid-message and loop checks.
 RECENT_INBOUND_KEPT = 50
-
-
-class ReplyStatus(enum.StrEnum):
-    QUEUED = "queued"
-    SENT = "sent"
-    FAILED = "failed"
-    OUTCOME_UNKNOWN = "outcome_unknown"
-    WITHHELD = "withheld"  # the emergency stop or an opt-out held it back
-
-
-class ReplyPurpose(enum.StrEnum):
-    ANSWER = "answer"
-    CONFIRMATION_REQUEST = "confirmation_request"
-    ACTION_UPDATE = "action_update"
-    APPROVED_SUGGESTION = "approved_suggestion"
-    NOTICE = "notice"
-    # "You're unsubscribed": the one text an opted-out number still gets, once per opt-out.
-    OPT_OUT_CONFIRMATION = "opt_out_confirmation"
+# Negative feedback times kept (since the last positive): enough for the repeated-failure rule.
+NEGATIVE_FEEDBACK_KEPT = 10
 
 
 class AlertOutcome(enum.StrEnum):
+    """The outcome field of the legacy ``StaffAlertRecorded`` event."""
+
     SENT = "sent"
     FAILED = "failed"
     WITHHELD = "withheld"
@@ -59,17 +52,6 @@ class SuggestionStatus(enum.StrEnum):
     APPROVED = "approved"
     EDITED = "edited"
     REJECTED = "rejected"
-
-
-@attrs.define
-class Reply:
-    number: int
-    body: str
-    purpose: ReplyPurpose
-    queued_at: datetime
-    status: ReplyStatus = ReplyStatus.QUEUED
-    attempts: int = 0
-    vendor_message_id: str | None = None
 
 
 @attrs.define
@@ -109,20 +91,20 @@ class Conversation(Aggregate):
         self.inbound: list[InboundText] = []
         self.processed_inbound = 0
         self.decisions: list[Decision] = []
-        self.replies: dict[int, Reply] = {}
         self.suggestions: dict[int, Suggestion] = {}
         self.tickets: dict[int, Ticket] = {}
         self.opted_out = False
         self.staff_active_until: datetime | None = None
         self.auto_replies_by_intent: dict[Intent, int] = {}
-        self.consecutive_failures = 0
+        # Feedback since the last "thanks, it worked": with the pending actions' outcomes,
+        # the service layer counts consecutive failures from it.
+        self.positive_feedback_at: datetime | None = None
+        self.negative_feedback_at: list[datetime] = []
         self.awaiting_action: UUID | None = None
         self.staff_message_ids: set[str] = set()
         self.last_classification: Classification | None = None
         self.action_ids: list[UUID] = []
-        self.alerts: list[tuple[str, AlertOutcome]] = []
         self.forgotten_at: datetime | None = None
-        self.opt_out_confirmed = False
         self.rapid_escalated_at: datetime | None = None
 
     # Queries -----------------------------------------------------------------
@@ -143,27 +125,24 @@ class Conversation(Aggregate):
     def recent_inbound_times(self) -> tuple[datetime, ...]:
         return tuple(text.sent_at for text in self.inbound[-RECENT_INBOUND_KEPT:])
 
-    def queued_replies(self) -> list[Reply]:
-        return [reply for reply in self.replies.values() if reply.status is ReplyStatus.QUEUED]
+    def consecutive_failures(self, latest_actions: Sequence[PendingAction]) -> int:
+        """Failed actions and "still broken" feedback since the last success or "it works".
 
-    def sent_vendor_ids(self) -> set[str]:
-        return {r.vendor_message_id for r in self.replies.values() if r.vendor_message_id}
-
-    def is_own_outbound(self, vendor_message_id: str, body: str) -> bool:
-        """Whether an outgoing text seen on the line is one claw sent itself.
-
-        Ids first (the lesson: know what you sent); the body catches the webhook
-        that arrives before the send call has returned its id.
+        Counted from this conversation's feedback and its latest actions' own outcomes,
+        so nothing has to write an action's result onto the conversation.
         """
-        if vendor_message_id in self.sent_vendor_ids():
-            return True
-        wanted = _normalised(body)
-        return any(
-            _normalised(reply.body) == wanted
-            for reply in self.replies.values()
-            if reply.status in (ReplyStatus.QUEUED, ReplyStatus.OUTCOME_UNKNOWN)
-            or reply.vendor_message_id is None
-        )
+        outcomes: list[tuple[datetime, bool]] = [(at, False) for at in self.negative_feedback_at]
+        if self.positive_feedback_at is not None:
+            outcomes.append((self.positive_feedback_at, True))
+        outcomes += [
+            (action.finished_at, action.status is ActionStatus.SUCCEEDED)
+            for action in latest_actions
+            if action.finished_at is not None and action.status in FINISHED
+        ]
+        failures = 0
+        for _at, succeeded in sorted(outcomes, key=lambda outcome: outcome[0]):
+            failures = 0 if succeeded else failures + 1
+        return failures
 
     def staff_active(self, now: datetime) -> bool:
         return self.staff_active_until is not None and now < self.staff_active_until
@@ -204,17 +183,21 @@ class Conversation(Aggregate):
         if self.staff_active_until is None or paused_until > self.staff_active_until:
             self.staff_active_until = paused_until
 
-    def opt_out(self, keyword: str, at: datetime) -> None:
-        if not self.opted_out:
-            self._opted_out(keyword=keyword, at=at)
+    def opt_out(self, keyword: str, at: datetime) -> bool:
+        """Record the opt-out; True when it is new (and so owed its one confirmation).
+
+        Texts already queued are held back by the dispatcher, which checks the
+        opt-out again before every send.
+        """
+        if self.opted_out:
+            return False
+        self._opted_out(keyword=keyword, at=at)
+        return True
 
     @event("OptedOut")
     def _opted_out(self, keyword: str, at: datetime) -> None:
         self.opted_out = True
         self.awaiting_action = None
-        for reply in self.replies.values():
-            if reply.status is ReplyStatus.QUEUED:
-                reply.status = ReplyStatus.WITHHELD
 
     def opt_in(self, keyword: str, at: datetime) -> None:
         if self.opted_out:
@@ -223,20 +206,6 @@ class Conversation(Aggregate):
     @event("OptedIn")
     def _opted_in(self, keyword: str, at: datetime) -> None:
         self.opted_out = False
-        self.opt_out_confirmed = False
-
-    def confirm_opt_out(self, body: str, at: datetime) -> int | None:
-        """Queue the one confirmation an opt-out gets; None when it already had it."""
-        if not self.opted_out:
-            msg = "only an opted-out number is told it was unsubscribed"
-            raise InvariantError(msg)
-        if self.opt_out_confirmed:
-            return None
-        number = len(self.replies) + 1
-        self._notice_queued(
-            number=number, body=body, purpose=ReplyPurpose.OPT_OUT_CONFIRMATION, at=at
-        )
-        return number
 
     def mark_processed(self, through: int, at: datetime) -> None:
         """Texts up to ``through`` were handled without a new decision (e.g. an opt-out)."""
@@ -272,7 +241,11 @@ class Conversation(Aggregate):
 
     @event("FeedbackReceived")
     def _feedback_received(self, positive: bool, at: datetime) -> None:
-        self.consecutive_failures = 0 if positive else self.consecutive_failures + 1
+        if positive:
+            self.positive_feedback_at = at
+            self.negative_feedback_at = []
+        else:
+            self.negative_feedback_at = [*self.negative_feedback_at, at][-NEGATIVE_FEEDBACK_KEPT:]
 
     # Decisions ---------------------------------------------------------------
 
@@ -376,100 +349,12 @@ class Conversation(Aggregate):
                 summary=recorded.reply or "",
                 opened_at=recorded.at,
             )
-        elif recorded.reply is not None and decision.sends_text:
-            purpose = {
-                DecisionKind.RESPOND: ReplyPurpose.ANSWER,
-                DecisionKind.REQUEST_CONFIRMATION: ReplyPurpose.CONFIRMATION_REQUEST,
-                DecisionKind.EXECUTE: ReplyPurpose.ACTION_UPDATE,
-            }[kind]
-            self._queue(recorded.reply, purpose, recorded.at)
         if kind is DecisionKind.REQUEST_CONFIRMATION:
             self.awaiting_action = recorded.pending_action_id
         elif kind is DecisionKind.EXECUTE or (
             kind is DecisionKind.RESPOND and decision.reason is Reason.CUSTOMER_DECLINED
         ):
             self.awaiting_action = None
-
-    def _queue(self, body: str, purpose: ReplyPurpose, at: datetime) -> None:
-        number = len(self.replies) + 1
-        self.replies[number] = Reply(number=number, body=body, purpose=purpose, queued_at=at)
-
-    # Replies -----------------------------------------------------------------
-
-    def queue_notice(
-        self, body: str, at: datetime, purpose: ReplyPurpose = ReplyPurpose.NOTICE
-    ) -> int:
-        """Queue a text that follows from an effect (e.g. 'restarting box 3 now')."""
-        if self.opted_out:
-            msg = "claw never texts an opted-out number"
-            raise InvariantError(msg)
-        if not body.strip():
-            msg = "a text needs a body"
-            raise InvariantError(msg)
-        number = len(self.replies) + 1
-        self._notice_queued(number=number, body=body, purpose=purpose, at=at)
-        return number
-
-    @event("NoticeQueued")
-    def _notice_queued(self, number: int, body: str, purpose: ReplyPurpose, at: datetime) -> None:
-        self._queue(body, purpose, at)
-        if purpose is ReplyPurpose.OPT_OUT_CONFIRMATION:
-            self.opt_out_confirmed = True
-
-    def _reply(self, number: int) -> Reply:
-        try:
-            return self.replies[number]
-        except KeyError:
-            msg = f"no reply {number} in this conversation"
-            raise InvariantError(msg) from None
-
-    def record_reply_sent(self, number: int, vendor_message_id: str, at: datetime) -> None:
-        reply = self._reply(number)
-        if reply.status is ReplyStatus.SENT:
-            return
-        self._reply_sent(number=number, vendor_message_id=vendor_message_id, at=at)
-
-    @event("ReplySent")
-    def _reply_sent(self, number: int, vendor_message_id: str, at: datetime) -> None:
-        reply = self.replies[number]
-        reply.status = ReplyStatus.SENT
-        reply.attempts += 1
-        reply.vendor_message_id = vendor_message_id
-
-    def record_reply_failed(self, number: int, error: str, retryable: bool, at: datetime) -> None:
-        reply = self._reply(number)
-        if reply.status is not ReplyStatus.QUEUED:
-            msg = f"reply {number} is {reply.status}, not queued"
-            raise InvariantError(msg)
-        self._reply_failed(number=number, error=error, retryable=retryable, at=at)
-
-    @event("ReplyFailed")
-    def _reply_failed(self, number: int, error: str, retryable: bool, at: datetime) -> None:
-        reply = self.replies[number]
-        reply.attempts += 1
-        if not retryable:
-            reply.status = ReplyStatus.FAILED
-
-    def record_reply_outcome_unknown(self, number: int, error: str, at: datetime) -> None:
-        reply = self._reply(number)
-        if reply.status is not ReplyStatus.QUEUED:
-            return
-        self._reply_outcome_unknown(number=number, error=error, at=at)
-
-    @event("ReplyOutcomeUnknown")
-    def _reply_outcome_unknown(self, number: int, error: str, at: datetime) -> None:
-        reply = self.replies[number]
-        reply.attempts += 1
-        reply.status = ReplyStatus.OUTCOME_UNKNOWN
-
-    def withhold_reply(self, number: int, reason: Reason, at: datetime) -> None:
-        reply = self._reply(number)
-        if reply.status is ReplyStatus.QUEUED:
-            self._reply_withheld(number=number, reason=reason, at=at)
-
-    @event("ReplyWithheld")
-    def _reply_withheld(self, number: int, reason: Reason, at: datetime) -> None:
-        self.replies[number].status = ReplyStatus.WITHHELD
 
     # Review queue -------------------------------------------------------------
 
@@ -514,7 +399,6 @@ class Conversation(Aggregate):
     def _suggestion_approved(self, decision_number: int, actor: str, at: datetime) -> None:
         suggestion = self.suggestions[decision_number]
         suggestion.status = SuggestionStatus.APPROVED
-        self._queue(suggestion.draft or "", ReplyPurpose.APPROVED_SUGGESTION, at)
 
     def edit_and_send_suggestion(
         self, decision_number: int, text: str, actor: str, at: datetime
@@ -531,7 +415,6 @@ class Conversation(Aggregate):
     @event("SuggestionEdited")
     def _suggestion_edited(self, decision_number: int, text: str, actor: str, at: datetime) -> None:
         self.suggestions[decision_number].status = SuggestionStatus.EDITED
-        self._queue(text, ReplyPurpose.APPROVED_SUGGESTION, at)
 
     def reject_suggestion(
         self, decision_number: int, actor: str, reason: str, at: datetime
@@ -564,16 +447,6 @@ class Conversation(Aggregate):
         ticket.resolved_at = at
         ticket.resolved_by = actor
 
-    def record_action_result(self, action_id: UUID, succeeded: bool, at: datetime) -> None:
-        """An action for this customer finished; failures count towards escalation."""
-        self._action_result_noted(action_id=action_id, succeeded=succeeded, at=at)
-
-    @event("ActionResultNoted")
-    def _action_result_noted(self, action_id: UUID, succeeded: bool, at: datetime) -> None:
-        if self.awaiting_action == action_id:
-            self.awaiting_action = None
-        self.consecutive_failures = 0 if succeeded else self.consecutive_failures + 1
-
     def release_awaiting(self, action_id: UUID, at: datetime) -> None:
         """A pending action closed without the customer (expired, cancelled, rejected)."""
         if self.awaiting_action == action_id:
@@ -598,23 +471,68 @@ class Conversation(Aggregate):
         self.customer_number = FORGOTTEN
         self.forgotten_at = at
         self.awaiting_action = None
-        for reply in self.replies.values():
-            if reply.status is ReplyStatus.QUEUED:
-                reply.status = ReplyStatus.WITHHELD
 
-    # Staff alerts ----------------------------------------------------------------
+    # Legacy events ------------------------------------------------------------------
+    # Before the outbox (``claw_domain.outbox``) the dispatcher recorded what it sent on
+    # the conversation. Those events stay in old databases: these classes keep them
+    # decoding and replaying, and change nothing. The read side still folds them, so old
+    # conversations show as before. Nothing records them any more.
 
-    def record_staff_alert(
-        self, subject: str, outcome: AlertOutcome, detail: str, at: datetime
-    ) -> None:
-        """What became of an alert to staff about this conversation."""
-        self._staff_alert_recorded(subject=subject, outcome=outcome, detail=detail, at=at)
+    class LegacyEvent(Aggregate.Event):
+        def apply(self, aggregate: Aggregate) -> None:
+            """Harmless on replay: what it recorded now lives in the outbox aggregates."""
 
-    @event("StaffAlertRecorded")
-    def _staff_alert_recorded(
-        self, subject: str, outcome: AlertOutcome, detail: str, at: datetime
-    ) -> None:
-        self.alerts.append((subject, outcome))
+    class NoticeQueued(LegacyEvent):
+        """Legacy: a text queued by an effect (now ``OutboundText.TextQueued``)."""
+
+        number: int
+        body: str
+        purpose: ReplyPurpose
+        at: datetime
+
+    class ReplySent(LegacyEvent):
+        """Legacy: now ``OutboundText.TextSent``."""
+
+        number: int
+        vendor_message_id: str
+        at: datetime
+
+    class ReplyFailed(LegacyEvent):
+        """Legacy: now ``OutboundText.TextFailed``."""
+
+        number: int
+        error: str
+        retryable: bool
+        at: datetime
+
+    class ReplyOutcomeUnknown(LegacyEvent):
+        """Legacy: now ``OutboundText.TextOutcomeUnknown``."""
+
+        number: int
+        error: str
+        at: datetime
+
+    class ReplyWithheld(LegacyEvent):
+        """Legacy: now ``OutboundText.TextWithheld``."""
+
+        number: int
+        reason: Reason
+        at: datetime
+
+    class ActionResultNoted(LegacyEvent):
+        """Legacy: an action's result is read from the ``PendingAction`` itself now."""
+
+        action_id: UUID
+        succeeded: bool
+        at: datetime
+
+    class StaffAlertRecorded(LegacyEvent):
+        """Legacy: now ``OutboundAlert`` (``AlertRaised`` and its outcome)."""
+
+        subject: str
+        outcome: AlertOutcome
+        detail: str
+        at: datetime
 
 
 _DECISION_EVENTS: dict[DecisionKind, type[Conversation.DecisionRecorded]] = {

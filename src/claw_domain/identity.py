@@ -22,3 +22,11 @@ def hourly_budget_id(hour_start_iso: str) -> UUID:
 
 def set_aside_sender_id(sender: str) -> UUID:
     return uuid5(CLAW_NAMESPACE, f"set-aside-sender:{sender}")
+
+
+def outbound_text_id(conversation: UUID, cause: str) -> UUID:
+    return uuid5(CLAW_NAMESPACE, f"outbound-text:{conversation}:{cause}")
+
+
+def outbound_alert_id(conversation: UUID, cause: str) -> UUID:
+    return uuid5(CLAW_NAMESPACE, f"outbound-alert:{conversation}:{cause}")

@@ -45,6 +45,8 @@ CLOSED = frozenset(
     }
 )
 OPEN = frozenset({ActionStatus.AWAITING, ActionStatus.READY})
+# Ran (or was tried): these count as the action's result for the customer.
+FINISHED = frozenset({ActionStatus.SUCCEEDED, ActionStatus.FAILED, ActionStatus.OUTCOME_UNKNOWN})
 
 
 class PendingAction(Aggregate):
@@ -83,6 +85,8 @@ class PendingAction(Aggregate):
         self.status = ActionStatus.AWAITING
         self.started_at: datetime | None = None
         self.outcome_detail: str | None = None
+        # When it succeeded, failed or came out unknown: read for the failure count.
+        self.finished_at: datetime | None = None
         self._refresh_readiness()
 
     def _refresh_readiness(self) -> None:
@@ -245,6 +249,7 @@ class PendingAction(Aggregate):
     def _succeeded(self, detail: str, at: datetime) -> None:
         self.status = ActionStatus.SUCCEEDED
         self.outcome_detail = detail
+        self.finished_at = at
 
     def fail(self, error: str, at: datetime) -> None:
         """Record a failure: while executing, or before starting (e.g. the PC is offline)."""
@@ -256,6 +261,7 @@ class PendingAction(Aggregate):
     def _failed(self, error: str, at: datetime) -> None:
         self.status = ActionStatus.FAILED
         self.outcome_detail = error
+        self.finished_at = at
 
     def outcome_unknown(self, detail: str, at: datetime) -> None:
         self._require_executing("an unknown outcome")
@@ -265,3 +271,4 @@ class PendingAction(Aggregate):
     def _outcome_unknown(self, detail: str, at: datetime) -> None:
         self.status = ActionStatus.OUTCOME_UNKNOWN
         self.outcome_detail = detail
+        self.finished_at = at

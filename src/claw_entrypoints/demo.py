@@ -168,7 +168,8 @@ async def settle(runtime: Runtime, conversation: UUID, within_seconds: float = 1
         conv = await asyncio.to_thread(runtime.app.conversation, conversation)
         head = await asyncio.to_thread(runtime.app.recorder.max_notification_id) or 0
         done = await asyncio.to_thread(runtime.dispatcher.position)
-        if not conv.unprocessed() and not conv.queued_replies() and done >= head:
+        texts = await asyncio.to_thread(runtime.app.texts_of, conv)
+        if not conv.unprocessed() and not any(t.is_queued for t in texts) and done >= head:
             return
         await asyncio.sleep(0.1)
 

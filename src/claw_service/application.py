@@ -25,11 +25,27 @@ from claw_adapters.persistence.mapper import CattrsMapper
 from claw_domain import wording
 from claw_domain.actions import action_spec, describe_target
 from claw_domain.budget import HourlyBudget, hour_start
-from claw_domain.conversation import Conversation, ReplyPurpose
-from claw_domain.decisions import Consent, Decision, DecisionKind, StaffApproval
+from claw_domain.conversation import Conversation, SuggestionStatus
+from claw_domain.decisions import (
+    AlertForStaff,
+    Consent,
+    Decision,
+    DecisionKind,
+    StaffApproval,
+)
 from claw_domain.errors import InvariantError, NotFoundError
 from claw_domain.identity import conversation_id
-from claw_domain.pending_action import PendingAction
+from claw_domain.outbox import (
+    AlertContent,
+    Cause,
+    HoldReason,
+    OutboundAlert,
+    OutboundText,
+    ReplyPurpose,
+    is_own_outbound,
+    outbox_for_decision,
+)
+from claw_domain.pending_action import FINISHED, ActionStatus, PendingAction
 from claw_domain.policy import (
     ConversationFacts,
     LastActionFacts,
@@ -38,7 +54,7 @@ from claw_domain.policy import (
     Trigger,
     decide,
 )
-from claw_domain.ports import Venue
+from claw_domain.ports import AlertSeverity, Venue
 from claw_domain.settings import (
     AutomationSettings,
     FeatureSettings,
@@ -56,6 +72,13 @@ from claw_domain.values import (
     YesNo,
 )
 from claw_service.retry import retry_on_conflict
+
+# The latest actions read for the consecutive-failure count (more than the policy's rule needs).
+ACTIONS_FOR_FAILURES = 5
+# How far back an outgoing text seen on the line is looked for among claw's own: an echo
+# arrives seconds after the send, so the last few decisions and actions are plenty.
+ECHO_DECISIONS = 4
+ECHO_ACTIONS = 2
 
 TAggregate = TypeVar("TAggregate", bound=Aggregate)
 
@@ -160,6 +183,46 @@ class ClawApplication(Application[UUID]):
 
     def pending_action(self, action: UUID) -> PendingAction:
         return self._get(action, PendingAction)
+
+    def outbound_text(self, text: UUID) -> OutboundText:
+        return self._get(text, OutboundText)
+
+    def outbound_alert(self, alert: UUID) -> OutboundAlert:
+        return self._get(alert, OutboundAlert)
+
+    def texts_of(self, conv: Conversation) -> list[OutboundText]:
+        """Every text claw queued for this conversation, oldest first (their ids are derived)."""
+        causes = [
+            cause
+            for number in range(1, conv.next_decision_number)
+            for cause in (
+                Cause.decision(number),
+                Cause.opt_out(number),
+                Cause.suggestion(number),
+            )
+        ] + [
+            cause
+            for action_id in conv.action_ids
+            for cause in (Cause.action_outcome(action_id), Cause.action_expired(action_id))
+        ]
+        found = self._texts(conv.id, causes)
+        return sorted(found, key=lambda text: (text.queued_at, text.cause))
+
+    def alerts_of(self, conv: Conversation) -> list[OutboundAlert]:
+        """Every alert to staff about this conversation, oldest first (their ids are derived)."""
+        causes = [
+            cause
+            for number in range(1, conv.next_decision_number)
+            for cause in (Cause.decision(number), Cause.approval(number))
+        ] + [Cause.action_outcome(action_id) for action_id in conv.action_ids]
+        causes += [Cause.text_undelivered(text.id) for text in self.texts_of(conv)]
+        alerts = (self._find(OutboundAlert.create_id(conv.id, c), OutboundAlert) for c in causes)
+        found = [alert for alert in alerts if alert is not None]
+        return sorted(found, key=lambda alert: (alert.raised_at, alert.cause))
+
+    def _texts(self, conversation: UUID, causes: Iterable[str]) -> list[OutboundText]:
+        texts = (self._find(OutboundText.create_id(conversation, c), OutboundText) for c in causes)
+        return [text for text in texts if text is not None]
 
     # Settings ------------------------------------------------------------------------
 
@@ -274,11 +337,31 @@ class ClawApplication(Application[UUID]):
             conversation = Conversation(
                 venue_line=venue_line, customer_number=customer_number, at=at
             )
-        elif conversation.is_own_outbound(vendor_message_id, body):
+        elif is_own_outbound(self._recent_texts(conversation), vendor_message_id, body):
             return None
         backoff = self.settings().globals.staff_backoff
         conversation.record_staff_text(vendor_message_id, at, backoff)
         return self._store(conversation)
+
+    def _recent_texts(self, conv: Conversation) -> list[OutboundText]:
+        """The texts of the last few decisions and actions: where an echo of claw's own is."""
+        first = max(1, conv.next_decision_number - ECHO_DECISIONS)
+        causes = [
+            cause
+            for number in range(first, conv.next_decision_number)
+            for cause in (Cause.decision(number), Cause.opt_out(number))
+        ]
+        causes += [
+            Cause.suggestion(number)
+            for number, suggestion in conv.suggestions.items()
+            if suggestion.status in (SuggestionStatus.APPROVED, SuggestionStatus.EDITED)
+        ][-ECHO_DECISIONS:]
+        causes += [
+            cause
+            for action_id in conv.action_ids[-ECHO_ACTIONS:]
+            for cause in (Cause.action_outcome(action_id), Cause.action_expired(action_id))
+        ]
+        return self._texts(conv.id, causes)
 
     # Understanding and deciding ----------------------------------------------------------
 
@@ -306,9 +389,21 @@ class ClawApplication(Application[UUID]):
         )
         handling = triaged.handling
         if handling is Handling.OPT_OUT:
-            conv.opt_out(keyword=triaged.keyword, at=now)
-            conv.confirm_opt_out(triaged.notice or "", now)
-            return self._decide_and_store(conv, now, through, trigger=Trigger.CUSTOMER_TEXT)
+            confirmation = None
+            if conv.opt_out(keyword=triaged.keyword, at=now):
+                # The one text an opt-out gets, keyed by the decision recorded with it.
+                confirmation = OutboundText.queue(
+                    conv.id,
+                    Cause.opt_out(conv.next_decision_number),
+                    conv.customer_number,
+                    triaged.notice or wording.opted_out(),
+                    ReplyPurpose.OPT_OUT_CONFIRMATION,
+                    now,
+                    opted_out=True,
+                )
+            return self._decide_and_store(
+                conv, now, through, trigger=Trigger.CUSTOMER_TEXT, also=confirmation
+            )
         if handling is Handling.OPT_IN:
             conv.opt_in(keyword=triaged.keyword, at=now)
             conv.mark_processed(through, now)
@@ -350,19 +445,31 @@ class ClawApplication(Application[UUID]):
         )
 
     def _conversation_facts(self, conv: Conversation) -> ConversationFacts:
+        actions = self._latest_actions(conv)
         return ConversationFacts(
             is_own_number=self.venue.is_own_number(conv.customer_number),
             opted_out=conv.opted_out,
             staff_active_until=conv.staff_active_until,
             auto_replies_by_intent=dict(conv.auto_replies_by_intent),
             recent_inbound=conv.recent_inbound_times(),
-            consecutive_failures=conv.consecutive_failures,
+            consecutive_failures=conv.consecutive_failures(actions),
             rapid_escalated_at=conv.rapid_escalated_at,
-            last_action=self._last_action(conv),
+            last_action=self._last_action(actions),
         )
 
-    def _last_action(self, conv: Conversation) -> LastActionFacts | None:
-        last = self._find(conv.action_ids[-1], PendingAction) if conv.action_ids else None
+    def _latest_actions(self, conv: Conversation) -> list[PendingAction]:
+        """The conversation's latest pending actions, oldest first, each loaded once."""
+        found = (self._find(a, PendingAction) for a in conv.action_ids[-ACTIONS_FOR_FAILURES:])
+        return [action for action in found if action is not None]
+
+    def consecutive_failures(self, conversation: UUID) -> int:
+        """Failed actions and "still broken" feedback since the last success, newest last."""
+        conv = self.conversation(conversation)
+        return conv.consecutive_failures(self._latest_actions(conv))
+
+    @staticmethod
+    def _last_action(actions: list[PendingAction]) -> LastActionFacts | None:
+        last = actions[-1] if actions else None
         if last is None:
             return None
         return LastActionFacts(kind=last.kind, status=last.status, started_at=last.started_at)
@@ -404,6 +511,7 @@ class ClawApplication(Application[UUID]):
         classification: Classification | None = None,
         pending: PendingAction | None = None,
         answer: YesNo | None = None,
+        also: Aggregate | None = None,
     ) -> Outcome:
         """Gather the facts, ask the policy, and apply and record what it decided."""
         settings = self.settings()
@@ -452,9 +560,20 @@ class ClawApplication(Application[UUID]):
             situation=situation,
         )
         changed_pending = pending if pending is not None and pending.pending_events else None
+        text, alert = outbox_for_decision(
+            conv.id,
+            conv.customer_number,
+            decision,
+            number,
+            decision.reply,
+            _alert_content(decision.alert),
+            now,
+            opted_out=conv.opted_out,
+            action_id=pending.id if pending is not None else None,
+        )
         return Outcome(
             notification_id=self._store(
-                conv, changed_pending, budget if decision.sends_text else None
+                conv, changed_pending, budget if decision.sends_text else None, also, text, alert
             ),
             decision=decision,
             decision_number=number,
@@ -547,8 +666,25 @@ class ClawApplication(Application[UUID]):
             # Not acted on, so not kept: the action waits for an approval given once the
             # reason is gone, and shows so in the console.
             pending.ignore_approval(actor, decision.reason, now)
-        conv.record_decision(decision, at=now, pending_action_id=pending.id, situation=situation)
-        return Outcome(notification_id=self._store(conv, pending), decision=decision)
+        number = conv.record_decision(
+            decision, at=now, pending_action_id=pending.id, situation=situation
+        )
+        text, alert = outbox_for_decision(
+            conv.id,
+            conv.customer_number,
+            decision,
+            number,
+            None,
+            _alert_content(decision.alert),
+            now,
+            opted_out=conv.opted_out,
+            action_id=pending.id,
+        )
+        return Outcome(
+            notification_id=self._store(conv, pending, text, alert),
+            decision=decision,
+            decision_number=number,
+        )
 
     @retry_on_conflict
     def reject_action(self, action: UUID, actor: str, reason: str, now: datetime) -> int | None:
@@ -575,9 +711,18 @@ class ClawApplication(Application[UUID]):
         pending.expire(now)
         conv = self.conversation(pending.conversation_id)
         conv.release_awaiting(pending.id, now)
+        notice = None
         if not conv.opted_out and self.settings().emergency_stop is None:
-            conv.queue_notice(wording.expired(pending.kind), now)
-        return self._store(pending, conv)
+            notice = OutboundText.queue(
+                conv.id,
+                Cause.action_expired(pending.id),
+                conv.customer_number,
+                wording.expired(pending.kind),
+                ReplyPurpose.NOTICE,
+                now,
+                opted_out=conv.opted_out,
+            )
+        return self._store(pending, conv, notice)
 
     # Review queue and tickets ------------------------------------------------------------------
 
@@ -597,7 +742,8 @@ class ClawApplication(Application[UUID]):
         self._refuse_staff_text_under_stop()
         conv = self.conversation(conversation)
         conv.approve_suggestion(number, actor, now)
-        return self._store(conv)
+        draft = conv.suggestions[number].draft or ""
+        return self._store(conv, self._suggestion_text(conv, number, draft, now))
 
     @retry_on_conflict
     def edit_and_send_suggestion(
@@ -606,7 +752,19 @@ class ClawApplication(Application[UUID]):
         self._refuse_staff_text_under_stop()
         conv = self.conversation(conversation)
         conv.edit_and_send_suggestion(number, text, actor, now)
-        return self._store(conv)
+        return self._store(conv, self._suggestion_text(conv, number, text, now))
+
+    @staticmethod
+    def _suggestion_text(conv: Conversation, number: int, body: str, now: datetime) -> OutboundText:
+        return OutboundText.queue(
+            conv.id,
+            Cause.suggestion(number),
+            conv.customer_number,
+            body,
+            ReplyPurpose.APPROVED_SUGGESTION,
+            now,
+            opted_out=conv.opted_out,
+        )
 
     def _refuse_staff_text_under_stop(self) -> None:
         """Approved under the stop, a suggestion would leave the queue and its reply be
@@ -635,12 +793,145 @@ class ClawApplication(Application[UUID]):
         return self._store(conv)
 
     # Effects: what the dispatcher records ---------------------------------------------------------
+    # Each saves one outcome with the dispatcher's position in the log (``tracking``) in the
+    # same transaction, and writes only to outbox items and pending actions: never to a
+    # conversation, so an outcome never conflicts with a customer's text.
 
-    def record_effect(
-        self, *aggregates: Aggregate | None, tracking: Tracking | None = None
-    ) -> int | None:
-        """Save an effect's outcome together with the dispatcher's position, atomically."""
-        return self._store(*aggregates, tracking=tracking)
+    def record_dispatch_position(self, tracking: Tracking) -> None:
+        """Notifications that called for no effect (or whose effect was already done)."""
+        self._store(tracking=tracking)
+
+    def record_text_sent(
+        self, text: UUID, vendor_message_id: str, at: datetime, tracking: Tracking | None
+    ) -> None:
+        outbound = self.outbound_text(text)
+        outbound.record_sent(vendor_message_id, at)
+        self._store(outbound, tracking=tracking)
+
+    def record_text_failed(
+        self,
+        text: UUID,
+        error: str,
+        at: datetime,
+        tracking: Tracking | None,
+        *,
+        retryable: bool,
+        alert_title: str | None = None,
+    ) -> UUID | None:
+        """One failed attempt; the last one raises ``alert_title`` with staff in the same write.
+
+        Returns the alert's id, for the dispatcher to send.
+        """
+        outbound = self.outbound_text(text)
+        if not outbound.is_queued:
+            # An opt-out or the stop withheld it meanwhile: nothing left to record.
+            self._store(tracking=tracking)
+            return None
+        outbound.record_failed(error, retryable=retryable, at=at)
+        alert = None
+        if alert_title is not None:
+            alert = OutboundAlert.raise_alert(
+                outbound.conversation_id,
+                Cause.text_undelivered(outbound.id),
+                outbound.customer_number,
+                AlertContent(alert_title, error),
+                at,
+            )
+        self._store(outbound, alert, tracking=tracking)
+        return alert.id if alert is not None else None
+
+    @retry_on_conflict
+    def withhold_text(
+        self, text: UUID, reason: HoldReason, at: datetime, tracking: Tracking | None
+    ) -> None:
+        """The stop, an opt-out or a forgetting holds a queued text back (``claw forget``
+        too, from another process: hence the retry)."""
+        outbound = self.outbound_text(text)
+        outbound.withhold(reason, at)
+        self._store(outbound, tracking=tracking)
+
+    def record_alert_outcome(
+        self,
+        alert: UUID,
+        at: datetime,
+        tracking: Tracking | None,
+        *,
+        delivered: bool,
+        detail: str = "",
+    ) -> None:
+        outbound = self.outbound_alert(alert)
+        if delivered:
+            outbound.record_delivered(detail, at)
+        else:
+            outbound.record_failed(detail, at)
+        self._store(outbound, tracking=tracking)
+
+    def drop_alert(self, alert: UUID, reason: str, at: datetime, tracking: Tracking | None) -> None:
+        outbound = self.outbound_alert(alert)
+        outbound.drop(reason, at)
+        self._store(outbound, tracking=tracking)
+
+    def start_action(self, action: UUID, at: datetime) -> PendingAction:
+        """``ExecutionStarted``, saved before the vendor is called: at most once."""
+        pending = self.pending_action(action)
+        pending.start_execution(at)
+        self._store(pending)
+        return pending
+
+    def hold_action(
+        self, action: UUID, reason: HoldReason, at: datetime, tracking: Tracking | None
+    ) -> None:
+        """The stop or an opt-out came in after the decision: the action never runs."""
+        pending = self.pending_action(action)
+        if pending.is_open:  # staff may have closed it a moment ago: nothing left to hold
+            pending.cancel("claw", f"held back: {reason.value}", at)
+        self._store(pending, tracking=tracking)
+
+    def finish_action(
+        self,
+        action: PendingAction,
+        notice: str,
+        alert: AlertContent | None,
+        at: datetime,
+        tracking: Tracking | None,
+    ) -> tuple[UUID | None, UUID | None]:
+        """Save how an action ended, with the text that tells the customer and any alert.
+
+        ``action`` is the dispatcher's copy with the outcome applied (succeeded, failed,
+        outcome unknown, expired): only the dispatcher writes to an action once it is
+        ready, so the save cannot lose a race. The customer's text and the staff alert are
+        keyed by the action, and saved in the same write. Returns their ids.
+        """
+        if action.status not in (*FINISHED, ActionStatus.EXPIRED):
+            msg = f"an action the dispatcher finishes has an outcome; this one is {action.status}"
+            raise InvariantError(msg)
+        conv = self.conversation(action.conversation_id)
+        text = None
+        if not conv.opted_out:
+            text = OutboundText.queue(
+                conv.id,
+                Cause.action_outcome(action.id),
+                conv.customer_number,
+                notice,
+                ReplyPurpose.ACTION_UPDATE,
+                at,
+                opted_out=False,
+            )
+        raised = None
+        if alert is not None:
+            raised = OutboundAlert.raise_alert(
+                conv.id, Cause.action_outcome(action.id), conv.customer_number, alert, at
+            )
+        self._store(action, text, raised, tracking=tracking)
+        return (text.id if text else None, raised.id if raised else None)
+
+
+def _alert_content(alert: AlertForStaff | None) -> AlertContent | None:
+    """The staff alert a decision carries, as the outbox raises it."""
+    if alert is None:
+        return None
+    severity = AlertSeverity.URGENT if alert.urgent else AlertSeverity.INFO
+    return AlertContent(alert.title, alert.body, severity)
 
 
 def _pending_facts(pending: PendingAction) -> PendingActionFacts:

@@ -3,6 +3,10 @@
 The order matters. The key goes first, so a crash half-way leaves the data
 unreadable rather than an audit record of a forgetting that did not happen;
 running the command again records what is missing (it is idempotent).
+
+The customer's outbox texts and alerts are streams of theirs too (sealed with the
+same key). A text still queued is withheld here, at once: a running server may
+still hold the key in its short cache, and must not send it meanwhile.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from eventsourcing.persistence import IntegrityError
 
 from claw_adapters.persistence.data_keys import DataKeys
 from claw_domain.conversation import Conversation
+from claw_domain.outbox import HoldReason, OutboundText
 from claw_domain.pending_action import PendingAction
 from claw_service.application import ClawApplication
 
@@ -49,6 +54,9 @@ def forget_subject(
             if aggregate.is_open:
                 app.cancel_action(stream, actor, CANCELLED_BECAUSE, now)
                 cancelled.append(stream)
+        elif isinstance(aggregate, OutboundText):
+            if aggregate.is_queued:
+                app.withhold_text(stream, HoldReason.CUSTOMER_FORGOTTEN, now, None)
         elif isinstance(aggregate, Conversation):
             _record_forgotten(app, stream, subject, actor, reason, now)
             conversations.append(stream)

@@ -36,6 +36,7 @@ from claw_adapters.projections.catalogue import all_projections
 from claw_adapters.projections.store import open_projection_store
 from claw_domain.errors import ConfigurationError
 from claw_domain.identity import conversation_id
+from claw_domain.outbox import ReplyStatus
 from claw_domain.privacy import FORGOTTEN
 from claw_domain.values import InboundText
 from claw_entrypoints import cli
@@ -149,7 +150,7 @@ def _seen(config: ClawConfig, customer: str) -> Seen:
         return Seen(
             customer_number=conversation.customer_number,
             bodies=tuple(text.body for text in conversation.inbound),
-            replies=tuple(reply.body for reply in conversation.replies.values()),
+            replies=tuple(text.body for text in app.texts_of(conversation)),
             decisions=tuple((d.kind.value, d.reason.value) for d in conversation.decisions),
             timeline=tuple(repr(entry.to_json()) for entry in entries),
             rows=_rows_of(config, conversation_key),
@@ -227,6 +228,69 @@ async def test_a_forgotten_customer_is_unreadable_and_the_other_unchanged(
     assert ANN_SECRET.encode() not in raw
     assert _digits(ANN) not in raw
     assert BOB_SECRET.encode() in raw  # the projections keep Bob's texts in clear
+
+
+async def test_what_claw_sent_is_sealed_with_the_customers_key_and_forgotten_with_them(
+    recorded: ClawConfig,
+) -> None:
+    # The outbox: each text to a customer and each alert to staff is its own stream,
+    # whose personal fields (the number, the words) are sealed with the customer's key.
+    def outbox(customer: str) -> tuple[list[str], list[str], list[str]]:
+        app = open_application(recorded)
+        try:
+            conversation = app.conversation(conversation_id(VENUE_LINE, customer))
+            texts, alerts = app.texts_of(conversation), app.alerts_of(conversation)
+            stored = b"".join(
+                bytes(event.state)
+                for item in [*texts, *alerts]
+                for event in app.recorder.select_events(item.id)
+            )
+            assert customer.encode() not in stored
+            return (
+                [text.body for text in texts],
+                [alert.body for alert in alerts],
+                [item.customer_number for item in [*texts, *alerts]],
+            )
+        finally:
+            app.close()
+
+    texts, alerts, numbers = outbox(ANN)
+    assert texts
+    assert alerts  # "I need a person" alerted staff, naming Ann and quoting her
+    assert any(ANN_SECRET in body for body in alerts)
+    assert set(numbers) == {ANN}
+    bob_before = outbox(BOB)
+
+    assert _forget("--phone", ANN, "--by", "dpo") == 0
+
+    texts, alerts, numbers = outbox(ANN)
+    assert set(texts) | set(alerts) | set(numbers) == {FORGOTTEN}
+    assert outbox(BOB) == bob_before
+
+
+async def test_a_text_still_queued_when_its_customer_is_forgotten_is_never_sent(
+    environment: dict[str, str],
+) -> None:
+    config = load_config(environment)
+    messenger = MemoryMessenger()
+    ports = effect_ports(messenger, MemoryDevices(), MemoryDoors(), MemoryStaff())
+    runtime = await bootstrap(config, ports=ports)
+    try:
+        now = datetime.now(UTC)
+        text = InboundText("AC-queued", VENUE_LINE, ANN, f"what are your hours? {ANN_SECRET}", now)
+        conversation = runtime.app.receive_text(text, now).conversation_id
+        await runtime.processor.process(conversation)  # decided and queued, not yet sent
+
+        assert _forget("--phone", ANN, "--by", "dpo") == 0
+        while await runtime.dispatcher.run_once():
+            pass
+        texts = runtime.app.texts_of(runtime.app.conversation(conversation))
+    finally:
+        await runtime.aclose()
+
+    # `claw forget` withheld it: the server, whose key cache could still open it, sent nothing.
+    assert messenger.sent == []
+    assert [t.status for t in texts] == [ReplyStatus.WITHHELD]
 
 
 async def test_texts_are_sealed_in_the_log_even_before_anyone_is_forgotten(

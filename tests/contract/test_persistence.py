@@ -25,10 +25,11 @@ from claw_adapters.fakes.memory import (
     SettableClock,
 )
 from claw_adapters.persistence.database import parse_database_url
-from claw_domain.conversation import Conversation, ReplyStatus
+from claw_domain.conversation import Conversation
 from claw_domain.decisions import DecisionKind
 from claw_domain.errors import ConfigurationError
 from claw_domain.identity import conversation_id
+from claw_domain.outbox import Cause, HoldReason, OutboundText, ReplyStatus
 from claw_domain.pending_action import ActionStatus
 from claw_domain.settings import FeatureMode, FeatureSettings, GlobalSettings, QuietHours
 from claw_domain.values import (
@@ -183,7 +184,9 @@ def test_a_full_conversation_reloads_to_the_same_state(
     assert story.devices.resets == ["102"]
     assert [body for _to, body in story.messenger.sent][-1].startswith("Restarting")
     reopened = open_app(database_url)
-    assert len(story.app.live) == 4  # settings, conversation, pending action, hourly budget
+    # Settings, conversation, pending action, hourly budget, and two texts in the outbox:
+    # the confirmation question and "restarting now".
+    assert len(story.app.live) == 6
     for aggregate_id, live in story.app.live.items():
         assert _state(reopened.repository.get(aggregate_id)) == _state(live)
 
@@ -250,7 +253,7 @@ def test_a_stale_writer_conflicts(database_url: str, open_app: OpenApp) -> None:
 
     with pytest.raises(IntegrityError):
         second.save(theirs)
-    assert open_app(database_url).conversation(CONVERSATION).consecutive_failures == 0
+    assert open_app(database_url).consecutive_failures(CONVERSATION) == 0
 
 
 class InterruptingVenue(InMemoryVenue):
@@ -285,6 +288,8 @@ def test_a_use_case_retries_after_a_conflict(database_url: str, open_app: OpenAp
         "also do you sell gift cards",
     ]
     assert len(conversation.decisions) == 1
+    # The retried command found its text already keyed by the decision: one, not two.
+    assert [t.body for t in open_app(database_url).texts_of(conversation)] == ["We're open 24/7."]
 
 
 # The dispatcher's position ------------------------------------------------------------
@@ -309,19 +314,22 @@ def test_an_outcome_that_fails_to_save_does_not_move_the_position(
     story.text("what are your hours")
     story.process(HOURS)
     position_before = story.app.process_recorder.max_tracking_id(DISPATCHER_NAME)
-    stale = story.app.conversation(CONVERSATION)
-    story.text("hello again")  # another writer moves the conversation on
+    answer = OutboundText.create_id(CONVERSATION, Cause.decision(1))
+    stale = story.app.outbound_text(answer)
+    # Another writer moves the text on first.
+    story.app.withhold_text(answer, HoldReason.EMERGENCY_STOP, story.clock.now(), None)
 
-    stale.record_reply_sent(1, "PN-1", story.clock.now())
+    stale.record_sent("PN-1", story.clock.now())
     last = story.app.recorder.max_notification_id()
     assert last is not None
     with pytest.raises(IntegrityError):
-        story.app.record_effect(
-            stale, tracking=Tracking(application_name=DISPATCHER_NAME, notification_id=last)
+        story.app.events.put(
+            stale.collect_events(),
+            tracking=Tracking(application_name=DISPATCHER_NAME, notification_id=last),
         )
 
     assert story.app.process_recorder.max_tracking_id(DISPATCHER_NAME) == position_before
-    assert story.app.conversation(CONVERSATION).replies[1].status is ReplyStatus.QUEUED
+    assert story.app.outbound_text(answer).status is ReplyStatus.WITHHELD
 
 
 # Opening a database -------------------------------------------------------------------
@@ -351,7 +359,9 @@ def test_a_reopened_application_sees_everything(database_url: str, open_app: Ope
     conversation = reopened.conversation(CONVERSATION)
     assert isinstance(conversation, Conversation)
     assert [t.body for t in conversation.inbound] == ["trackman frozen box 2", "yes"]
-    assert all(r.status is ReplyStatus.SENT for r in conversation.replies.values())
+    texts = reopened.texts_of(conversation)
+    assert texts
+    assert all(t.status is ReplyStatus.SENT for t in texts)
     action = reopened.pending_action(conversation.action_ids[0])
     assert action.status is ActionStatus.SUCCEEDED
     assert reopened.recorder.select_notifications(start=1, limit=10_000) == everything

@@ -308,10 +308,10 @@ def test_projections_show_the_day(venue: Venue, store: ProjectionStore) -> None:
     assert hours["settings_version"] == 1
     assert hours["reply"] == "We're open 24/7."
     assert decisions[2]["source"] == "llm"
-    sent = [row["reply"] for row in audit if row["event"] == "ReplySent"]
+    sent = [row["reply"] for row in audit if row["event"] == "TextSent"]
     assert sent == [body for _to, body in venue.messenger.sent]
     events = [row["event"] for row in audit]
-    for expected in ("ExecutionStarted", "ActionSucceeded", "StaffAlertRecorded", "TicketResolved"):
+    for expected in ("ExecutionStarted", "ActionSucceeded", "AlertDelivered", "TicketResolved"):
         assert expected in events
     stop = next(row for row in audit if row["event"] == "EmergencyStopEngaged")
     assert (stop["actor"], stop["detail"], stop["category"]) == ("owner", "fire drill", "settings")

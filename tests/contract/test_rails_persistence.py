@@ -25,6 +25,7 @@ from claw_adapters.fakes.memory import (
 from claw_domain import wording
 from claw_domain.decisions import Reason
 from claw_domain.identity import conversation_id
+from claw_domain.outbox import ReplyPurpose, ReplyStatus
 from claw_domain.pending_action import ActionStatus
 from claw_domain.settings import FeatureMode, FeatureSettings, GlobalSettings
 from claw_domain.values import (
@@ -131,5 +132,9 @@ def test_ignored_approvals_and_opt_out_confirmations_read_back_the_same(
     names = [type(e).__name__ for e in fresh.repository.event_store.get(action_id)]
     assert names[-3:] == ["ApprovalRequested", "StaffApproved", "StaffApprovalIgnored"]
     opted = fresh.conversation(conversation_id(LINE, OTHER))
-    assert (opted.opted_out, opted.opt_out_confirmed) == (True, True)
+    confirmations = [
+        text for text in fresh.texts_of(opted) if text.purpose is ReplyPurpose.OPT_OUT_CONFIRMATION
+    ]
+    assert opted.opted_out
+    assert [text.status for text in confirmations] == [ReplyStatus.SENT]
     assert messenger.sent.count((OTHER, wording.opted_out())) == 1

@@ -25,8 +25,8 @@ import attrs
 
 from claw_adapters.fakes.openphone import message_received, signed_legacy_webhook
 from claw_adapters.openphone import PayloadGeneration
-from claw_domain.conversation import Conversation, ReplyStatus
 from claw_domain.identity import conversation_id
+from claw_domain.outbox import ReplyStatus
 from claw_domain.policy import Trigger
 from claw_entrypoints.bootstrap import open_application
 from claw_entrypoints.config import load_config
@@ -113,8 +113,8 @@ def decisions_of(app: ClawApplication, aggregate: UUID) -> list[tuple[str, str]]
     return [(d.kind.value, d.reason.value) for d in conversation.decisions]
 
 
-def reply_statuses(conversation: Conversation) -> list[ReplyStatus]:
-    return [reply.status for reply in conversation.replies.values()]
+def reply_statuses(app: ClawApplication, aggregate: UUID) -> list[ReplyStatus]:
+    return [text.status for text in app.texts_of(app.conversation(aggregate))]
 
 
 def every_text_decided_once(app: ClawApplication, aggregate: UUID) -> None:
@@ -145,10 +145,9 @@ def unsettled(app: ClawApplication, conversations: Iterable[UUID]) -> str | None
             return f"conversation {aggregate} not recorded yet"
         if conversation.unprocessed():
             return f"conversation {aggregate} has {len(conversation.unprocessed())} undecided texts"
-        if conversation.queued_replies():
-            return (
-                f"conversation {aggregate} has {len(conversation.queued_replies())} queued replies"
-            )
+        queued = [text for text in app.texts_of(conversation) if text.is_queued]
+        if queued:
+            return f"conversation {aggregate} has {len(queued)} queued replies"
     head = app.recorder.max_notification_id() or 0
     done = app.process_recorder.max_tracking_id(DISPATCHER_NAME) or 0
     if done < head:

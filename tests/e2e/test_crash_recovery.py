@@ -30,7 +30,7 @@ from e2e_support import (
 )
 
 from claw_adapters.fakes.ninjaone import FaultKind, NinjaRoute
-from claw_domain.conversation import ReplyStatus
+from claw_domain.outbox import ReplyStatus
 from claw_domain.pending_action import ActionStatus
 from claw_entrypoints.demo import STAFF_NUMBER, DemoVendors
 from claw_service.application import ClawApplication
@@ -70,7 +70,7 @@ async def until_settled(app: ClawApplication, *customers: str) -> None:
 
 def assert_nothing_lost(app: ClawApplication, customer: str) -> None:
     every_text_decided_once(app, conversation_of(customer))
-    replies = app.conversation(conversation_of(customer)).replies.values()
+    replies = app.texts_of(app.conversation(conversation_of(customer)))
     assert [r.status for r in replies] == [ReplyStatus.SENT] * len(replies)
 
 
@@ -160,7 +160,8 @@ async def test_a_reply_whose_send_was_cut_off_by_a_crash_is_sent_after_the_resta
             what="the reply to reach OpenPhone",
         )
         await server.kill()
-        assert view.conversation(conversation_of(customer)).queued_replies()
+        texts = view.texts_of(view.conversation(conversation_of(customer)))
+        assert any(text.is_queued for text in texts)
 
         await server.start()
         await until_settled(view, customer)

@@ -25,7 +25,7 @@ from uuid import UUID
 
 import attrs
 
-from claw_domain.conversation import AlertOutcome, ReplyStatus
+from claw_domain.outbox import AlertStatus, ReplyStatus
 from claw_domain.pending_action import ActionStatus
 from claw_domain.policy import Trigger
 
@@ -207,15 +207,15 @@ def audit_conversation(
     if conversation.processed_inbound < len(conversation.inbound):
         undecided = len(conversation.inbound) - conversation.processed_inbound
         found.lost += [f"{label}: text never decided"] * undecided
-    statuses = [reply.status for reply in conversation.replies.values()]
+    statuses = [text.status for text in app.texts_of(conversation)]
     found.replies_sent = statuses.count(ReplyStatus.SENT)
     found.replies_failed = statuses.count(ReplyStatus.FAILED)
     unsettled = [s for s in statuses if s in (ReplyStatus.QUEUED, ReplyStatus.OUTCOME_UNKNOWN)]
     found.lost += [f"{label}: reply never sent nor failed"] * len(unsettled)
     told = sum(
         1
-        for subject, outcome in conversation.alerts
-        if subject in REPLY_ALERTS and outcome is AlertOutcome.SENT
+        for alert in app.alerts_of(conversation)
+        if alert.title in REPLY_ALERTS and alert.status is AlertStatus.DELIVERED
     )
     if found.replies_failed > told:
         found.lost += [f"{label}: reply failed, staff not told"] * (found.replies_failed - told)

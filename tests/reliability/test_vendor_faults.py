@@ -36,7 +36,7 @@ from claw_adapters.openphone import OpenPhoneClient, OpenPhoneSettings
 from claw_adapters.openphone.errors import OpenPhoneErrorCode
 from claw_adapters.staff import SmsAndSlackStaffNotifier, StaffSettings
 from claw_adapters.unifi import UniFiAccessDoorController
-from claw_domain.conversation import ReplyPurpose, ReplyStatus
+from claw_domain.outbox import ReplyPurpose, ReplyStatus
 from claw_domain.pending_action import ActionStatus
 from claw_domain.values import ActionKind
 from claw_entrypoints.bootstrap import bootstrap, effect_ports
@@ -415,7 +415,7 @@ async def test_every_vendor_fault_loses_nothing_and_tells_staff(
             if action.status in (ActionStatus.FAILED, ActionStatus.OUTCOME_UNKNOWN):
                 notices = [
                     r
-                    for r in conversation.replies.values()
+                    for r in await asyncio.to_thread(app.texts_of, conversation)
                     if r.purpose is ReplyPurpose.ACTION_UPDATE
                 ]
                 if (
@@ -425,7 +425,8 @@ async def test_every_vendor_fault_loses_nothing_and_tells_staff(
                     problems.append(f"{label}: customer never told the action {action.status}")
         if fault.staff_expected and not venue.staff_told(customer):
             problems.append(f"{label}: staff never heard about {customer}")
-        replies = collections.Counter(r.status.value for r in conversation.replies.values())
+        texts = await asyncio.to_thread(app.texts_of, conversation)
+        replies = collections.Counter(r.status.value for r in texts)
         outcomes.update(f"reply {status}" for status in replies.elements())
 
     door_runs = collections.Counter(rule.door_id for rule in venue.vendors.unifi.lock_rules)

@@ -26,9 +26,8 @@ from claw_service.dispatcher import EffectPorts
 SRC = Path(__file__).resolve().parents[2] / "src"
 
 # The only modules that may name a particular action kind: the table that describes
-# each one, the allow-list of intents, how the venue file resolves each target (the
-# real knowledge; the tests' in-memory venue lives outside src/), each kind's runner adapter, and the
-# composition root that maps each kind to its runner.
+# each one, the allow-list of intents, how the venue's knowledge resolves each target,
+# each kind's runner adapter, and the composition root that maps each kind to its runner.
 MAY_NAME_AN_ACTION = frozenset(
     {
         "claw_domain/actions.py",

@@ -21,10 +21,11 @@ from claw_adapters.fakes.memory import (
     SettableClock,
 )
 from claw_domain import wording
-from claw_domain.conversation import Conversation, ReplyStatus
+from claw_domain.conversation import Conversation
 from claw_domain.decisions import Decision, DecisionKind, Reason
 from claw_domain.errors import OutcomeUnknownError, PermanentEffectError, TransientEffectError
 from claw_domain.identity import conversation_id
+from claw_domain.outbox import OutboundText, ReplyPurpose, ReplyStatus
 from claw_domain.pending_action import ActionStatus, PendingAction
 from claw_domain.ports import AlertSeverity
 from claw_domain.settings import FeatureMode, FeatureSettings, GlobalSettings
@@ -123,6 +124,10 @@ class Venue:
     def action_id(self, customer: str = CUSTOMER) -> UUID:
         return self.conversation(customer).action_ids[-1]
 
+    def texts(self, customer: str = CUSTOMER) -> list[OutboundText]:
+        """What claw queued for the customer, oldest first, as the outbox recorded it."""
+        return self.app.texts_of(self.conversation(customer))
+
     def texts_to(self, customer: str = CUSTOMER) -> list[str]:
         return [body for to, body in self.messenger.sent if to == customer]
 
@@ -152,7 +157,7 @@ def test_claw_answers_the_hours(venue: Venue) -> None:
         Reason.ANSWERED_FROM_KNOWLEDGE,
     )
     assert venue.texts_to() == ["We're open 24/7."]
-    [reply] = venue.conversation().replies.values()
+    [reply] = venue.texts()
     assert (reply.status, reply.vendor_message_id) == (ReplyStatus.SENT, "dry-1")
 
 
@@ -318,7 +323,7 @@ def test_stop_opts_out_and_nothing_more_is_sent(venue: Venue) -> None:
     assert (later.kind, later.reason) == (DecisionKind.IGNORE, Reason.OPTED_OUT)
     # The queued answer is withheld; the opt-out's own confirmation is the one text sent.
     assert venue.texts_to() == [wording.opted_out()]
-    assert [r.status for r in venue.conversation().replies.values()] == [
+    assert [r.status for r in venue.texts()] == [
         ReplyStatus.WITHHELD,
         ReplyStatus.SENT,
     ]
@@ -359,7 +364,7 @@ def test_the_emergency_stop_withholds_queued_replies_at_dispatch(venue: Venue) -
     venue.claw_dispatches()
 
     assert venue.messenger.sent == []
-    assert [r.status for r in venue.conversation().replies.values()] == [ReplyStatus.WITHHELD]
+    assert [r.status for r in venue.texts()] == [ReplyStatus.WITHHELD]
 
 
 def test_the_emergency_stop_holds_back_a_confirmed_action(venue: Venue) -> None:
@@ -429,7 +434,7 @@ def test_a_5xx_from_the_messenger_is_retried_then_sent(venue: Venue) -> None:
     venue.claw_dispatches()
 
     assert venue.texts_to() == ["We're open 24/7."]
-    [reply] = venue.conversation().replies.values()
+    [reply] = venue.texts()
     assert (reply.status, reply.attempts) == (ReplyStatus.SENT, 2)
     assert venue.staff.alerts == []
 
@@ -443,7 +448,7 @@ def test_a_messenger_that_keeps_failing_gives_up_and_alerts_staff(venue: Venue) 
     venue.claw_dispatches()
 
     assert venue.messenger.sent == []
-    [reply] = venue.conversation().replies.values()
+    [reply] = venue.texts()
     assert (reply.status, reply.attempts) == (ReplyStatus.FAILED, REPLY_ATTEMPTS)
     assert venue.staff_alerts() == ["A reply could not be sent"]
 
@@ -455,7 +460,7 @@ def test_a_permanent_refusal_alerts_staff(venue: Venue) -> None:
     venue.claw_dispatches()
 
     assert venue.messenger.sent == []
-    [reply] = venue.conversation().replies.values()
+    [reply] = venue.texts()
     assert (reply.status, reply.attempts) == (ReplyStatus.FAILED, 1)
     assert venue.staff_alerts() == ["A reply was refused"]
 
@@ -477,7 +482,7 @@ def test_a_text_arriving_while_a_reply_is_in_flight_does_not_repeat_it(venue: Ve
     venue.claw_dispatches()
 
     assert venue.texts_to() == ["We're open 24/7."]
-    assert venue.conversation().replies[1].status is ReplyStatus.SENT
+    assert venue.texts()[0].status is ReplyStatus.SENT
     assert [t.body for t in venue.conversation().inbound][-1] == "thanks!"
 
 
@@ -495,4 +500,49 @@ def test_a_text_arriving_while_staff_are_alerted_does_not_repeat_the_alert(venue
     venue.claw_dispatches()
 
     assert venue.staff_alerts() == ["Customer needs staff"]
-    assert len(venue.conversation().alerts) == 1
+    assert len(venue.app.alerts_of(venue.conversation())) == 1
+
+
+# What claw sent, and what follows from it ---------------------------------------------------
+
+
+def test_claws_own_action_update_seen_on_the_line_does_not_pause_it(venue: Venue) -> None:
+    venue.customer_texts("trackman frozen box 2", RESET_BOX_2)
+    venue.customer_texts("yes")
+    venue.claw_dispatches()
+    [_question, starting] = venue.texts()
+    assert starting.purpose is ReplyPurpose.ACTION_UPDATE
+    assert starting.vendor_message_id is not None
+
+    # The "restarting" text is keyed by its action: found by its vendor id.
+    venue.app.record_outbound_text(
+        VENUE_LINE, CUSTOMER, starting.vendor_message_id, starting.body, venue.clock.now()
+    )
+
+    assert not venue.conversation().staff_active(venue.clock.now())
+
+
+def test_claws_own_text_seen_before_its_send_returns_does_not_pause_it(venue: Venue) -> None:
+    venue.customer_texts("what are your hours?", HOURS)  # queued, not sent yet
+
+    venue.app.record_outbound_text(
+        VENUE_LINE, CUSTOMER, "PN-not-yet-known", "We're open 24/7.", venue.clock.now()
+    )
+
+    assert not venue.conversation().staff_active(venue.clock.now())
+
+
+def test_two_failed_resets_hand_the_third_request_to_staff(venue: Venue) -> None:
+    for _attempt in range(2):
+        venue.devices.failures.append(PermanentEffectError("script runner offline"))
+        venue.customer_texts("trackman frozen box 2", RESET_BOX_2)
+        venue.customer_texts("yes")
+        venue.claw_dispatches()
+        venue.time_passes(5)
+
+    third = venue.customer_texts("trackman frozen box 2", RESET_BOX_2)
+
+    # Counted from the actions' own outcomes: the dispatcher wrote nothing to the conversation.
+    assert venue.app.consecutive_failures(venue.conversation().id) == 2
+    assert third is not None
+    assert (third.kind, third.reason) == (DecisionKind.ESCALATE, Reason.REPEATED_FAILURE)

@@ -121,7 +121,7 @@ def test_the_timeline_says_what_came_in_was_understood_decided_and_done(
     assert all({"at", "event", "summary"} <= set(entry) for entry in as_json)
     events = [entry["event"] for entry in as_json]
     assert events[0] == "ConversationStarted"
-    for expected in ("TextReceived", "TextClassified", "ReplySent", "ActionRequested"):
+    for expected in ("TextReceived", "TextClassified", "TextSent", "ActionRequested"):
         assert expected in events
     assert "ActionSucceeded" in events  # the pending action's stream is merged in
     decisions = [entry for entry in as_json if "decision" in entry]
@@ -137,7 +137,7 @@ def test_the_timeline_says_what_came_in_was_understood_decided_and_done(
         assert entry["customer"] == "+*******1111"
     assert decisions[0]["reason"] == "answered_from_knowledge"
     assert decisions[0]["body"] == "We're open 24/7."
-    sent = [entry.get("body") for entry in as_json if entry["event"] == "ReplySent"]
+    sent = [entry.get("body") for entry in as_json if entry["event"] == "TextSent"]
     assert sent[0] == "We're open 24/7."
     assert all(sent)  # every reply sent says what it said
     llm = next(entry for entry in as_json if entry.get("source") == "llm")

@@ -19,6 +19,7 @@ from claw_adapters.projections.statistics import (
 from claw_adapters.projections.store import Documents
 from claw_domain.conversation import Conversation
 from claw_domain.identity import conversation_id
+from claw_domain.outbox import OutboundAlert, OutboundText
 from claw_domain.pending_action import PendingAction
 from claw_domain.settings import AutomationSettings, FeatureMode, FeatureSettings, GlobalSettings
 from claw_domain.values import (
@@ -41,7 +42,13 @@ ANN_CONVERSATION = conversation_id(LINE, ANN)
 def test_every_event_name_is_an_event_the_aggregates_record() -> None:
     recorded = {
         name
-        for aggregate in (Conversation, PendingAction, AutomationSettings)
+        for aggregate in (
+            Conversation,
+            PendingAction,
+            AutomationSettings,
+            OutboundText,
+            OutboundAlert,
+        )
         for name, value in vars(aggregate).items()
         if isinstance(value, type) and issubclass(value, DomainEvent)
     }
@@ -51,6 +58,7 @@ def test_every_event_name_is_an_event_the_aggregates_record() -> None:
         "Event",
         "Created",
         "DecisionRecorded",
+        "LegacyEvent",
     }
 
 

@@ -10,13 +10,13 @@ import pytest
 from claw_domain.conversation import (
     TWIN_WINDOW,
     Conversation,
-    ReplyPurpose,
-    ReplyStatus,
     SuggestionStatus,
 )
 from claw_domain.decisions import Decision, DecisionKind, Reason
 from claw_domain.errors import InvariantError, NotFoundError
-from claw_domain.values import ActionKind, InboundText, Intent
+from claw_domain.outbox import OutboundText, ReplyPurpose, outbox_for_decision
+from claw_domain.pending_action import PendingAction
+from claw_domain.values import ActionKind, ActionParameters, InboundText, Intent
 from claw_domain.wording import Message, Template
 
 VENUE_LINE = "+19025550000"
@@ -71,6 +71,18 @@ def suggested(conversation: Conversation, draft: str | None = "Gift cards are $5
         a_decision(DecisionKind.SUGGEST, Reason.LOW_CONFIDENCE, draft, Intent.GIFT_CARD_PURCHASE),
         at=NOON,
         reply=draft,
+    )
+
+
+def a_text_to(conversation: Conversation, body: str, purpose: ReplyPurpose) -> OutboundText:
+    return OutboundText.queue(
+        conversation.id,
+        "test",
+        conversation.customer_number,
+        body,
+        purpose,
+        NOON,
+        opted_out=conversation.opted_out,
     )
 
 
@@ -153,16 +165,14 @@ def test_each_staff_text_counts_once_and_only_extends_the_pause() -> None:
 # Opting out ---------------------------------------------------------------------------
 
 
-def test_an_opt_out_withholds_queued_replies() -> None:
+def test_an_opt_out_is_owed_one_confirmation() -> None:
     conversation = a_conversation()
-    answered(conversation)
-    assert [r.status for r in conversation.replies.values()] == [ReplyStatus.QUEUED]
 
-    conversation.opt_out("STOP", NOON)
+    assert conversation.opt_out("STOP", NOON)  # new: claw confirms it once
+    assert not conversation.opt_out("STOP", NOON)  # again: nothing more is owed
 
     assert conversation.opted_out
-    assert conversation.queued_replies() == []
-    assert conversation.replies[1].status is ReplyStatus.WITHHELD
+    assert [type(e).__name__ for e in conversation.collect_events()].count("OptedOut") == 1
 
 
 def test_an_opted_out_number_gets_no_new_texts() -> None:
@@ -171,7 +181,7 @@ def test_an_opted_out_number_gets_no_new_texts() -> None:
     conversation.opt_out("STOP", NOON)
 
     with pytest.raises(InvariantError, match="opted-out"):
-        conversation.queue_notice("Restarting box 2 now.", NOON)
+        a_text_to(conversation, "Restarting box 2 now.", ReplyPurpose.ACTION_UPDATE)
     with pytest.raises(InvariantError, match="opted-out"):
         conversation.record_decision(
             a_decision(DecisionKind.RESPOND, Reason.ANSWERED_FROM_KNOWLEDGE, "Open 24/7"),
@@ -182,7 +192,8 @@ def test_an_opted_out_number_gets_no_new_texts() -> None:
         conversation.approve_suggestion(number, "sam", NOON)
     with pytest.raises(InvariantError, match="opted out"):
         conversation.edit_and_send_suggestion(number, "Gift cards are $25.", "sam", NOON)
-    assert conversation.replies == {}
+    # The one text an opted-out number still gets.
+    a_text_to(conversation, "You're unsubscribed.", ReplyPurpose.OPT_OUT_CONFIRMATION)
 
 
 def test_an_opt_out_forgets_the_action_claw_was_waiting_on() -> None:
@@ -206,9 +217,9 @@ def test_start_opts_back_in() -> None:
     conversation.opt_out("STOP", NOON)
     conversation.opt_in("START", NOON)
 
-    conversation.queue_notice("Welcome back.", NOON)
+    text = a_text_to(conversation, "Welcome back.", ReplyPurpose.NOTICE)
 
-    assert [r.body for r in conversation.queued_replies()] == ["Welcome back."]
+    assert (text.body, text.customer_number) == ("Welcome back.", CUSTOMER)
 
 
 # The review queue ---------------------------------------------------------------------
@@ -218,13 +229,14 @@ def test_an_approved_suggestion_is_queued_to_send() -> None:
     conversation = a_conversation()
     number = suggested(conversation, "Gift cards are $50.")
     assert conversation.suggestions[number].status is SuggestionStatus.WAITING
-    assert conversation.queued_replies() == []
 
     conversation.approve_suggestion(number, "sam", NOON)
 
-    assert conversation.suggestions[number].status is SuggestionStatus.APPROVED
-    [reply] = conversation.queued_replies()
-    assert (reply.body, reply.purpose) == ("Gift cards are $50.", ReplyPurpose.APPROVED_SUGGESTION)
+    suggestion = conversation.suggestions[number]
+    assert (suggestion.status, suggestion.draft) == (
+        SuggestionStatus.APPROVED,
+        "Gift cards are $50.",
+    )
 
 
 def test_an_edited_suggestion_sends_the_edited_text() -> None:
@@ -234,7 +246,8 @@ def test_an_edited_suggestion_sends_the_edited_text() -> None:
     conversation.edit_and_send_suggestion(number, "Gift cards start at $25.", "sam", NOON)
 
     assert conversation.suggestions[number].status is SuggestionStatus.EDITED
-    assert [r.body for r in conversation.queued_replies()] == ["Gift cards start at $25."]
+    [edited] = [e for e in conversation.collect_events() if type(e).__name__ == "SuggestionEdited"]
+    assert edited.text == "Gift cards start at $25."  # type: ignore[attr-defined]
 
 
 def test_a_rejected_suggestion_sends_nothing() -> None:
@@ -244,7 +257,6 @@ def test_a_rejected_suggestion_sends_nothing() -> None:
     conversation.reject_suggestion(number, "sam", "wrong price", NOON)
 
     assert conversation.suggestions[number].status is SuggestionStatus.REJECTED
-    assert conversation.replies == {}
 
 
 def test_a_suggestion_is_reviewed_once() -> None:
@@ -258,7 +270,7 @@ def test_a_suggestion_is_reviewed_once() -> None:
         conversation.edit_and_send_suggestion(number, "again", "ann", NOON)
     with pytest.raises(InvariantError, match="already approved"):
         conversation.reject_suggestion(number, "ann", "late", NOON)
-    assert len(conversation.replies) == 1
+    assert conversation.suggestions[number].status is SuggestionStatus.APPROVED
 
 
 def test_a_suggestion_without_a_draft_must_be_edited() -> None:
@@ -270,7 +282,7 @@ def test_a_suggestion_without_a_draft_must_be_edited() -> None:
     with pytest.raises(InvariantError, match="needs text"):
         conversation.edit_and_send_suggestion(number, "   ", "sam", NOON)
     conversation.edit_and_send_suggestion(number, "A person will call you.", "sam", NOON)
-    assert [r.body for r in conversation.queued_replies()] == ["A person will call you."]
+    assert conversation.suggestions[number].status is SuggestionStatus.EDITED
 
 
 def test_there_is_no_suggestion_to_review_for_another_decision() -> None:
@@ -289,6 +301,7 @@ def test_an_escalation_opens_a_ticket_that_staff_resolve_once() -> None:
     number = conversation.record_decision(
         a_decision(DecisionKind.ESCALATE, Reason.UNKNOWN_INTENT), at=NOON, reply="needs a person"
     )
+    decision = conversation.decisions[-1]
     ticket = conversation.tickets[number]
     assert (ticket.reason, ticket.summary, ticket.resolved_at) == (
         Reason.UNKNOWN_INTENT,
@@ -300,7 +313,11 @@ def test_an_escalation_opens_a_ticket_that_staff_resolve_once() -> None:
     conversation.resolve_ticket(number, "ann", NOON + 2 * BACKOFF)
 
     assert (ticket.resolved_at, ticket.resolved_by) == (NOON + BACKOFF, "sam")
-    assert conversation.queued_replies() == []  # an escalation never texts the customer itself
+    # An escalation never texts the customer itself.
+    text, _alert = outbox_for_decision(
+        conversation.id, CUSTOMER, decision, number, "needs a person", None, NOON, opted_out=False
+    )
+    assert text is None
 
 
 def test_there_is_no_ticket_to_resolve_for_another_decision() -> None:
@@ -311,127 +328,40 @@ def test_there_is_no_ticket_to_resolve_for_another_decision() -> None:
         conversation.resolve_ticket(number, "sam", NOON)
 
 
-# Replies ------------------------------------------------------------------------------
-
-
-def test_a_sent_reply_knows_its_vendor_id_and_is_recorded_once() -> None:
-    conversation = a_conversation()
-    answered(conversation)
-
-    conversation.record_reply_sent(1, "PN-1", NOON)
-    conversation.record_reply_sent(1, "PN-1", NOON)
-
-    reply = conversation.replies[1]
-    assert (reply.status, reply.attempts, reply.vendor_message_id) == (ReplyStatus.SENT, 1, "PN-1")
-
-
-def test_a_retryable_failure_keeps_the_reply_queued() -> None:
-    conversation = a_conversation()
-    answered(conversation)
-
-    conversation.record_reply_failed(1, "502 from OpenPhone", retryable=True, at=NOON)
-
-    reply = conversation.replies[1]
-    assert (reply.status, reply.attempts) == (ReplyStatus.QUEUED, 1)
-    conversation.record_reply_sent(1, "PN-1", NOON)
-    assert (reply.status, reply.attempts) == (ReplyStatus.SENT, 2)
-
-
-def test_a_permanent_failure_gives_the_reply_up() -> None:
-    conversation = a_conversation()
-    answered(conversation)
-
-    conversation.record_reply_failed(1, "A2P not approved", retryable=False, at=NOON)
-
-    assert conversation.replies[1].status is ReplyStatus.FAILED
-    assert conversation.queued_replies() == []
-    with pytest.raises(InvariantError, match="not queued"):
-        conversation.record_reply_failed(1, "again", retryable=True, at=NOON)
-
-
-def test_an_unknown_outcome_is_recorded_once_and_only_for_a_queued_reply() -> None:
-    conversation = a_conversation()
-    answered(conversation)
-    answered(conversation, "Gift cards at the desk.", "gift cards?")
-    conversation.record_reply_sent(2, "PN-2", NOON)
-
-    conversation.record_reply_outcome_unknown(1, "timed out", NOON)
-    conversation.record_reply_outcome_unknown(1, "timed out", NOON)
-    conversation.record_reply_outcome_unknown(2, "timed out", NOON)
-
-    assert conversation.replies[1].status is ReplyStatus.OUTCOME_UNKNOWN
-    assert conversation.replies[1].attempts == 1
-    assert conversation.replies[2].status is ReplyStatus.SENT
-
-
-def test_only_a_queued_reply_can_be_withheld() -> None:
-    conversation = a_conversation()
-    answered(conversation)
-    answered(conversation, "Gift cards at the desk.", "gift cards?")
-    conversation.record_reply_sent(1, "PN-1", NOON)
-
-    conversation.withhold_reply(1, Reason.EMERGENCY_STOP, NOON)
-    conversation.withhold_reply(2, Reason.EMERGENCY_STOP, NOON)
-
-    assert conversation.replies[1].status is ReplyStatus.SENT
-    assert conversation.replies[2].status is ReplyStatus.WITHHELD
-
-
-def test_there_is_no_reply_to_record_that_was_never_queued() -> None:
-    conversation = a_conversation()
-
-    with pytest.raises(InvariantError, match="no reply 1"):
-        conversation.record_reply_sent(1, "PN-1", NOON)
-
-
-def test_a_notice_needs_a_body() -> None:
-    conversation = a_conversation()
-
-    with pytest.raises(InvariantError, match="needs a body"):
-        conversation.queue_notice("  ", NOON)
-
-
-# Knowing claw's own texts -------------------------------------------------------------
-
-
-def test_claw_knows_its_own_text_by_vendor_id() -> None:
-    conversation = a_conversation()
-    answered(conversation, "We're open 24/7.")
-    conversation.record_reply_sent(1, "PN-1", NOON)
-
-    assert conversation.is_own_outbound("PN-1", "whatever the webhook says")
-    # Staff typing the same words later is staff, not claw.
-    assert not conversation.is_own_outbound("PN-staff", "We're open 24/7.")
-
-
-def test_claw_knows_its_own_text_by_body_before_the_send_returns() -> None:
-    conversation = a_conversation()
-    answered(conversation, "We're open 24/7.")
-
-    assert conversation.is_own_outbound("PN-unknown-yet", "we're  open 24/7.")
-    assert not conversation.is_own_outbound("PN-staff", "Hi, this is Sam from the front desk.")
-
-
 # Waiting on an action -----------------------------------------------------------------
 
 
-def test_a_finished_action_stops_claw_waiting_and_failures_add_up() -> None:
+def test_failed_actions_and_negative_feedback_add_up_until_a_success() -> None:
     conversation = a_conversation()
-    action = uuid4()
-    conversation.record_decision(
-        a_decision(DecisionKind.REQUEST_CONFIRMATION, Reason.CONFIRMATION_REQUIRED, "Reply YES"),
+    failed = an_action(conversation, 1)
+    failed.start_execution(NOON)
+    failed.fail("door controller offline", NOON + timedelta(minutes=1))
+    conversation.record_feedback(positive=False, at=NOON + timedelta(minutes=2))
+
+    assert conversation.consecutive_failures([failed]) == 2
+
+    conversation.record_feedback(positive=True, at=NOON + timedelta(minutes=3))
+    assert conversation.consecutive_failures([failed]) == 0
+    worked = an_action(conversation, 2)
+    worked.start_execution(NOON + timedelta(minutes=4))
+    worked.succeed("accepted", NOON + timedelta(minutes=5))
+    conversation.record_feedback(positive=False, at=NOON + timedelta(minutes=6))
+    assert conversation.consecutive_failures([failed, worked]) == 1
+
+
+def an_action(conversation: Conversation, number: int) -> PendingAction:
+    return PendingAction(
+        conversation_id=conversation.id,
+        decision_number=number,
+        customer_number=CUSTOMER,
+        kind=ActionKind.UNLOCK_DOOR,
+        intent=Intent.DOOR_ACCESS,
+        parameters=ActionParameters(location="bedford", door_id="D1"),
+        requires_confirmation=False,
+        requires_approval=False,
+        deadline=NOON + timedelta(hours=1),
         at=NOON,
-        pending_action_id=action,
-        reply="Reply YES",
     )
-
-    conversation.record_action_result(action, succeeded=False, at=NOON)
-    conversation.record_feedback(positive=False, at=NOON)
-
-    assert conversation.awaiting_action is None
-    assert conversation.consecutive_failures == 2
-    conversation.record_feedback(positive=True, at=NOON)
-    assert conversation.consecutive_failures == 0
 
 
 def test_a_confirmation_request_needs_its_pending_action() -> None:

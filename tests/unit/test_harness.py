@@ -7,7 +7,9 @@ approval ignored under the stop or an opt-out never counting later; nothing sent
 an opted-out number but the one confirmation of each opt-out; at most one approval
 alert per request for approval; the reply and hourly limits, for customer texts and
 confirmation replies alike; a reason for every decision, aggregates that rebuild to
-the same state, and the same facts giving the same decision.
+the same state, and the same facts giving the same decision; and the dispatcher
+never writing to an aggregate customers append to (a conversation, a set-aside
+sender), so a customer's text can never conflict with an effect's outcome.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from claw_domain.identity import conversation_id
 from claw_domain.pending_action import ActionStatus, PendingAction
 from claw_domain.policy import LOOP_MESSAGES, LOOP_WINDOW, Situation, Trigger, decide
 from claw_domain.ports import StaffAlert
+from claw_domain.set_aside import SetAsideSender
 from claw_domain.settings import (
     AutomationSettings,
     FeatureMode,
@@ -189,6 +192,8 @@ class ClawMachine(RuleBasedStateMachine):
         self.approvals_asked: dict[str, int] = defaultdict(int)
         self.approval_counts: dict[UUID, bool] = {}
         self.opt_outs: dict[str, int] = defaultdict(int)
+        self.written_by_customers: set[UUID] = set()
+        self.dispatcher_wrote_to: list[str] = []
 
     # Effects are checked at the moment they happen --------------------------------------
 
@@ -229,7 +234,8 @@ class ClawMachine(RuleBasedStateMachine):
             body=text,
             sent_at=self.clock.now(),
         )
-        self.app.receive_text(inbound, self.clock.now())
+        intake = self.app.receive_text(inbound, self.clock.now())
+        self.written_by_customers.add(intake.conversation_id)
         if handled_now:
             # The common path: debounce over, claw decides, the dispatcher acts.
             self.claw_processes(customer)
@@ -308,6 +314,7 @@ class ClawMachine(RuleBasedStateMachine):
     @rule(customer=st.sampled_from(CUSTOMERS[:2]))
     def staff_texts_by_hand(self, customer: str) -> None:
         self.message_count += 1
+        self.written_by_customers.add(conversation_id(VENUE_LINE, customer))
         self.app.record_outbound_text(
             VENUE_LINE, customer, f"STAFF{self.message_count}", "hi, this is Sam", self.clock.now()
         )
@@ -379,7 +386,16 @@ class ClawMachine(RuleBasedStateMachine):
         self.dispatcher_runs()
 
     def dispatcher_runs(self) -> None:
+        before = self.app.recorder.max_notification_id() or 0
         asyncio.run(self.dispatcher.run_once())
+        # Nothing else writes while the dispatcher runs: every new event is its own.
+        for written in self.app.recorder.select_notifications(start=before + 1, limit=100_000):
+            owner = self.app.repository.get(written.originator_id)
+            if (
+                isinstance(owner, Conversation | SetAsideSender)
+                or written.originator_id in self.written_by_customers
+            ):
+                self.dispatcher_wrote_to.append(f"{written.topic} on {type(owner).__name__}")
         # Shown by --hypothesis-show-statistics: proof the harness reaches the deep paths.
         if self.devices.resets or self.doors.unlocked:
             event("an action executed")
@@ -395,6 +411,10 @@ class ClawMachine(RuleBasedStateMachine):
     @invariant()
     def no_violation_at_effect_time(self) -> None:
         assert not self.violations, self.violations
+
+    @invariant()
+    def the_dispatcher_never_writes_where_customers_write(self) -> None:
+        assert not self.dispatcher_wrote_to, self.dispatcher_wrote_to
 
     @invariant()
     def actions_only_with_every_consent_and_in_time(self) -> None:

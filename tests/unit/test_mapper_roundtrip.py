@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from claw_adapters.persistence.mapper import CattrsMapper, make_event_converter
 from claw_domain.budget import HourlyBudget, hour_start
-from claw_domain.conversation import AlertOutcome, Conversation, ReplyPurpose
+from claw_domain.conversation import AlertOutcome, Conversation
 from claw_domain.decisions import (
     ActionToOpen,
     AlertForStaff,
@@ -30,6 +30,14 @@ from claw_domain.decisions import (
     DecisionKind,
     Reason,
     StaffApproval,
+)
+from claw_domain.outbox import (
+    AlertContent,
+    Cause,
+    HoldReason,
+    OutboundAlert,
+    OutboundText,
+    ReplyPurpose,
 )
 from claw_domain.pending_action import ActionStatus, PendingAction
 from claw_domain.policy import (
@@ -40,6 +48,7 @@ from claw_domain.policy import (
     Trigger,
     decide,
 )
+from claw_domain.ports import AlertSeverity
 from claw_domain.settings import (
     AutomationSettings,
     FeatureMode,
@@ -305,20 +314,28 @@ def test_conversation_events_round_trip(
             reply=body,
             situation=situation,
         )
-    conversation.record_reply_sent(1, "PN1", at)
-    conversation.record_reply_failed(2, body, retryable=True, at=at)
-    conversation.record_reply_outcome_unknown(2, body, at)
-    conversation.withhold_reply(3, Reason.EMERGENCY_STOP, at)
-    conversation.queue_notice(body, at, ReplyPurpose.ACTION_UPDATE)
+    # Events of older databases, which nothing records any more: they still decode and replay.
+    legacy = Conversation
+    conversation.trigger_event(legacy.ReplySent, number=1, vendor_message_id="PN1", at=at)
+    conversation.trigger_event(legacy.ReplyFailed, number=2, error=body, retryable=True, at=at)
+    conversation.trigger_event(legacy.ReplyOutcomeUnknown, number=2, error=body, at=at)
+    conversation.trigger_event(legacy.ReplyWithheld, number=3, reason=Reason.EMERGENCY_STOP, at=at)
+    conversation.trigger_event(
+        legacy.NoticeQueued, number=4, body=body, purpose=ReplyPurpose.ACTION_UPDATE, at=at
+    )
+    conversation.trigger_event(
+        legacy.ActionResultNoted, action_id=action_id, succeeded=False, at=at
+    )
+    conversation.trigger_event(
+        legacy.StaffAlertRecorded, subject=body, outcome=AlertOutcome.FAILED, detail=body, at=at
+    )
     suggest = 1 + list(DecisionKind).index(DecisionKind.SUGGEST)
     conversation.edit_and_send_suggestion(suggest, body, "sam", at)
     escalate = 1 + list(DecisionKind).index(DecisionKind.ESCALATE)
     conversation.resolve_ticket(escalate, "sam", at)
     conversation.record_staff_text("PN-staff", at, timedelta(minutes=30))
     conversation.record_feedback(positive=False, at=at)
-    conversation.record_action_result(action_id, succeeded=False, at=at)
     conversation.release_awaiting(action_id, at)
-    conversation.record_staff_alert(body, AlertOutcome.FAILED, body, at)
     conversation.opt_out("STOP", at)
     conversation.opt_in("START", at)
     conversation.mark_processed(len(conversation.inbound), at)
@@ -549,3 +566,72 @@ def test_a_decision_recorded_in_the_old_shape_still_loads_and_is_judged_the_same
         decision.action,
     )
     assert again.reply == event.reply
+
+
+@given(
+    conversation=st.uuids(),
+    body=non_blank,
+    purpose=st.sampled_from(ReplyPurpose),
+    at=moments,
+    ending=st.sampled_from(["sent", "failed", "unknown", "withheld"]),
+    reason=st.sampled_from(HoldReason),
+    detail=words,
+)
+def test_outbound_text_events_round_trip(
+    conversation: UUID,
+    body: str,
+    purpose: ReplyPurpose,
+    at: datetime,
+    ending: str,
+    reason: HoldReason,
+    detail: str,
+) -> None:
+    text = OutboundText.queue(
+        conversation, Cause.decision(2), CUSTOMER, body, purpose, at, opted_out=False
+    )
+    text.record_failed(detail, retryable=True, at=at)
+    if ending == "sent":
+        text.record_sent("PN1", at)
+    elif ending == "failed":
+        text.record_failed(detail, retryable=False, at=at)
+    elif ending == "unknown":
+        text.record_outcome_unknown(detail, at)
+    else:
+        text.withhold(reason, at)
+
+    _round_trips(text)
+
+
+@given(
+    conversation=st.uuids(),
+    action=st.none() | st.uuids(),
+    title=non_blank,
+    body=words,
+    severity=st.sampled_from(AlertSeverity),
+    at=moments,
+    ending=st.sampled_from(["delivered", "failed", "dropped"]),
+    detail=words,
+)
+def test_outbound_alert_events_round_trip(
+    conversation: UUID,
+    action: UUID | None,
+    title: str,
+    body: str,
+    severity: AlertSeverity,
+    at: datetime,
+    ending: str,
+    detail: str,
+) -> None:
+    alert = OutboundAlert.raise_alert(
+        conversation,
+        Cause.approval(3),
+        CUSTOMER,
+        AlertContent(title, body, severity),
+        at,
+        action_id=action,
+    )
+    {"delivered": alert.record_delivered, "failed": alert.record_failed, "dropped": alert.drop}[
+        ending
+    ](detail, at)
+
+    _round_trips(alert)

@@ -25,10 +25,10 @@ from claw_adapters.projections.memory import MemoryProjectionStore
 from claw_adapters.projections.pending_actions import PENDING_ACTIONS
 from claw_domain import wording
 from claw_domain.budget import HourlyBudget, hour_start
-from claw_domain.conversation import ReplyPurpose, ReplyStatus
 from claw_domain.decisions import Decision, DecisionKind, Reason
 from claw_domain.errors import InvariantError
 from claw_domain.identity import conversation_id
+from claw_domain.outbox import ReplyPurpose, ReplyStatus
 from claw_domain.pending_action import ActionStatus
 from claw_domain.policy import (
     ConversationFacts,
@@ -361,7 +361,7 @@ def test_the_dispatchers_last_check_lets_staff_alerts_through_and_nothing_else(
     assert venue.messenger.sent == []
     assert venue.devices.resets == []
     assert venue.action("+19025553333").status is ActionStatus.CANCELLED
-    assert [r.status for r in venue.conversation(MEMBER).replies.values()] == [ReplyStatus.WITHHELD]
+    assert [r.status for r in venue.texts(MEMBER)] == [ReplyStatus.WITHHELD]
 
 
 def test_without_the_stop_alerts_do_not_mention_it(venue: Venue) -> None:
@@ -460,7 +460,7 @@ def test_the_opt_out_confirmation_waits_for_nobody_under_the_stop(venue: Venue) 
 
     assert venue.conversation().opted_out
     assert venue.messenger.sent == []  # the stop halts every text claw sends itself
-    [reply] = venue.conversation().replies.values()
+    [reply] = venue.texts()
     assert (reply.purpose, reply.status) == (
         ReplyPurpose.OPT_OUT_CONFIRMATION,
         ReplyStatus.WITHHELD,

@@ -17,15 +17,20 @@ from claw_adapters.projections.base import (
     action_state_key,
     conversation_state,
     conversation_state_key,
+    outbox_item,
     remember_customer,
+    remember_outbox_item,
 )
 from claw_adapters.projections.events import (
     ACTION_CLOSING_EVENTS,
+    ALERT_OUTCOMES,
     DECISION_EVENTS,
     SETTINGS_EVENTS,
+    TEXT_OUTCOMES,
     EventName,
     RecordedEvent,
     iso,
+    settles_text,
 )
 from claw_adapters.projections.replies import REPLY_OUTCOMES, follow_replies
 from claw_adapters.projections.store import Document, Documents
@@ -84,7 +89,11 @@ class AuditProjection:
         DECISION_EVENTS
         | SETTINGS_EVENTS
         | ACTION_CLOSING_EVENTS
+        | TEXT_OUTCOMES
+        | ALERT_OUTCOMES
         | {
+            EventName.TEXT_QUEUED,
+            EventName.ALERT_RAISED,
             EventName.CONVERSATION_STARTED,
             EventName.STAFF_TEXT_SENT,
             EventName.OPTED_OUT,
@@ -118,6 +127,10 @@ class AuditProjection:
             self._write(documents, event, AuditCategory.SETTINGS, None, **_settings_fields(event))
         elif name in _ACTION_EVENTS:
             self._action(event, documents)
+        elif name in (EventName.TEXT_QUEUED, EventName.ALERT_RAISED):
+            remember_outbox_item(event, documents, with_words=True)
+        elif name in TEXT_OUTCOMES or name in ALERT_OUTCOMES:
+            self._outbox(event, documents)
         else:
             self._conversation(event, documents)
 
@@ -154,6 +167,40 @@ class AuditProjection:
         if row is not None:
             category, fields = row
             self._write(documents, event, category, state, event.originator_id, **fields)
+
+    def _outbox(self, event: RecordedEvent, documents: Documents) -> None:
+        """A row for what became of a text or an alert, under its conversation."""
+        recorded = event.event
+        name = event.name
+        item = outbox_item(
+            documents,
+            event.originator_id,
+            settled=name in ALERT_OUTCOMES or settles_text(name, recorded),
+        )
+        if item is None:
+            return  # its creation was never folded (a projection started mid-log)
+        conversation_id = UUID(item["conversation_id"])
+        state = conversation_state(documents, conversation_id)
+        fields: dict[str, Any]
+        category = AuditCategory.REPLY
+        if name is EventName.TEXT_SENT:
+            fields = {"reply": item["body"], "detail": recorded.vendor_message_id}
+        elif name is EventName.TEXT_WITHHELD:
+            fields = {"reply": item["body"], "reason": recorded.reason.value}
+        elif name in TEXT_OUTCOMES:
+            fields = {"reply": item["body"], "detail": recorded.error}
+        else:
+            category = AuditCategory.ALERT
+            outcome = {
+                EventName.ALERT_DELIVERED: "sent",
+                EventName.ALERT_FAILED: "failed",
+                EventName.ALERT_DROPPED: "dropped",
+            }[name]
+            why = getattr(recorded, "detail", None) or getattr(recorded, "error", None)
+            why = why or getattr(recorded, "reason", None)
+            detail = f"{item['title']}: {outcome}"
+            fields = {"detail": f"{detail} ({why})" if why else detail}
+        self._write(documents, event, category, state, conversation_id, **fields)
 
     def _action(self, event: RecordedEvent, documents: Documents) -> None:
         action_id = event.originator_id

@@ -34,6 +34,37 @@ def action_state_key(action_id: UUID) -> str:
     return f"~action:{action_id}"
 
 
+def outbox_state_key(item_id: UUID) -> str:
+    return f"~outbox:{item_id}"
+
+
+def remember_outbox_item(
+    event: RecordedEvent, documents: Documents, *, with_words: bool = False
+) -> Document:
+    """On ``TextQueued`` or ``AlertRaised``: which conversation the item is about.
+
+    Its later events (sent, failed, delivered...) name only the item; a projection
+    finds the conversation here, and ``with_words`` the text or the alert's title.
+    """
+    recorded = event.event
+    state: Document = {"conversation_id": str(recorded.conversation_id)}
+    if with_words:
+        # A text's words; an alert's title only (its body names the customer).
+        title = getattr(recorded, "title", None)
+        state.update({"title": title} if title is not None else {"body": recorded.body})
+    documents.put(outbox_state_key(event.originator_id), state)
+    return state
+
+
+def outbox_item(documents: Documents, item_id: UUID, *, settled: bool) -> Document | None:
+    """What ``remember_outbox_item`` kept; forgotten once the item is ``settled``."""
+    key = outbox_state_key(item_id)
+    state = documents.get(key)
+    if settled and state is not None:
+        documents.delete(key)
+    return state
+
+
 def conversation_state(documents: Documents, conversation_id: UUID) -> Document:
     """A projection's private notes on a conversation (always at least the masked customer)."""
     return documents.get(conversation_state_key(conversation_id)) or {"customer": None}

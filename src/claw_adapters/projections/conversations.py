@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from claw_adapters.projections.base import outbox_item, remember_outbox_item
 from claw_adapters.projections.events import (
     DECISION_EVENTS,
     EventName,
     RecordedEvent,
     iso,
     mask_number,
+    settles_text,
 )
 from claw_adapters.projections.store import Document, Documents
 from claw_domain.decisions import Decision
@@ -31,12 +33,27 @@ class ConversationsProjection:
             EventName.OPTED_OUT,
             EventName.OPTED_IN,
             EventName.REPLY_SENT,
+            EventName.TEXT_QUEUED,
+            EventName.TEXT_SENT,
+            EventName.TEXT_FAILED,
+            EventName.TEXT_WITHHELD,
         }
     )
 
     def apply(self, event: RecordedEvent, documents: Documents) -> None:
         key = str(event.originator_id)
         recorded = event.event
+        if event.name is EventName.TEXT_QUEUED:
+            remember_outbox_item(event, documents)
+            return
+        if event.name in (EventName.TEXT_SENT, EventName.TEXT_FAILED, EventName.TEXT_WITHHELD):
+            # A text's conversation is on its first event; the last (sent or given up)
+            # forgets it. A text claw retries keeps it.
+            settled = settles_text(event.name, recorded)
+            item = outbox_item(documents, event.originator_id, settled=settled)
+            if item is None or event.name is not EventName.TEXT_SENT:
+                return
+            key = item["conversation_id"]
         if event.name is EventName.CONVERSATION_STARTED:
             documents.put(
                 key,
@@ -98,5 +115,5 @@ class ConversationsProjection:
             row["last_message_at"] = _later(row["last_message_at"], iso(recorded.at))
         elif name in (EventName.OPTED_OUT, EventName.OPTED_IN):
             row["opted_out"] = name is EventName.OPTED_OUT
-        elif name is EventName.REPLY_SENT:
+        elif name in (EventName.REPLY_SENT, EventName.TEXT_SENT):
             row["last_message_at"] = _later(row["last_message_at"], iso(recorded.at))

@@ -36,20 +36,32 @@ class EventName(enum.StrEnum):
     DECIDED_TO_EXECUTE = "DecidedToExecute"
     DECIDED_TO_ESCALATE = "DecidedToEscalate"
     DECIDED_TO_IGNORE = "DecidedToIgnore"
-    NOTICE_QUEUED = "NoticeQueued"
-    REPLY_SENT = "ReplySent"
-    REPLY_FAILED = "ReplyFailed"
-    REPLY_OUTCOME_UNKNOWN = "ReplyOutcomeUnknown"
-    REPLY_WITHHELD = "ReplyWithheld"
     SUGGESTION_DRAFTED = "SuggestionDrafted"
     SUGGESTION_APPROVED = "SuggestionApproved"
     SUGGESTION_EDITED = "SuggestionEdited"
     SUGGESTION_REJECTED = "SuggestionRejected"
     TICKET_RESOLVED = "TicketResolved"
-    ACTION_RESULT_NOTED = "ActionResultNoted"
     AWAITED_ACTION_CLOSED = "AwaitedActionClosed"
-    STAFF_ALERT_RECORDED = "StaffAlertRecorded"
     CUSTOMER_FORGOTTEN = "CustomerForgotten"
+    # Conversation, legacy: older databases hold these; nothing records them any more
+    NOTICE_QUEUED = "NoticeQueued"
+    REPLY_SENT = "ReplySent"
+    REPLY_FAILED = "ReplyFailed"
+    REPLY_OUTCOME_UNKNOWN = "ReplyOutcomeUnknown"
+    REPLY_WITHHELD = "ReplyWithheld"
+    ACTION_RESULT_NOTED = "ActionResultNoted"
+    STAFF_ALERT_RECORDED = "StaffAlertRecorded"
+    # Outbound text (outbox)
+    TEXT_QUEUED = "TextQueued"
+    TEXT_SENT = "TextSent"
+    TEXT_FAILED = "TextFailed"
+    TEXT_OUTCOME_UNKNOWN = "TextOutcomeUnknown"
+    TEXT_WITHHELD = "TextWithheld"
+    # Outbound alert (outbox)
+    ALERT_RAISED = "AlertRaised"
+    ALERT_DELIVERED = "AlertDelivered"
+    ALERT_FAILED = "AlertFailed"
+    ALERT_DROPPED = "AlertDropped"
     # Pending action
     ACTION_REQUESTED = "ActionRequested"
     CUSTOMER_CONFIRMED = "CustomerConfirmed"
@@ -91,6 +103,25 @@ SETTINGS_EVENTS = frozenset(
         EventName.EMERGENCY_STOP_RELEASED,
     }
 )
+# What became of a text to a customer (the outbox): each names the text, not its conversation.
+TEXT_OUTCOMES = frozenset(
+    {
+        EventName.TEXT_SENT,
+        EventName.TEXT_FAILED,
+        EventName.TEXT_OUTCOME_UNKNOWN,
+        EventName.TEXT_WITHHELD,
+    }
+)
+ALERT_OUTCOMES = frozenset(
+    {EventName.ALERT_DELIVERED, EventName.ALERT_FAILED, EventName.ALERT_DROPPED}
+)
+
+
+def settles_text(name: EventName, recorded: Any) -> bool:
+    """Whether an outcome is a text's last: all but a failure claw will retry."""
+    return name is not EventName.TEXT_FAILED or not recorded.retryable
+
+
 # Pending-action events that close the action for good.
 ACTION_CLOSING_EVENTS = frozenset(
     {

@@ -1,9 +1,12 @@
-"""Which text each reply number carries, so an outcome row can say what was sent.
+"""Which text each legacy reply number carries, so an outcome row can say what was sent.
 
-The conversation numbers its replies in the order they are queued; outcome
-events (sent, failed, withheld) cite only the number. This bookkeeping
+Before the outbox (``claw_domain.outbox``), the conversation numbered its replies
+in the order they were queued, and the legacy outcome events (``ReplySent``,
+``ReplyFailed``, ``ReplyWithheld``...) cite only the number. This bookkeeping
 follows the same order over a JSON-friendly state dict, shared by the audit
-projection and the incident-review timeline.
+projection and the incident-review timeline, so older databases read as before.
+New texts name themselves (``TextSent`` is an event of the text's own aggregate)
+and need none of it.
 """
 
 from __future__ import annotations
@@ -27,9 +30,17 @@ REPLY_OUTCOMES = frozenset(
 )
 
 
+# Replies remembered per conversation: a legacy outcome followed its reply within
+# moments, and decisions made since the outbox queue replies no outcome will ever cite.
+REPLIES_KEPT = 20
+
+
 def _queue(state: dict[str, Any], body: str) -> None:
     state["queued"] = state.get("queued", 0) + 1
-    state.setdefault("replies", {})[str(state["queued"])] = body
+    replies: dict[str, str] = state.setdefault("replies", {})
+    replies[str(state["queued"])] = body
+    for number in list(replies)[:-REPLIES_KEPT]:
+        del replies[number]
 
 
 def follow_replies(name: EventName, recorded: Any, state: dict[str, Any]) -> str | None:

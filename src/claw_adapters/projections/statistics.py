@@ -14,16 +14,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 import attrs
 
-from claw_adapters.projections.base import action_state_key, conversation_state_key
+from claw_adapters.projections.base import (
+    action_state_key,
+    conversation_state_key,
+    outbox_item,
+    remember_outbox_item,
+)
 from claw_adapters.projections.events import (
     DECISION_EVENTS,
     EventName,
     RecordedEvent,
     iso,
     parse_iso,
+    settles_text,
 )
 from claw_adapters.projections.store import Document, Documents, ProjectionStore
 from claw_domain.decisions import Decision, DecisionKind
@@ -81,6 +88,12 @@ _SUGGESTION_COUNTER = {
     EventName.SUGGESTION_EDITED: "edited",
     EventName.SUGGESTION_REJECTED: "rejected",
 }
+# Outbox texts' outcomes, counted in the totals under the names replies always had.
+_TEXT_COUNTER = {
+    EventName.TEXT_SENT: "replies_sent",
+    EventName.TEXT_WITHHELD: "replies_withheld",
+    EventName.TEXT_FAILED: "replies_failed",
+}
 _CLOSING = frozenset(
     {
         EventName.CUSTOMER_DECLINED,
@@ -128,6 +141,8 @@ class StatisticsProjection:
             EventName.REPLY_FAILED,
             EventName.FEEDBACK_RECEIVED,
             EventName.ACTION_REQUESTED,
+            EventName.TEXT_QUEUED,
+            *_TEXT_COUNTER,
         }
     )
 
@@ -142,8 +157,25 @@ class StatisticsProjection:
                 _count(documents, recorded.intent.value, "confirmations_requested")
         elif name in _ACTION_COUNTER or name in _CLOSING:
             self._action(event, documents)
+        elif name is EventName.TEXT_QUEUED:
+            remember_outbox_item(event, documents)
+        elif name in _TEXT_COUNTER:
+            self._text(event, documents)
         else:
             self._conversation(event, documents)
+
+    def _text(self, event: RecordedEvent, documents: Documents) -> None:
+        """An outbox text's outcome counts as its conversation's reply outcome did."""
+        recorded = event.event
+        settled = settles_text(event.name, recorded)
+        item = outbox_item(documents, event.originator_id, settled=settled)
+        _count_total(documents, _TEXT_COUNTER[event.name])
+        if event.name is EventName.TEXT_SENT and item is not None:
+            key = conversation_state_key(UUID(item["conversation_id"]))
+            state = documents.get(key)
+            if state is not None:
+                self._time_reply(documents, state, recorded.at)
+                documents.put(key, state)
 
     def _action(self, event: RecordedEvent, documents: Documents) -> None:
         key = action_state_key(event.originator_id)

@@ -15,8 +15,10 @@ import attrs
 from eventsourcing.utils import get_topic
 
 from claw_adapters.projections.events import (
+    ALERT_OUTCOMES,
     DECISION_EVENTS,
     SETTINGS_EVENTS,
+    TEXT_OUTCOMES,
     EventName,
     RecordedEvent,
     event_name_of,
@@ -137,6 +139,13 @@ def _conversation_events(app: ClawApplication, ids: Iterable[UUID]) -> list[Reco
                     actions[action] = None
         for action in actions:
             stream += _stream(app, action)
+        # What claw sent: each text and alert is its own aggregate, found by its cause.
+        if stream:
+            aggregate = app.conversation(conversation)
+            outbox = [item.id for item in app.texts_of(aggregate)]
+            outbox += [item.id for item in app.alerts_of(aggregate)]
+            for item_id in outbox:
+                stream += _stream(app, item_id)
         events += stream
     if events:
         # Settings changed while these conversations went on explain their decisions.
@@ -203,7 +212,9 @@ def _scan(app: ClawApplication) -> Iterator[RecordedEvent]:
 
 def _entries(events: Sequence[RecordedEvent]) -> list[TimelineEntry]:
     customers: dict[UUID, str] = {}  # conversation -> masked number
-    action_conversation: dict[UUID, UUID] = {}
+    # Pending actions and outbox items -> the conversation they belong to.
+    belongs_to: dict[UUID, UUID] = {}
+    outbox_words: dict[UUID, tuple[str, str]] = {}  # item -> (text or alert title, body)
     reply_books: dict[UUID, dict[str, Any]] = {}
     entries = []
     for item in events:
@@ -215,29 +226,75 @@ def _entries(events: Sequence[RecordedEvent]) -> list[TimelineEntry]:
             )
         if item.name is EventName.CONVERSATION_STARTED:
             customers[item.originator_id] = mask_number(recorded.customer_number)
-        if item.name is EventName.ACTION_REQUESTED:
-            action_conversation[item.originator_id] = recorded.conversation_id
+        if item.name in (EventName.ACTION_REQUESTED, EventName.TEXT_QUEUED, EventName.ALERT_RAISED):
+            belongs_to[item.originator_id] = recorded.conversation_id
+        if item.name is EventName.TEXT_QUEUED:
+            outbox_words[item.originator_id] = (recorded.purpose.value, recorded.body)
+        elif item.name is EventName.ALERT_RAISED:
+            outbox_words[item.originator_id] = (recorded.title, recorded.body)
         if item.name in SETTINGS_EVENTS:
             conversation = None
-        elif item.originator_id in action_conversation:
-            conversation = action_conversation[item.originator_id]
+        elif item.originator_id in belongs_to:
+            conversation = belongs_to[item.originator_id]
         else:
             conversation = item.originator_id
         entry = _entry(item)
         if item.name in REPLY_OUTCOMES:
             entry = attrs.evolve(entry, body=sent)
+        elif item.name in TEXT_OUTCOMES | ALERT_OUTCOMES:
+            entry = _outbox_entry(entry, item, outbox_words.get(item.originator_id))
         entries.append(
             attrs.evolve(
                 entry,
                 conversation_id=conversation,
                 customer=customers.get(conversation) if conversation else None,
                 action_id=entry.action_id
-                or (item.originator_id if item.originator_id in action_conversation else None),
+                or (item.originator_id if item.name in _ACTION_NAMES else None),
             )
         )
     return entries
 
 
+def _outbox_entry(
+    entry: TimelineEntry, item: RecordedEvent, words: tuple[str, str] | None
+) -> TimelineEntry:
+    """What became of a text or an alert, told with the words it was created with."""
+    recorded = item.event
+    name = item.name
+    label, body = words or ("", None)
+    outcome = {
+        EventName.TEXT_SENT: "text sent",
+        EventName.TEXT_FAILED: "text failed ("
+        + ("will retry" if getattr(recorded, "retryable", False) else "gave up")
+        + ")",
+        EventName.TEXT_OUTCOME_UNKNOWN: "text's outcome unknown",
+        EventName.TEXT_WITHHELD: f"text withheld: {getattr(recorded, 'reason', '')}",
+        EventName.ALERT_DELIVERED: f"staff alert '{label}': sent",
+        EventName.ALERT_FAILED: f"staff alert '{label}': failed",
+        EventName.ALERT_DROPPED: f"staff alert '{label}': dropped",
+    }[name]
+    if name in TEXT_OUTCOMES and label:
+        outcome = f"{label} {outcome}"
+    return attrs.evolve(entry, summary=outcome, body=body)
+
+
+_ACTION_NAMES = frozenset(
+    {
+        EventName.ACTION_REQUESTED,
+        EventName.CUSTOMER_CONFIRMED,
+        EventName.CUSTOMER_DECLINED,
+        EventName.STAFF_APPROVED,
+        EventName.APPROVAL_REQUESTED,
+        EventName.STAFF_APPROVAL_IGNORED,
+        EventName.STAFF_REJECTED,
+        EventName.ACTION_CANCELLED,
+        EventName.ACTION_EXPIRED,
+        EventName.EXECUTION_STARTED,
+        EventName.ACTION_SUCCEEDED,
+        EventName.ACTION_FAILED,
+        EventName.ACTION_OUTCOME_UNKNOWN,
+    }
+)
 _PLAIN_SUMMARIES = {
     EventName.CONVERSATION_STARTED: "conversation started",
     EventName.OPTED_OUT: "customer opted out",
@@ -286,6 +343,16 @@ def _entry(item: RecordedEvent) -> TimelineEntry:
             body=recorded.draft,
             llm_usage=recorded.usage,
             decision_number=recorded.decision_number,
+        )
+    if name is EventName.TEXT_QUEUED:
+        return attrs.evolve(
+            base, summary=f"{recorded.purpose.value} text queued", body=recorded.body
+        )
+    if name is EventName.ALERT_RAISED:
+        return attrs.evolve(
+            base,
+            summary=f"staff alert '{recorded.title}' raised ({recorded.severity.value})",
+            body=recorded.body,
         )
     if name in (EventName.NOTICE_QUEUED, EventName.SUGGESTION_EDITED):
         body = getattr(recorded, "body", None) or getattr(recorded, "text", None)
