@@ -10,7 +10,6 @@ import asyncio
 from datetime import timedelta
 from uuid import UUID
 
-import attrs
 import pytest
 
 from claw_adapters.fakes.memory import (
@@ -246,32 +245,6 @@ def test_a_reset_staff_must_approve_is_asked_for_under_its_own_title(venue: Venu
         "I'll text you shortly."
     ]
     assert venue.action().approval_requested
-
-
-def test_an_escalation_recorded_without_its_alert_is_alerted_as_the_policy_words_it(
-    venue: Venue,
-) -> None:
-    decision = venue.customer_texts("let me in please", OPEN_THE_DOOR)
-    venue.claw_dispatches()
-    [by_the_policy] = venue.staff.alerts
-    assert decision is not None
-    assert decision.alert is not None
-
-    # The same decision as claw recorded it before decisions carried their alert.
-    conversation = venue.conversation()
-    conversation.record_decision(attrs.evolve(decision, alert=None), at=venue.clock.now())
-    venue.app.save(conversation)
-    venue.claw_dispatches()
-
-    assert venue.staff.alerts == [by_the_policy, by_the_policy]
-    assert (by_the_policy.title, by_the_policy.severity) == (
-        "Customer needs staff",
-        AlertSeverity.URGENT,
-    )
-    assert by_the_policy.body == (
-        f"Customer {CUSTOMER} needs a person (door_not_authorised, intent door_access): "
-        "let me in please"
-    )
 
 
 class _VenueWithoutDeviceIds(InMemoryVenue):

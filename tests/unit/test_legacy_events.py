@@ -13,8 +13,6 @@ import asyncio
 from datetime import timedelta
 from uuid import uuid4
 
-from claw_adapters.fakes.venue import InMemoryVenue
-
 from claw_adapters.fakes.memory import (
     MemoryDevices,
     MemoryDoors,
@@ -30,11 +28,13 @@ from claw_domain.decisions import Decision, DecisionKind, Reason
 from claw_domain.identity import conversation_id
 from claw_domain.settings import FeatureMode, FeatureSettings, GlobalSettings
 from claw_domain.values import Classification, ClassificationSource, InboundText, Intent
+from claw_domain.wording import Message, Template
+from claw_entrypoints.bootstrap import MEMORY_DATABASE_URL, construct_application, effect_ports
 from claw_service.application import ClawApplication, TextToUnderstand
 from claw_service.audit import timeline
-from claw_entrypoints.bootstrap import effect_ports
 from claw_service.dispatcher import EffectDispatcher
 from claw_service.projector import Projector
+from fakes.venue import InMemoryVenue
 
 LINE = "+19025550000"
 OLD, NEW = "+19025551111", "+19025552222"
@@ -53,7 +53,7 @@ def _the_old_way(app: ClawApplication, clock: SettableClock) -> None:
         intent=Intent.HOURS,
         confidence=0.97,
         settings_version=1,
-        reply=ANSWER,
+        message=Message(Template.KNOWLEDGE_ANSWER, text=ANSWER),
     )
     conversation.record_decision(decision, at=now, through=1, reply=ANSWER)
     legacy = Conversation
@@ -71,7 +71,7 @@ def _the_old_way(app: ClawApplication, clock: SettableClock) -> None:
 
 def test_old_and_new_replies_read_the_same_everywhere() -> None:
     clock = SettableClock()
-    app = ClawApplication(InMemoryVenue(), env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    app = construct_application(MEMORY_DATABASE_URL, InMemoryVenue())
     app.ensure_settings(
         {Intent.HOURS: FeatureSettings(mode=FeatureMode.AUTO)},
         GlobalSettings(),
