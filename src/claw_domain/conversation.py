@@ -8,7 +8,9 @@ event here. Command methods check invariants and raise before any change; the
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 from uuid import UUID
 
 import attrs
@@ -21,13 +23,28 @@ from claw_domain.policy import Situation, Trigger
 from claw_domain.privacy import FORGOTTEN
 from claw_domain.values import Classification, InboundText, Intent, LlmUsage
 
+T = TypeVar("T")
+S = TypeVar("S")
+
 # OpenPhone delivers one inbound text twice (message.received and message.created)
 # with different ids; the same sender, text and near time is the same message. The
 # twins report one message's own timestamp, so the window is short: a customer who
 # says "yes" again a minute later (to a second confirmation) is a new text.
 TWIN_WINDOW = timedelta(seconds=10)
-# How many inbound times the aggregate keeps for rapid-message and loop checks.
+# What the aggregate keeps is bounded, so a command costs the same in a conversation
+# of 5,000 events as in a new one; the full history is in the log and the projections.
+# Texts kept (besides every one not yet processed): the rapid-message and loop checks
+# look back 12 texts, the twin check 10 seconds.
 RECENT_INBOUND_KEPT = 50
+# Vendor message ids kept to recognise a webhook delivered again.
+RECENT_MESSAGE_IDS_KEPT = 200
+# Settled replies, suggestions and tickets kept beside the open ones: an echo of a text
+# claw just sent, or a second click on a suggestion just approved, is still recognised.
+SETTLED_KEPT = 20
+# Pending actions, staff message ids and staff alerts kept (newest last).
+RECENT_ACTIONS_KEPT = 10
+STAFF_MESSAGE_IDS_KEPT = 50
+ALERTS_KEPT = 20
 
 
 class ReplyStatus(enum.StrEnum):
@@ -95,6 +112,29 @@ def _normalised(body: str) -> str:
     return " ".join(body.lower().split())
 
 
+def _keep_last(items: list[T], kept: int) -> None:
+    del items[: max(0, len(items) - kept)]
+
+
+def _drop_old_settled(items: dict[int, S], settled: Callable[[S], bool]) -> None:
+    """Keep every open item and the ``SETTLED_KEPT`` most recently numbered settled ones."""
+    numbers = sorted(number for number, item in items.items() if settled(item))
+    for number in numbers[: max(0, len(numbers) - SETTLED_KEPT)]:
+        del items[number]
+
+
+def _reply_settled(reply: Reply) -> bool:
+    return reply.status is not ReplyStatus.QUEUED
+
+
+def _suggestion_settled(suggestion: Suggestion) -> bool:
+    return suggestion.status is not SuggestionStatus.WAITING
+
+
+def _ticket_settled(ticket: Ticket) -> bool:
+    return ticket.resolved_at is not None
+
+
 class Conversation(Aggregate):
     """One customer's thread with one venue line."""
 
@@ -106,10 +146,16 @@ class Conversation(Aggregate):
     def __init__(self, venue_line: str, customer_number: str, at: datetime) -> None:
         self.venue_line = venue_line
         self.customer_number = customer_number
+        # The recent texts: every unprocessed one and the last RECENT_INBOUND_KEPT.
         self.inbound: list[InboundText] = []
+        self.texts_received = 0
+        self.recent_message_ids: list[str] = []
         self.processed_inbound = 0
-        self.decisions: list[Decision] = []
+        self.decision_count = 0
+        self.last_decision: Decision | None = None
+        # Open replies, suggestions and tickets, and the last few settled (SETTLED_KEPT).
         self.replies: dict[int, Reply] = {}
+        self.reply_count = 0
         self.suggestions: dict[int, Suggestion] = {}
         self.tickets: dict[int, Ticket] = {}
         self.opted_out = False
@@ -117,9 +163,9 @@ class Conversation(Aggregate):
         self.auto_replies_by_intent: dict[Intent, int] = {}
         self.consecutive_failures = 0
         self.awaiting_action: UUID | None = None
-        self.staff_message_ids: set[str] = set()
+        self.staff_message_ids: list[str] = []
         self.last_classification: Classification | None = None
-        self.action_ids: list[UUID] = []
+        self.recent_action_ids: list[UUID] = []
         self.alerts: list[tuple[str, AlertOutcome]] = []
         self.forgotten_at: datetime | None = None
         self.opt_out_confirmed = False
@@ -129,16 +175,22 @@ class Conversation(Aggregate):
 
     def is_duplicate(self, text: InboundText) -> bool:
         """The same vendor id, or the same text from the same sender moments apart."""
+        if text.message_id in self.recent_message_ids:
+            return True
         body = _normalised(text.body)
-        for seen in reversed(self.inbound):
-            if seen.message_id == text.message_id:
-                return True
-            if _normalised(seen.body) == body and abs(seen.sent_at - text.sent_at) <= TWIN_WINDOW:
-                return True
-        return False
+        return any(
+            _normalised(seen.body) == body and abs(seen.sent_at - text.sent_at) <= TWIN_WINDOW
+            for seen in reversed(self.inbound)
+        )
 
     def unprocessed(self) -> list[InboundText]:
-        return self.inbound[self.processed_inbound :]
+        first_kept = self.texts_received - len(self.inbound)
+        return self.inbound[self.processed_inbound - first_kept :]
+
+    @property
+    def last_action_id(self) -> UUID | None:
+        """The pending action this conversation opened most recently."""
+        return self.recent_action_ids[-1] if self.recent_action_ids else None
 
     def recent_inbound_times(self) -> tuple[datetime, ...]:
         return tuple(text.sent_at for text in self.inbound[-RECENT_INBOUND_KEPT:])
@@ -170,7 +222,7 @@ class Conversation(Aggregate):
 
     @property
     def next_decision_number(self) -> int:
-        return len(self.decisions) + 1
+        return self.decision_count + 1
 
     # Intake ------------------------------------------------------------------
 
@@ -189,8 +241,20 @@ class Conversation(Aggregate):
     @event("TextReceived")
     def _text_received(self, text: InboundText) -> None:
         self.inbound.append(text)
+        self.texts_received += 1
+        self.recent_message_ids.append(text.message_id)
+        _keep_last(self.recent_message_ids, RECENT_MESSAGE_IDS_KEPT)
+        self._drop_old_texts()
         if self.customer_number == FORGOTTEN:
             self.customer_number = text.customer_number
+
+    def _drop_old_texts(self) -> None:
+        """Forget processed texts beyond the last RECENT_INBOUND_KEPT; never an unprocessed one."""
+        first_kept = self.texts_received - len(self.inbound)
+        processed_kept = self.processed_inbound - first_kept
+        droppable = min(len(self.inbound) - RECENT_INBOUND_KEPT, processed_kept)
+        if droppable > 0:
+            del self.inbound[:droppable]
 
     def record_staff_text(self, message_id: str, at: datetime, backoff: timedelta) -> None:
         """Staff texted the customer by hand: claw backs off this conversation."""
@@ -200,7 +264,8 @@ class Conversation(Aggregate):
 
     @event("StaffTextSent")
     def _staff_text_sent(self, message_id: str, at: datetime, paused_until: datetime) -> None:
-        self.staff_message_ids.add(message_id)
+        self.staff_message_ids.append(message_id)
+        _keep_last(self.staff_message_ids, STAFF_MESSAGE_IDS_KEPT)
         if self.staff_active_until is None or paused_until > self.staff_active_until:
             self.staff_active_until = paused_until
 
@@ -215,6 +280,7 @@ class Conversation(Aggregate):
         for reply in self.replies.values():
             if reply.status is ReplyStatus.QUEUED:
                 reply.status = ReplyStatus.WITHHELD
+        _drop_old_settled(self.replies, _reply_settled)
 
     def opt_in(self, keyword: str, at: datetime) -> None:
         if self.opted_out:
@@ -232,7 +298,7 @@ class Conversation(Aggregate):
             raise InvariantError(msg)
         if self.opt_out_confirmed:
             return None
-        number = len(self.replies) + 1
+        number = self.reply_count + 1
         self._notice_queued(
             number=number, body=body, purpose=ReplyPurpose.OPT_OUT_CONFIRMATION, at=at
         )
@@ -242,7 +308,7 @@ class Conversation(Aggregate):
         """Texts up to ``through`` were handled without a new decision (e.g. an opt-out)."""
         if through <= self.processed_inbound:
             return
-        if through > len(self.inbound):
+        if through > self.texts_received:
             msg = "cannot mark texts processed that were never received"
             raise InvariantError(msg)
         self._texts_processed(through=through, at=at)
@@ -250,13 +316,14 @@ class Conversation(Aggregate):
     @event("TextsProcessed")
     def _texts_processed(self, through: int, at: datetime) -> None:
         self.processed_inbound = through
+        self._drop_old_texts()
 
     # Understanding -----------------------------------------------------------
 
     def record_classification(
         self, classification: Classification, text: str, through: int, at: datetime
     ) -> None:
-        if through > len(self.inbound) or through <= 0:
+        if through > self.texts_received or through <= 0:
             msg = "a classification must cover texts that were received"
             raise InvariantError(msg)
         self._text_classified(classification=classification, text=text, through=through, at=at)
@@ -286,7 +353,7 @@ class Conversation(Aggregate):
         situation: Situation | None = None,
     ) -> int:
         """Record one decision, and queue the text it sends. Returns the decision number."""
-        if through is not None and (through > len(self.inbound) or through < 0):
+        if through is not None and (through > self.texts_received or through < 0):
             msg = "a decision must cover texts that were received"
             raise InvariantError(msg)
         if decision.sends_text and (self.opted_out and decision.kind is not DecisionKind.EXECUTE):
@@ -344,13 +411,16 @@ class Conversation(Aggregate):
     def _apply_decision(self, recorded: DecisionRecorded) -> None:
         decision = recorded.decision
         number = recorded.number
-        self.decisions.append(decision)
+        self.decision_count += 1
+        self.last_decision = decision
         if (
             recorded.pending_action_id is not None
-            and recorded.pending_action_id not in self.action_ids
+            and recorded.pending_action_id not in self.recent_action_ids
         ):
-            self.action_ids.append(recorded.pending_action_id)
+            self.recent_action_ids.append(recorded.pending_action_id)
+            _keep_last(self.recent_action_ids, RECENT_ACTIONS_KEPT)
         self.processed_inbound = max(self.processed_inbound, recorded.through)
+        self._drop_old_texts()
         # Only texts claw starts count towards the per-conversation limit; the
         # follow-ups of a confirmation the customer asked for do not.
         situation = recorded.situation
@@ -391,7 +461,8 @@ class Conversation(Aggregate):
             self.awaiting_action = None
 
     def _queue(self, body: str, purpose: ReplyPurpose, at: datetime) -> None:
-        number = len(self.replies) + 1
+        self.reply_count += 1
+        number = self.reply_count
         self.replies[number] = Reply(number=number, body=body, purpose=purpose, queued_at=at)
 
     # Replies -----------------------------------------------------------------
@@ -406,7 +477,7 @@ class Conversation(Aggregate):
         if not body.strip():
             msg = "a text needs a body"
             raise InvariantError(msg)
-        number = len(self.replies) + 1
+        number = self.reply_count + 1
         self._notice_queued(number=number, body=body, purpose=purpose, at=at)
         return number
 
@@ -435,6 +506,7 @@ class Conversation(Aggregate):
         reply.status = ReplyStatus.SENT
         reply.attempts += 1
         reply.vendor_message_id = vendor_message_id
+        _drop_old_settled(self.replies, _reply_settled)
 
     def record_reply_failed(self, number: int, error: str, retryable: bool, at: datetime) -> None:
         reply = self._reply(number)
@@ -449,6 +521,7 @@ class Conversation(Aggregate):
         reply.attempts += 1
         if not retryable:
             reply.status = ReplyStatus.FAILED
+            _drop_old_settled(self.replies, _reply_settled)
 
     def record_reply_outcome_unknown(self, number: int, error: str, at: datetime) -> None:
         reply = self._reply(number)
@@ -461,6 +534,7 @@ class Conversation(Aggregate):
         reply = self.replies[number]
         reply.attempts += 1
         reply.status = ReplyStatus.OUTCOME_UNKNOWN
+        _drop_old_settled(self.replies, _reply_settled)
 
     def withhold_reply(self, number: int, reason: Reason, at: datetime) -> None:
         reply = self._reply(number)
@@ -470,6 +544,7 @@ class Conversation(Aggregate):
     @event("ReplyWithheld")
     def _reply_withheld(self, number: int, reason: Reason, at: datetime) -> None:
         self.replies[number].status = ReplyStatus.WITHHELD
+        _drop_old_settled(self.replies, _reply_settled)
 
     # Review queue -------------------------------------------------------------
 
@@ -515,6 +590,7 @@ class Conversation(Aggregate):
         suggestion = self.suggestions[decision_number]
         suggestion.status = SuggestionStatus.APPROVED
         self._queue(suggestion.draft or "", ReplyPurpose.APPROVED_SUGGESTION, at)
+        _drop_old_settled(self.suggestions, _suggestion_settled)
 
     def edit_and_send_suggestion(
         self, decision_number: int, text: str, actor: str, at: datetime
@@ -532,6 +608,7 @@ class Conversation(Aggregate):
     def _suggestion_edited(self, decision_number: int, text: str, actor: str, at: datetime) -> None:
         self.suggestions[decision_number].status = SuggestionStatus.EDITED
         self._queue(text, ReplyPurpose.APPROVED_SUGGESTION, at)
+        _drop_old_settled(self.suggestions, _suggestion_settled)
 
     def reject_suggestion(
         self, decision_number: int, actor: str, reason: str, at: datetime
@@ -546,6 +623,7 @@ class Conversation(Aggregate):
         self, decision_number: int, actor: str, reason: str, at: datetime
     ) -> None:
         self.suggestions[decision_number].status = SuggestionStatus.REJECTED
+        _drop_old_settled(self.suggestions, _suggestion_settled)
 
     # Tickets and actions -------------------------------------------------------
 
@@ -563,6 +641,7 @@ class Conversation(Aggregate):
         ticket = self.tickets[decision_number]
         ticket.resolved_at = at
         ticket.resolved_by = actor
+        _drop_old_settled(self.tickets, _ticket_settled)
 
     def record_action_result(self, action_id: UUID, succeeded: bool, at: datetime) -> None:
         """An action for this customer finished; failures count towards escalation."""
@@ -601,6 +680,28 @@ class Conversation(Aggregate):
         for reply in self.replies.values():
             if reply.status is ReplyStatus.QUEUED:
                 reply.status = ReplyStatus.WITHHELD
+        _drop_old_settled(self.replies, _reply_settled)
+        self._drop_personal_words()
+
+    def _drop_personal_words(self) -> None:
+        """What the customer wrote, or was written, reads as FORGOTTEN from here on.
+
+        A replay after the key is shredded reads the same; doing it here makes it so
+        even in a process that still holds the key, so no snapshot taken after the
+        forgetting can carry the words on under a new key.
+        """
+        self.inbound = [
+            attrs.evolve(text, customer_number=FORGOTTEN, body=FORGOTTEN) for text in self.inbound
+        ]
+        if self.last_decision is not None and self.last_decision.reply is not None:
+            self.last_decision = attrs.evolve(self.last_decision, reply=FORGOTTEN)
+        for reply in self.replies.values():
+            reply.body = FORGOTTEN
+        for suggestion in self.suggestions.values():
+            if suggestion.draft is not None:
+                suggestion.draft = FORGOTTEN
+        for ticket in self.tickets.values():
+            ticket.summary = FORGOTTEN
 
     # Staff alerts ----------------------------------------------------------------
 
@@ -615,6 +716,7 @@ class Conversation(Aggregate):
         self, subject: str, outcome: AlertOutcome, detail: str, at: datetime
     ) -> None:
         self.alerts.append((subject, outcome))
+        _keep_last(self.alerts, ALERTS_KEPT)
 
 
 _DECISION_EVENTS: dict[DecisionKind, type[Conversation.DecisionRecorded]] = {

@@ -180,8 +180,13 @@ def describe(
 ) -> None:
     """A readable timeline of one conversation, straight from its events."""
     recorded: Any
+    action_ids: list[UUID] = []
     for recorded in runtime.app.repository.event_store.get(conversation.id):
         name = type(recorded).__name__
+        if isinstance(recorded, Conversation.DecisionRecorded):
+            opened = recorded.pending_action_id
+            if opened is not None and opened not in action_ids:
+                action_ids.append(opened)
         if name == "TextReceived":
             print_line(f"  customer  > {recorded.text.body}")
         elif name == "TextClassified":
@@ -210,7 +215,7 @@ def describe(
             print_line("  opted out: claw will not text this number again")
         elif name == "StaffAlertRecorded":
             print_line(f"  staff    : alerted ({recorded.subject}: {recorded.outcome.value})")
-    for action_id in conversation.action_ids:
+    for action_id in action_ids:
         action: Any = runtime.app.repository.get(action_id)
         if isinstance(action, PendingAction):
             approved = f", approved by {action.approved_by}" if action.approved_by else ""
@@ -265,8 +270,9 @@ async def run_demo(
                         await settle(runtime, conv_id)
                 conversation = await asyncio.to_thread(runtime.app.conversation, conv_id)
                 report.decisions[title] = [
-                    (decision.kind.value, decision.reason.value)
-                    for decision in conversation.decisions
+                    (recorded.decision.kind.value, recorded.decision.reason.value)
+                    for recorded in runtime.app.repository.event_store.get(conv_id)
+                    if isinstance(recorded, Conversation.DecisionRecorded)
                 ]
                 describe(runtime, conversation, print_line)
                 print_line("")

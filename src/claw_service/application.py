@@ -16,15 +16,23 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import attrs
-from eventsourcing.application import AggregateNotFoundError, Application
+import structlog
+from eventsourcing.application import AggregateNotFoundError, Application, ProjectorFunction
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import ProcessRecorder, Recording, Tracking
+from eventsourcing.persistence import (
+    IntegrityError,
+    PersistenceError,
+    ProcessRecorder,
+    Recording,
+    Tracking,
+)
 from eventsourcing.utils import get_topic
 
 from claw_adapters.persistence.mapper import CattrsMapper
 from claw_domain import wording
 from claw_domain.budget import HourlyBudget, hour_start
 from claw_domain.conversation import Conversation, ReplyPurpose
+from claw_domain.conversation_snapshot import ConversationSnapshot
 from claw_domain.decisions import Decision, DecisionKind, Reason
 from claw_domain.errors import InvariantError, NotFoundError
 from claw_domain.identity import conversation_id
@@ -65,6 +73,15 @@ from claw_service.retry import retry_on_conflict
 
 # A reset that succeeded this recently is still "restarting" as far as the customer sees.
 RESET_COOLDOWN = timedelta(minutes=3)
+# A conversation gains a few events per text. Every SNAPSHOT_INTERVAL-th version is
+# stored as a snapshot, so a load decodes one snapshot and fewer events than this.
+SNAPSHOT_INTERVAL = 20
+# The aggregates that grow with every text, and their typed snapshot classes.
+_SNAPSHOT_CLASSES: dict[type[Aggregate], type[ConversationSnapshot]] = {
+    Conversation: ConversationSnapshot
+}
+
+log = structlog.get_logger("claw.application")
 
 TAggregate = TypeVar("TAggregate", bound=Aggregate)
 
@@ -95,6 +112,8 @@ class TextToUnderstand:
     conversation_id: UUID
     text: str
     through: int
+    # The last text's correlation id, for the logs of understanding it.
+    correlation_id: str = ""
 
 
 @attrs.frozen
@@ -116,7 +135,9 @@ class ClawApplication(Application[UUID]):
     name = "claw"
     env = {  # noqa: RUF012 - the library reads this class attribute
         "MAPPER_TOPIC": get_topic(CattrsMapper),
-        "IS_SNAPSHOTTING_ENABLED": "n",
+        # Snapshots are taken by ``_store`` (claw saves with ``events.put``, not ``save``);
+        # loads start from the latest one. A database without any still replays.
+        "IS_SNAPSHOTTING_ENABLED": "y",
     }
 
     def __init__(self, venue: Venue, env: Mapping[str, str] | None = None) -> None:
@@ -157,12 +178,47 @@ class ClawApplication(Application[UUID]):
             return None
 
     def _store(self, *aggregates: Aggregate | None, tracking: Tracking | None = None) -> int | None:
-        events = [event for agg in aggregates if agg is not None for event in agg.collect_events()]
+        events: list[Any] = []
+        due_snapshots: list[Aggregate] = []
+        for aggregate in aggregates:
+            if aggregate is None:
+                continue
+            collected = aggregate.collect_events()
+            events.extend(collected)
+            if collected and _snapshot_due(aggregate, len(collected)):
+                due_snapshots.append(aggregate)
         if not events and tracking is None:
             return None
         recordings: list[Recording[UUID]] = self.events.put(events, tracking=tracking)
+        for aggregate in due_snapshots:
+            self._put_snapshot(aggregate)
         self._notify(recordings)
         return recordings[-1].notification.id if recordings else None
+
+    def _put_snapshot(self, aggregate: Aggregate) -> None:
+        """Store the aggregate's state as it was just recorded; a snapshot is never news."""
+        snapshot_class = _SNAPSHOT_CLASSES.get(type(aggregate))
+        if self.snapshots is None or snapshot_class is None:
+            return
+        try:
+            self.snapshots.put([snapshot_class.take(aggregate)])
+        except IntegrityError:
+            pass  # another process stored this version's snapshot first: the same state
+        except PersistenceError as error:
+            # The events are recorded; without this snapshot, loads replay a little more.
+            log.warning("snapshot_not_stored", aggregate=str(aggregate.id), error=str(error))
+
+    def take_snapshot(
+        self,
+        aggregate_id: UUID,
+        version: int | None = None,
+        projector_func: ProjectorFunction[Any, Any] = _replay,
+    ) -> None:
+        """The library's ``take_snapshot``, with claw's typed snapshot classes."""
+        aggregate: Aggregate = self.repository.get(
+            aggregate_id, version=version, projector_func=projector_func
+        )
+        self._put_snapshot(aggregate)
 
     def conversation(self, conversation: UUID) -> Conversation:
         return self._get(conversation, Conversation)
@@ -301,7 +357,7 @@ class ClawApplication(Application[UUID]):
         texts = conv.unprocessed()
         if not texts:
             return Outcome(notification_id=None)
-        through = len(conv.inbound)
+        through = conv.texts_received
         # Webhooks arrive in no particular order: join a split message in the order the
         # customer sent it (arrival order breaks ties).
         in_order = sorted(texts, key=lambda text: text.sent_at)
@@ -343,11 +399,16 @@ class ClawApplication(Application[UUID]):
             return self._decide_and_store(
                 conv, now, through, trigger=Trigger.CUSTOMER_TEXT, classification=classification
             )
-        return TextToUnderstand(conversation_id=conversation, text=combined, through=through)
+        return TextToUnderstand(
+            conversation_id=conversation,
+            text=combined,
+            through=through,
+            correlation_id=texts[-1].correlation_id,
+        )
 
     @staticmethod
     def _after_automatic_answer(conv: Conversation) -> bool:
-        return bool(conv.decisions) and conv.decisions[-1].kind in (
+        return conv.last_decision is not None and conv.last_decision.kind in (
             DecisionKind.RESPOND,
             DecisionKind.EXECUTE,
         )
@@ -370,7 +431,9 @@ class ClawApplication(Application[UUID]):
             conv, now, through, trigger=Trigger.CUSTOMER_TEXT, classification=classification
         )
 
-    def _conversation_facts(self, conv: Conversation, now: datetime) -> ConversationFacts:
+    def _conversation_facts(
+        self, conv: Conversation, now: datetime, loaded: PendingAction | None = None
+    ) -> ConversationFacts:
         return ConversationFacts(
             is_own_number=self.venue.is_own_number(conv.customer_number),
             opted_out=conv.opted_out,
@@ -378,14 +441,21 @@ class ClawApplication(Application[UUID]):
             auto_replies_by_intent=dict(conv.auto_replies_by_intent),
             recent_inbound=conv.recent_inbound_times(),
             consecutive_failures=conv.consecutive_failures,
-            action_in_progress=self._action_in_progress(conv, now),
+            action_in_progress=self._action_in_progress(conv, now, loaded),
             rapid_escalated_at=conv.rapid_escalated_at,
         )
 
-    def _action_in_progress(self, conv: Conversation, now: datetime) -> bool:
-        if not conv.action_ids:
+    def _action_in_progress(
+        self, conv: Conversation, now: datetime, loaded: PendingAction | None = None
+    ) -> bool:
+        """``loaded``: the pending action this command already read, so it is not read twice."""
+        last_id = conv.last_action_id
+        if last_id is None:
             return False
-        last = self._find(conv.action_ids[-1], PendingAction)
+        if loaded is not None and loaded.id == last_id:
+            last: PendingAction | None = loaded
+        else:
+            last = self._find(last_id, PendingAction)
         if last is None:
             return False
         if last.status in (ActionStatus.EXECUTING, ActionStatus.READY):
@@ -458,7 +528,7 @@ class ClawApplication(Application[UUID]):
         situation = Situation(
             trigger=trigger,
             now=now,
-            conversation=self._conversation_facts(conv, now),
+            conversation=self._conversation_facts(conv, now, pending),
             sent_this_hour=budget.spent,
             classification=classification,
             confirmation_reply=answer,
@@ -680,6 +750,15 @@ class ClawApplication(Application[UUID]):
 # A staff approval the policy does not act on for these reasons is recorded and taken
 # back; kept, it would let a later yes run the action with nobody approving it again.
 _APPROVAL_SET_ASIDE = frozenset({Reason.EMERGENCY_STOP, Reason.OPTED_OUT, Reason.ACTIONS_DISABLED})
+
+
+def _snapshot_due(aggregate: Aggregate, new_events: int) -> bool:
+    """Whether the events just collected passed a multiple of ``SNAPSHOT_INTERVAL``."""
+    if type(aggregate) not in _SNAPSHOT_CLASSES:
+        return False
+    return aggregate.version // SNAPSHOT_INTERVAL > (aggregate.version - new_events) // (
+        SNAPSHOT_INTERVAL
+    )
 
 
 def _last_subscription_keyword(

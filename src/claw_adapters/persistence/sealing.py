@@ -30,9 +30,11 @@ def _customer_number(state: dict[str, Any]) -> str | None:
     number = state.get("customer_number")
     if isinstance(number, str):
         return number
-    text = state.get("text")
-    if isinstance(text, dict) and isinstance(text.get("customer_number"), str):
-        return str(text["customer_number"])
+    # A TextReceived's text, or a snapshot's state (the conversation as it stood).
+    for holder in ("text", "state"):
+        held = state.get(holder)
+        if isinstance(held, dict) and isinstance(held.get("customer_number"), str):
+            return str(held["customer_number"])
     return None
 
 
