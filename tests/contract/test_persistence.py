@@ -41,6 +41,7 @@ from claw_domain.values import (
 )
 from claw_service.application import ClawApplication, Outcome, TextToUnderstand
 from claw_service.dispatcher import DISPATCHER_NAME, EffectDispatcher, EffectPorts
+from claw_service.history import conversation_history
 
 VENUE_LINE = "+19025550000"
 CUSTOMER = "+19025551111"
@@ -283,7 +284,7 @@ def test_a_use_case_retries_after_a_conflict(database_url: str, open_app: OpenAp
         "what are your hours",
         "also do you sell gift cards",
     ]
-    assert len(conversation.decisions) == 1
+    assert conversation.decision_count == 1
 
 
 # The dispatcher's position ------------------------------------------------------------
@@ -351,7 +352,8 @@ def test_a_reopened_application_sees_everything(database_url: str, open_app: Ope
     assert isinstance(conversation, Conversation)
     assert [t.body for t in conversation.inbound] == ["trackman frozen box 2", "yes"]
     assert all(r.status is ReplyStatus.SENT for r in conversation.replies.values())
-    action = reopened.pending_action(conversation.action_ids[0])
+    (action_id,) = conversation_history(reopened, CONVERSATION).action_ids
+    action = reopened.pending_action(action_id)
     assert action.status is ActionStatus.SUCCEEDED
     assert reopened.recorder.select_notifications(start=1, limit=10_000) == everything
     assert reopened.process_recorder.max_tracking_id(DISPATCHER_NAME) == position
