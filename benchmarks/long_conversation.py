@@ -50,6 +50,7 @@ from claw_adapters.fakes.memory import (
 )
 from claw_adapters.knowledge import load_venue_knowledge
 from claw_adapters.knowledge.port import KnowledgeVenue
+from claw_adapters.persistence.keyring import install_data_keys
 from claw_domain.conversation import SuggestionStatus
 from claw_domain.identity import conversation_id
 from claw_domain.values import InboundText
@@ -311,6 +312,8 @@ async def _measure(
         KnowledgeVenue(load_venue_knowledge(None)),
         env={**config.database.eventsourcing_env(), **BUILDER_CACHE},
     )
+    # Sealed with the same keys as the composition root's application, as in production.
+    install_data_keys(builder_app.mapper, builder_app.recorder, None)
     builder = Builder(builder_app, clock)
     results: dict[str, Any] = {f"{PREFIX}sizes": list(sizes), f"{PREFIX}repeats": repeats}
     try:

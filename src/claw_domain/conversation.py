@@ -19,7 +19,7 @@ from eventsourcing.domain import Aggregate, event
 from claw_domain.decisions import Decision, DecisionKind, Reason
 from claw_domain.errors import InvariantError, NotFoundError
 from claw_domain.identity import conversation_id
-from claw_domain.policy import Situation, Trigger
+from claw_domain.policy import LOOP_MESSAGES, RAPID_MESSAGES, Situation, Trigger
 from claw_domain.privacy import FORGOTTEN
 from claw_domain.values import Classification, InboundText, Intent, LlmUsage
 
@@ -33,18 +33,19 @@ S = TypeVar("S")
 TWIN_WINDOW = timedelta(seconds=10)
 # What the aggregate keeps is bounded, so a command costs the same in a conversation
 # of 5,000 events as in a new one; the full history is in the log and the projections.
-# Texts kept (besides every one not yet processed): the rapid-message and loop checks
-# look back 12 texts, the twin check 10 seconds.
-RECENT_INBOUND_KEPT = 50
+# Texts kept (besides every one not yet processed): the loop and rapid-message checks
+# count texts within a window up to LOOP_MESSAGES, so the last that many decide them;
+# the twin check looks back 10 seconds.
+RECENT_INBOUND_KEPT = max(LOOP_MESSAGES, RAPID_MESSAGES)
 # Vendor message ids kept to recognise a webhook delivered again.
-RECENT_MESSAGE_IDS_KEPT = 200
+RECENT_MESSAGE_IDS_KEPT = 100
 # Settled replies, suggestions and tickets kept beside the open ones: an echo of a text
 # claw just sent, or a second click on a suggestion just approved, is still recognised.
-SETTLED_KEPT = 20
+SETTLED_KEPT = 5
 # Pending actions, staff message ids and staff alerts kept (newest last).
-RECENT_ACTIONS_KEPT = 10
-STAFF_MESSAGE_IDS_KEPT = 50
-ALERTS_KEPT = 20
+RECENT_ACTIONS_KEPT = 5
+STAFF_MESSAGE_IDS_KEPT = 20
+ALERTS_KEPT = 5
 
 
 class ReplyStatus(enum.StrEnum):

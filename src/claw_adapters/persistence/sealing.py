@@ -78,7 +78,7 @@ def seal_state(state: dict[str, Any], originator_id: UUID, keys: DataKeys) -> di
 
 
 def _is_sealed(value: dict[str, Any]) -> bool:
-    return value.keys() == {_KEY, _SEALED}
+    return len(value) == 2 and _SEALED in value and _KEY in value
 
 
 def open_state(state: Any, keys: DataKeys | None) -> Any:
@@ -92,7 +92,11 @@ def open_state(state: Any, keys: DataKeys | None) -> Any:
             key = keys.opening_key(key_id)
             text = open_text(key_id, key, str(state[_SEALED])) if key is not None else None
             return FORGOTTEN if text is None else text
-        return {k: open_state(v, keys) for k, v in state.items()}
+        # Only containers can hold a sealed cell: scalars are passed on without a call,
+        # which is most of the work in a snapshot's many small values.
+        return {
+            k: open_state(v, keys) if isinstance(v, dict | list) else v for k, v in state.items()
+        }
     if isinstance(state, list):
-        return [open_state(item, keys) for item in state]
+        return [open_state(item, keys) if isinstance(item, dict | list) else item for item in state]
     return state
