@@ -33,10 +33,12 @@ S = TypeVar("S")
 TWIN_WINDOW = timedelta(seconds=10)
 # What the aggregate keeps is bounded, so a command costs the same in a conversation
 # of 5,000 events as in a new one; the full history is in the log and the projections.
-# Texts kept (besides every one not yet processed): the loop and rapid-message checks
-# count texts within a window up to LOOP_MESSAGES, so the last that many decide them;
-# the twin check looks back 10 seconds.
+# Times of texts kept: the loop and rapid-message checks count texts within a window
+# up to LOOP_MESSAGES, so the last that many times decide them.
 RECENT_INBOUND_KEPT = max(LOOP_MESSAGES, RAPID_MESSAGES)
+# Texts kept besides every one not yet processed: the twin check looks back 10 seconds,
+# a staff alert quotes the last one.
+RECENT_TEXTS_KEPT = 5
 # Vendor message ids kept to recognise a webhook delivered again.
 RECENT_MESSAGE_IDS_KEPT = 100
 # Settled replies, suggestions and tickets kept beside the open ones: an echo of a text
@@ -147,8 +149,9 @@ class Conversation(Aggregate):
     def __init__(self, venue_line: str, customer_number: str, at: datetime) -> None:
         self.venue_line = venue_line
         self.customer_number = customer_number
-        # The recent texts: every unprocessed one and the last RECENT_INBOUND_KEPT.
+        # The recent texts: every unprocessed one and the last RECENT_TEXTS_KEPT.
         self.inbound: list[InboundText] = []
+        self.inbound_times: list[datetime] = []  # when the last RECENT_INBOUND_KEPT were sent
         self.texts_received = 0
         self.recent_message_ids: list[str] = []
         self.processed_inbound = 0
@@ -194,7 +197,7 @@ class Conversation(Aggregate):
         return self.recent_action_ids[-1] if self.recent_action_ids else None
 
     def recent_inbound_times(self) -> tuple[datetime, ...]:
-        return tuple(text.sent_at for text in self.inbound[-RECENT_INBOUND_KEPT:])
+        return tuple(self.inbound_times)
 
     def queued_replies(self) -> list[Reply]:
         return [reply for reply in self.replies.values() if reply.status is ReplyStatus.QUEUED]
@@ -242,6 +245,8 @@ class Conversation(Aggregate):
     @event("TextReceived")
     def _text_received(self, text: InboundText) -> None:
         self.inbound.append(text)
+        self.inbound_times.append(text.sent_at)
+        _keep_last(self.inbound_times, RECENT_INBOUND_KEPT)
         self.texts_received += 1
         self.recent_message_ids.append(text.message_id)
         _keep_last(self.recent_message_ids, RECENT_MESSAGE_IDS_KEPT)
@@ -250,10 +255,10 @@ class Conversation(Aggregate):
             self.customer_number = text.customer_number
 
     def _drop_old_texts(self) -> None:
-        """Forget processed texts beyond the last RECENT_INBOUND_KEPT; never an unprocessed one."""
+        """Forget processed texts beyond the last RECENT_TEXTS_KEPT; never an unprocessed one."""
         first_kept = self.texts_received - len(self.inbound)
         processed_kept = self.processed_inbound - first_kept
-        droppable = min(len(self.inbound) - RECENT_INBOUND_KEPT, processed_kept)
+        droppable = min(len(self.inbound) - RECENT_TEXTS_KEPT, processed_kept)
         if droppable > 0:
             del self.inbound[:droppable]
 

@@ -46,6 +46,7 @@ class ConversationState:
     venue_line: str
     customer_number: str
     inbound: list[InboundText]
+    inbound_times: list[datetime]
     texts_received: int
     recent_message_ids: list[str]
     processed_inbound: int

@@ -22,6 +22,7 @@ from claw_domain.conversation import (
     ALERTS_KEPT,
     RECENT_INBOUND_KEPT,
     RECENT_MESSAGE_IDS_KEPT,
+    RECENT_TEXTS_KEPT,
     SETTLED_KEPT,
     AlertOutcome,
     Conversation,
@@ -110,8 +111,10 @@ def test_what_a_conversation_keeps_does_not_grow_with_its_history() -> None:
     assert conversation.texts_received == 400
     assert conversation.decision_count == 400
     assert conversation.processed_inbound == 400
-    assert len(conversation.inbound) == RECENT_INBOUND_KEPT
+    assert len(conversation.inbound) == RECENT_TEXTS_KEPT
     assert conversation.inbound[-1].message_id == "AC00399"
+    assert len(conversation.recent_inbound_times()) == RECENT_INBOUND_KEPT
+    assert conversation.recent_inbound_times()[-1] == conversation.inbound[-1].sent_at
     assert len(conversation.recent_message_ids) == RECENT_MESSAGE_IDS_KEPT
     assert len(conversation.replies) == SETTLED_KEPT
     assert max(conversation.replies) == conversation.reply_count
@@ -141,7 +144,7 @@ def test_texts_not_yet_processed_are_all_kept_however_many() -> None:
 
     conversation.mark_processed(conversation.texts_received, at)
     assert conversation.unprocessed() == []
-    assert len(conversation.inbound) == RECENT_INBOUND_KEPT
+    assert len(conversation.inbound) == RECENT_TEXTS_KEPT
 
 
 def test_a_snapshot_through_the_mapper_is_the_same_conversation_with_its_words_sealed() -> None:
