@@ -10,6 +10,7 @@ forgotten customer's stream still loads, replays and audits.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -81,22 +82,25 @@ def _is_sealed(value: dict[str, Any]) -> bool:
     return len(value) == 2 and _SEALED in value and _KEY in value
 
 
-def open_state(state: Any, keys: DataKeys | None) -> Any:
-    """The state with every sealed cell opened, or ``FORGOTTEN`` where its key is gone."""
-    if isinstance(state, dict):
-        if _is_sealed(state):
-            if keys is None:
-                msg = "this event holds sealed personal data: open claw through bootstrap"
-                raise ValueError(msg)
-            key_id = str(state[_KEY])
-            key = keys.opening_key(key_id)
-            text = open_text(key_id, key, str(state[_SEALED])) if key is not None else None
-            return FORGOTTEN if text is None else text
-        # Only containers can hold a sealed cell: scalars are passed on without a call,
-        # which is most of the work in a snapshot's many small values.
-        return {
-            k: open_state(v, keys) if isinstance(v, dict | list) else v for k, v in state.items()
-        }
-    if isinstance(state, list):
-        return [open_state(item, keys) if isinstance(item, dict | list) else item for item in state]
-    return state
+def _open_cell(cell: dict[str, Any], keys: DataKeys | None) -> str:
+    if keys is None:
+        msg = "this event holds sealed personal data: open claw through bootstrap"
+        raise ValueError(msg)
+    key_id = str(cell[_KEY])
+    key = keys.opening_key(key_id)
+    text = open_text(key_id, key, str(cell[_SEALED])) if key is not None else None
+    return FORGOTTEN if text is None else text
+
+
+def opening_hook(keys: DataKeys | None) -> Callable[[dict[str, Any]], Any]:
+    """A ``json.loads`` ``object_hook`` that opens each sealed cell as it is parsed.
+
+    The parser hands over every object once, innermost first, so no second walk over
+    the state is needed (a snapshot has hundreds of small values and a few dozen cells).
+    A cell reads ``FORGOTTEN`` where its key is gone.
+    """
+
+    def hook(value: dict[str, Any]) -> Any:
+        return _open_cell(value, keys) if _is_sealed(value) else value
+
+    return hook
