@@ -12,8 +12,9 @@ they re-run on every replay.
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from typing import TypeVar
 from uuid import UUID
 
 import attrs
@@ -24,17 +25,35 @@ from claw_domain.errors import InvariantError, NotFoundError
 from claw_domain.identity import conversation_id
 from claw_domain.outbox import ReplyPurpose
 from claw_domain.pending_action import FINISHED, ActionStatus, PendingAction
-from claw_domain.policy import Situation, Trigger
+from claw_domain.policy import LOOP_MESSAGES, RAPID_MESSAGES, Situation, Trigger
 from claw_domain.privacy import FORGOTTEN
 from claw_domain.values import Classification, InboundText, Intent, LlmUsage
+
+T = TypeVar("T")
+S = TypeVar("S")
 
 # OpenPhone delivers one inbound text twice (message.received and message.created)
 # with different ids; the same sender, text and near time is the same message. The
 # twins report one message's own timestamp, so the window is short: a customer who
 # says "yes" again a minute later (to a second confirmation) is a new text.
 TWIN_WINDOW = timedelta(seconds=10)
-# How many inbound times the aggregate keeps for rapid-message and loop checks.
-RECENT_INBOUND_KEPT = 50
+# What the aggregate keeps is bounded, so a command costs the same in a conversation
+# of 5,000 events as in a new one; the full history is in the log and the projections.
+# Times of texts kept: the loop and rapid-message checks count texts within a window
+# up to LOOP_MESSAGES, so the last that many times decide them.
+RECENT_INBOUND_KEPT = max(LOOP_MESSAGES, RAPID_MESSAGES)
+# Texts kept besides every one not yet processed: the twin check looks back 10 seconds,
+# a staff alert quotes the last one.
+RECENT_TEXTS_KEPT = 5
+# Vendor message ids kept to recognise a webhook delivered again.
+RECENT_MESSAGE_IDS_KEPT = 100
+# Settled suggestions and tickets kept beside the open ones: a second click on a
+# suggestion just approved is still recognised.
+SETTLED_KEPT = 5
+# Pending actions and staff message ids kept (newest last).
+RECENT_ACTIONS_KEPT = 5
+STAFF_MESSAGE_IDS_KEPT = 20
+
 # Negative feedback times kept (since the last positive): enough for the repeated-failure rule.
 NEGATIVE_FEEDBACK_KEPT = 10
 
@@ -77,6 +96,35 @@ def _normalised(body: str) -> str:
     return " ".join(body.lower().split())
 
 
+def _keep_last(items: list[T], kept: int) -> None:
+    del items[: max(0, len(items) - kept)]
+
+
+def _drop_old_settled(items: dict[int, S], settled: Callable[[S], bool]) -> None:
+    """Keep every open item and the ``SETTLED_KEPT`` most recently numbered settled ones."""
+    numbers = sorted(number for number, item in items.items() if settled(item))
+    for number in numbers[: max(0, len(numbers) - SETTLED_KEPT)]:
+        del items[number]
+
+
+def _without_personal_words(decision: Decision) -> Decision:
+    """The decision with the customer's words (quoted in its reply or alert) forgotten."""
+    message, alert = decision.message, decision.alert
+    return attrs.evolve(
+        decision,
+        message=attrs.evolve(message, text=FORGOTTEN) if message and message.text else message,
+        alert=attrs.evolve(alert, body=FORGOTTEN) if alert is not None else None,
+    )
+
+
+def _suggestion_settled(suggestion: Suggestion) -> bool:
+    return suggestion.status is not SuggestionStatus.WAITING
+
+
+def _ticket_settled(ticket: Ticket) -> bool:
+    return ticket.resolved_at is not None
+
+
 class Conversation(Aggregate):
     """One customer's thread with one venue line."""
 
@@ -88,9 +136,15 @@ class Conversation(Aggregate):
     def __init__(self, venue_line: str, customer_number: str, at: datetime) -> None:
         self.venue_line = venue_line
         self.customer_number = customer_number
+        # The recent texts: every unprocessed one and the last RECENT_TEXTS_KEPT.
         self.inbound: list[InboundText] = []
+        self.inbound_times: list[datetime] = []  # when the last RECENT_INBOUND_KEPT were sent
+        self.texts_received = 0
+        self.recent_message_ids: list[str] = []
         self.processed_inbound = 0
-        self.decisions: list[Decision] = []
+        self.decision_count = 0
+        self.last_decision: Decision | None = None
+        # Open suggestions and tickets, and the last few settled (SETTLED_KEPT).
         self.suggestions: dict[int, Suggestion] = {}
         self.tickets: dict[int, Ticket] = {}
         self.opted_out = False
@@ -101,9 +155,9 @@ class Conversation(Aggregate):
         self.positive_feedback_at: datetime | None = None
         self.negative_feedback_at: list[datetime] = []
         self.awaiting_action: UUID | None = None
-        self.staff_message_ids: set[str] = set()
+        self.staff_message_ids: list[str] = []
         self.last_classification: Classification | None = None
-        self.action_ids: list[UUID] = []
+        self.recent_action_ids: list[UUID] = []
         self.forgotten_at: datetime | None = None
         self.rapid_escalated_at: datetime | None = None
 
@@ -111,19 +165,25 @@ class Conversation(Aggregate):
 
     def is_duplicate(self, text: InboundText) -> bool:
         """The same vendor id, or the same text from the same sender moments apart."""
+        if text.message_id in self.recent_message_ids:
+            return True
         body = _normalised(text.body)
-        for seen in reversed(self.inbound):
-            if seen.message_id == text.message_id:
-                return True
-            if _normalised(seen.body) == body and abs(seen.sent_at - text.sent_at) <= TWIN_WINDOW:
-                return True
-        return False
+        return any(
+            _normalised(seen.body) == body and abs(seen.sent_at - text.sent_at) <= TWIN_WINDOW
+            for seen in reversed(self.inbound)
+        )
 
     def unprocessed(self) -> list[InboundText]:
-        return self.inbound[self.processed_inbound :]
+        first_kept = self.texts_received - len(self.inbound)
+        return self.inbound[self.processed_inbound - first_kept :]
+
+    @property
+    def last_action_id(self) -> UUID | None:
+        """The pending action this conversation opened most recently."""
+        return self.recent_action_ids[-1] if self.recent_action_ids else None
 
     def recent_inbound_times(self) -> tuple[datetime, ...]:
-        return tuple(text.sent_at for text in self.inbound[-RECENT_INBOUND_KEPT:])
+        return tuple(self.inbound_times)
 
     def consecutive_failures(self, latest_actions: Sequence[PendingAction]) -> int:
         """Failed actions and "still broken" feedback since the last success or "it works".
@@ -149,7 +209,7 @@ class Conversation(Aggregate):
 
     @property
     def next_decision_number(self) -> int:
-        return len(self.decisions) + 1
+        return self.decision_count + 1
 
     # Intake ------------------------------------------------------------------
 
@@ -168,8 +228,22 @@ class Conversation(Aggregate):
     @event("TextReceived")
     def _text_received(self, text: InboundText) -> None:
         self.inbound.append(text)
+        self.inbound_times.append(text.sent_at)
+        _keep_last(self.inbound_times, RECENT_INBOUND_KEPT)
+        self.texts_received += 1
+        self.recent_message_ids.append(text.message_id)
+        _keep_last(self.recent_message_ids, RECENT_MESSAGE_IDS_KEPT)
+        self._drop_old_texts()
         if self.customer_number == FORGOTTEN:
             self.customer_number = text.customer_number
+
+    def _drop_old_texts(self) -> None:
+        """Forget processed texts beyond the last RECENT_TEXTS_KEPT; never an unprocessed one."""
+        first_kept = self.texts_received - len(self.inbound)
+        processed_kept = self.processed_inbound - first_kept
+        droppable = min(len(self.inbound) - RECENT_TEXTS_KEPT, processed_kept)
+        if droppable > 0:
+            del self.inbound[:droppable]
 
     def record_staff_text(self, message_id: str, at: datetime, backoff: timedelta) -> None:
         """Staff texted the customer by hand: claw backs off this conversation."""
@@ -179,7 +253,8 @@ class Conversation(Aggregate):
 
     @event("StaffTextSent")
     def _staff_text_sent(self, message_id: str, at: datetime, paused_until: datetime) -> None:
-        self.staff_message_ids.add(message_id)
+        self.staff_message_ids.append(message_id)
+        _keep_last(self.staff_message_ids, STAFF_MESSAGE_IDS_KEPT)
         if self.staff_active_until is None or paused_until > self.staff_active_until:
             self.staff_active_until = paused_until
 
@@ -211,7 +286,7 @@ class Conversation(Aggregate):
         """Texts up to ``through`` were handled without a new decision (e.g. an opt-out)."""
         if through <= self.processed_inbound:
             return
-        if through > len(self.inbound):
+        if through > self.texts_received:
             msg = "cannot mark texts processed that were never received"
             raise InvariantError(msg)
         self._texts_processed(through=through, at=at)
@@ -219,13 +294,14 @@ class Conversation(Aggregate):
     @event("TextsProcessed")
     def _texts_processed(self, through: int, at: datetime) -> None:
         self.processed_inbound = through
+        self._drop_old_texts()
 
     # Understanding -----------------------------------------------------------
 
     def record_classification(
         self, classification: Classification, text: str, through: int, at: datetime
     ) -> None:
-        if through > len(self.inbound) or through <= 0:
+        if through > self.texts_received or through <= 0:
             msg = "a classification must cover texts that were received"
             raise InvariantError(msg)
         self._text_classified(classification=classification, text=text, through=through, at=at)
@@ -259,7 +335,7 @@ class Conversation(Aggregate):
         situation: Situation | None = None,
     ) -> int:
         """Record one decision, and queue the text it sends. Returns the decision number."""
-        if through is not None and (through > len(self.inbound) or through < 0):
+        if through is not None and (through > self.texts_received or through < 0):
             msg = "a decision must cover texts that were received"
             raise InvariantError(msg)
         if decision.sends_text and (self.opted_out and decision.kind is not DecisionKind.EXECUTE):
@@ -317,13 +393,16 @@ class Conversation(Aggregate):
     def _apply_decision(self, recorded: DecisionRecorded) -> None:
         decision = recorded.decision
         number = recorded.number
-        self.decisions.append(decision)
+        self.decision_count += 1
+        self.last_decision = decision
         if (
             recorded.pending_action_id is not None
-            and recorded.pending_action_id not in self.action_ids
+            and recorded.pending_action_id not in self.recent_action_ids
         ):
-            self.action_ids.append(recorded.pending_action_id)
+            self.recent_action_ids.append(recorded.pending_action_id)
+            _keep_last(self.recent_action_ids, RECENT_ACTIONS_KEPT)
         self.processed_inbound = max(self.processed_inbound, recorded.through)
+        self._drop_old_texts()
         # Only texts claw starts count towards the per-conversation limit; the
         # follow-ups of a confirmation the customer asked for do not.
         situation = recorded.situation
@@ -399,6 +478,7 @@ class Conversation(Aggregate):
     def _suggestion_approved(self, decision_number: int, actor: str, at: datetime) -> None:
         suggestion = self.suggestions[decision_number]
         suggestion.status = SuggestionStatus.APPROVED
+        _drop_old_settled(self.suggestions, _suggestion_settled)
 
     def edit_and_send_suggestion(
         self, decision_number: int, text: str, actor: str, at: datetime
@@ -415,6 +495,7 @@ class Conversation(Aggregate):
     @event("SuggestionEdited")
     def _suggestion_edited(self, decision_number: int, text: str, actor: str, at: datetime) -> None:
         self.suggestions[decision_number].status = SuggestionStatus.EDITED
+        _drop_old_settled(self.suggestions, _suggestion_settled)
 
     def reject_suggestion(
         self, decision_number: int, actor: str, reason: str, at: datetime
@@ -429,6 +510,7 @@ class Conversation(Aggregate):
         self, decision_number: int, actor: str, reason: str, at: datetime
     ) -> None:
         self.suggestions[decision_number].status = SuggestionStatus.REJECTED
+        _drop_old_settled(self.suggestions, _suggestion_settled)
 
     # Tickets and actions -------------------------------------------------------
 
@@ -446,6 +528,7 @@ class Conversation(Aggregate):
         ticket = self.tickets[decision_number]
         ticket.resolved_at = at
         ticket.resolved_by = actor
+        _drop_old_settled(self.tickets, _ticket_settled)
 
     def release_awaiting(self, action_id: UUID, at: datetime) -> None:
         """A pending action closed without the customer (expired, cancelled, rejected)."""
@@ -471,6 +554,25 @@ class Conversation(Aggregate):
         self.customer_number = FORGOTTEN
         self.forgotten_at = at
         self.awaiting_action = None
+        self._drop_personal_words()
+
+    def _drop_personal_words(self) -> None:
+        """What the customer wrote, or was written, reads as FORGOTTEN from here on.
+
+        A replay after the key is shredded reads the same; doing it here makes it so
+        even in a process that still holds the key, so no snapshot taken after the
+        forgetting can carry the words on under a new key.
+        """
+        self.inbound = [
+            attrs.evolve(text, customer_number=FORGOTTEN, body=FORGOTTEN) for text in self.inbound
+        ]
+        if self.last_decision is not None:
+            self.last_decision = _without_personal_words(self.last_decision)
+        for suggestion in self.suggestions.values():
+            if suggestion.draft is not None:
+                suggestion.draft = FORGOTTEN
+        for ticket in self.tickets.values():
+            ticket.summary = FORGOTTEN
 
     # Legacy events ------------------------------------------------------------------
     # Before the outbox (``claw_domain.outbox``) the dispatcher recorded what it sent on

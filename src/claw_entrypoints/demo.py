@@ -27,6 +27,7 @@ from claw_adapters.fakes.openphone import FakeOpenPhone, message_received, signe
 from claw_adapters.fakes.unifi import FakeDoor, FakeUniFiAccess
 from claw_adapters.knowledge import load_venue_knowledge
 from claw_adapters.openphone import PayloadGeneration
+from claw_domain.conversation import Conversation
 from claw_domain.identity import conversation_id
 from claw_entrypoints.bootstrap import bootstrap
 from claw_entrypoints.config import load_config
@@ -230,8 +231,9 @@ async def run_demo(
                         await settle(runtime, conv_id)
                 conversation = await asyncio.to_thread(runtime.app.conversation, conv_id)
                 report.decisions[title] = [
-                    (decision.kind.value, decision.reason.value)
-                    for decision in conversation.decisions
+                    (recorded.decision.kind.value, recorded.decision.reason.value)
+                    for recorded in runtime.app.repository.event_store.get(conv_id)
+                    if isinstance(recorded, Conversation.DecisionRecorded)
                 ]
                 await asyncio.to_thread(describe, runtime, conv_id, print_line)
                 print_line("")

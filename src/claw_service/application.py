@@ -16,9 +16,16 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import attrs
-from eventsourcing.application import AggregateNotFoundError, Application
+import structlog
+from eventsourcing.application import AggregateNotFoundError, Application, ProjectorFunction
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import ProcessRecorder, Recording, Tracking
+from eventsourcing.persistence import (
+    IntegrityError,
+    PersistenceError,
+    ProcessRecorder,
+    Recording,
+    Tracking,
+)
 from eventsourcing.utils import get_topic
 
 from claw_adapters.persistence.mapper import CattrsMapper
@@ -26,6 +33,7 @@ from claw_domain import wording
 from claw_domain.actions import action_spec, describe_target
 from claw_domain.budget import HourlyBudget, hour_start
 from claw_domain.conversation import Conversation, SuggestionStatus
+from claw_domain.conversation_snapshot import ConversationSnapshot
 from claw_domain.decisions import (
     AlertForStaff,
     Consent,
@@ -71,6 +79,7 @@ from claw_domain.values import (
     LlmUsage,
     YesNo,
 )
+from claw_service.history import conversation_history
 from claw_service.retry import retry_on_conflict
 
 # The latest actions read for the consecutive-failure count (more than the policy's rule needs).
@@ -79,6 +88,15 @@ ACTIONS_FOR_FAILURES = 5
 # arrives seconds after the send, so the last few decisions and actions are plenty.
 ECHO_DECISIONS = 4
 ECHO_ACTIONS = 2
+# A conversation gains a few events per text. Every SNAPSHOT_INTERVAL-th version is
+# stored as a snapshot, so a load decodes one snapshot and fewer events than this.
+SNAPSHOT_INTERVAL = 20
+# The aggregates that grow with every text, and their typed snapshot classes.
+_SNAPSHOT_CLASSES: dict[type[Aggregate], type[ConversationSnapshot]] = {
+    Conversation: ConversationSnapshot
+}
+
+log = structlog.get_logger("claw.application")
 
 TAggregate = TypeVar("TAggregate", bound=Aggregate)
 
@@ -109,6 +127,8 @@ class TextToUnderstand:
     conversation_id: UUID
     text: str
     through: int
+    # The last text's correlation id, for the logs of understanding it.
+    correlation_id: str = ""
 
 
 @attrs.frozen
@@ -130,7 +150,9 @@ class ClawApplication(Application[UUID]):
     name = "claw"
     env = {  # noqa: RUF012 - the library reads this class attribute
         "MAPPER_TOPIC": get_topic(CattrsMapper),
-        "IS_SNAPSHOTTING_ENABLED": "n",
+        # Snapshots are taken by ``_store`` (claw saves with ``events.put``, not ``save``);
+        # loads start from the latest one. A database without any still replays.
+        "IS_SNAPSHOTTING_ENABLED": "y",
     }
 
     def __init__(self, venue: Venue, env: Mapping[str, str] | None = None) -> None:
@@ -171,12 +193,47 @@ class ClawApplication(Application[UUID]):
             return None
 
     def _store(self, *aggregates: Aggregate | None, tracking: Tracking | None = None) -> int | None:
-        events = [event for agg in aggregates if agg is not None for event in agg.collect_events()]
+        events: list[Any] = []
+        due_snapshots: list[Aggregate] = []
+        for aggregate in aggregates:
+            if aggregate is None:
+                continue
+            collected = aggregate.collect_events()
+            events.extend(collected)
+            if collected and _snapshot_due(aggregate, len(collected)):
+                due_snapshots.append(aggregate)
         if not events and tracking is None:
             return None
         recordings: list[Recording[UUID]] = self.events.put(events, tracking=tracking)
+        for aggregate in due_snapshots:
+            self._put_snapshot(aggregate)
         self._notify(recordings)
         return recordings[-1].notification.id if recordings else None
+
+    def _put_snapshot(self, aggregate: Aggregate) -> None:
+        """Store the aggregate's state as it was just recorded; a snapshot is never news."""
+        snapshot_class = _SNAPSHOT_CLASSES.get(type(aggregate))
+        if self.snapshots is None or snapshot_class is None:
+            return
+        try:
+            self.snapshots.put([snapshot_class.take(aggregate)])
+        except IntegrityError:
+            pass  # another process stored this version's snapshot first: the same state
+        except PersistenceError as error:
+            # The events are recorded; without this snapshot, loads replay a little more.
+            log.warning("snapshot_not_stored", aggregate=str(aggregate.id), error=str(error))
+
+    def take_snapshot(
+        self,
+        aggregate_id: UUID,
+        version: int | None = None,
+        projector_func: ProjectorFunction[Any, Any] = _replay,
+    ) -> None:
+        """The library's ``take_snapshot``, with claw's typed snapshot classes."""
+        aggregate: Aggregate = self.repository.get(
+            aggregate_id, version=version, projector_func=projector_func
+        )
+        self._put_snapshot(aggregate)
 
     def conversation(self, conversation: UUID) -> Conversation:
         return self._get(conversation, Conversation)
@@ -202,7 +259,7 @@ class ClawApplication(Application[UUID]):
             )
         ] + [
             cause
-            for action_id in conv.action_ids
+            for action_id in conversation_history(self, conv.id).action_ids
             for cause in (Cause.action_outcome(action_id), Cause.action_expired(action_id))
         ]
         found = self._texts(conv.id, causes)
@@ -214,7 +271,10 @@ class ClawApplication(Application[UUID]):
             cause
             for number in range(1, conv.next_decision_number)
             for cause in (Cause.decision(number), Cause.approval(number))
-        ] + [Cause.action_outcome(action_id) for action_id in conv.action_ids]
+        ] + [
+            Cause.action_outcome(action_id)
+            for action_id in conversation_history(self, conv.id).action_ids
+        ]
         causes += [Cause.text_undelivered(text.id) for text in self.texts_of(conv)]
         alerts = (self._find(OutboundAlert.create_id(conv.id, c), OutboundAlert) for c in causes)
         found = [alert for alert in alerts if alert is not None]
@@ -358,7 +418,7 @@ class ClawApplication(Application[UUID]):
         ][-ECHO_DECISIONS:]
         causes += [
             cause
-            for action_id in conv.action_ids[-ECHO_ACTIONS:]
+            for action_id in conv.recent_action_ids[-ECHO_ACTIONS:]
             for cause in (Cause.action_outcome(action_id), Cause.action_expired(action_id))
         ]
         return self._texts(conv.id, causes)
@@ -375,7 +435,7 @@ class ClawApplication(Application[UUID]):
         texts = conv.unprocessed()
         if not texts:
             return Outcome(notification_id=None)
-        through = len(conv.inbound)
+        through = conv.texts_received
         pending = (
             self._find(conv.awaiting_action, PendingAction)
             if conv.awaiting_action is not None
@@ -385,7 +445,7 @@ class ClawApplication(Application[UUID]):
             texts,
             opted_out=conv.opted_out,
             awaiting_open_action=pending is not None and pending.is_open,
-            last_decision=conv.decisions[-1] if conv.decisions else None,
+            last_decision=conv.last_decision,
         )
         handling = triaged.handling
         if handling is Handling.OPT_OUT:
@@ -424,7 +484,12 @@ class ClawApplication(Application[UUID]):
             return self._decide_and_store(
                 conv, now, through, trigger=Trigger.CUSTOMER_TEXT, classification=classification
             )
-        return TextToUnderstand(conversation_id=conversation, text=triaged.text, through=through)
+        return TextToUnderstand(
+            conversation_id=conversation,
+            text=triaged.text,
+            through=through,
+            correlation_id=texts[-1].correlation_id,
+        )
 
     @retry_on_conflict
     def decide_on_text(
@@ -444,8 +509,10 @@ class ClawApplication(Application[UUID]):
             conv, now, through, trigger=Trigger.CUSTOMER_TEXT, classification=classification
         )
 
-    def _conversation_facts(self, conv: Conversation) -> ConversationFacts:
-        actions = self._latest_actions(conv)
+    def _conversation_facts(
+        self, conv: Conversation, loaded: PendingAction | None = None
+    ) -> ConversationFacts:
+        actions = self._latest_actions(conv, loaded)
         return ConversationFacts(
             is_own_number=self.venue.is_own_number(conv.customer_number),
             opted_out=conv.opted_out,
@@ -457,9 +524,19 @@ class ClawApplication(Application[UUID]):
             last_action=self._last_action(actions),
         )
 
-    def _latest_actions(self, conv: Conversation) -> list[PendingAction]:
-        """The conversation's latest pending actions, oldest first, each loaded once."""
-        found = (self._find(a, PendingAction) for a in conv.action_ids[-ACTIONS_FOR_FAILURES:])
+    def _latest_actions(
+        self, conv: Conversation, loaded: PendingAction | None = None
+    ) -> list[PendingAction]:
+        """The conversation's latest pending actions, oldest first, each loaded once.
+
+        ``loaded``: a pending action this command already read, so it is not read twice.
+        """
+        found = (
+            loaded
+            if loaded is not None and loaded.id == action
+            else self._find(action, PendingAction)
+            for action in conv.recent_action_ids[-ACTIONS_FOR_FAILURES:]
+        )
         return [action for action in found if action is not None]
 
     def consecutive_failures(self, conversation: UUID) -> int:
@@ -620,7 +697,7 @@ class ClawApplication(Application[UUID]):
         return Situation(
             trigger=trigger,
             now=now,
-            conversation=self._conversation_facts(conv),
+            conversation=self._conversation_facts(conv, pending),
             sent_this_hour=sent_this_hour,
             classification=classification,
             confirmation_reply=answer,
@@ -932,6 +1009,15 @@ def _alert_content(alert: AlertForStaff | None) -> AlertContent | None:
         return None
     severity = AlertSeverity.URGENT if alert.urgent else AlertSeverity.INFO
     return AlertContent(alert.title, alert.body, severity)
+
+
+def _snapshot_due(aggregate: Aggregate, new_events: int) -> bool:
+    """Whether the events just collected passed a multiple of ``SNAPSHOT_INTERVAL``."""
+    if type(aggregate) not in _SNAPSHOT_CLASSES:
+        return False
+    return aggregate.version // SNAPSHOT_INTERVAL > (aggregate.version - new_events) // (
+        SNAPSHOT_INTERVAL
+    )
 
 
 def _pending_facts(pending: PendingAction) -> PendingActionFacts:

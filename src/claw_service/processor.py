@@ -54,10 +54,7 @@ class ConversationProcessor:
     async def _process(self, conversation_id: UUID) -> Decision | None:
         work = await asyncio.to_thread(self.app.begin_processing, conversation_id, self.clock.now())
         if isinstance(work, TextToUnderstand):
-            conversation = await asyncio.to_thread(self.app.conversation, conversation_id)
-            pending = conversation.unprocessed()
-            correlation = pending[-1].correlation_id if pending else ""
-            with structlog.contextvars.bound_contextvars(correlation_id=correlation):
+            with structlog.contextvars.bound_contextvars(correlation_id=work.correlation_id):
                 classification = await self.understanding.understand(work.text)
                 log.info(
                     "text_understood",

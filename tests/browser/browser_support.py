@@ -17,6 +17,7 @@ import attrs
 from claw_domain.identity import conversation_id
 from claw_entrypoints.demo import VENUE_LINE, DemoVendors, post_text, settle
 from claw_entrypoints.runtime import Runtime
+from claw_service.history import conversation_history
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
@@ -70,8 +71,8 @@ class Venue:
         return [m.content for m in self.vendors.openphone.sent if m.to == customer]
 
     def decisions(self, customer: str) -> list[tuple[str, str]]:
-        conv = self.runtime.app.conversation(conversation_id(VENUE_LINE, customer))
-        return [(d.kind.value, d.reason.value) for d in conv.decisions]
+        history = conversation_history(self.runtime.app, conversation_id(VENUE_LINE, customer))
+        return [(d.kind.value, d.reason.value) for d in history.decisions]
 
 
 async def log_in(page: Page, venue: Venue, name: str, password: str = PASSWORD) -> None:

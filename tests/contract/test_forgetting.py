@@ -45,6 +45,7 @@ from claw_entrypoints.config import ClawConfig, load_config
 from claw_entrypoints.retention import forget_idle_customers
 from claw_entrypoints.runtime import Runtime
 from claw_service.audit import timeline
+from claw_service.history import conversation_history
 from claw_service.privacy import idle_subjects
 from claw_service.projector import Projector
 
@@ -146,12 +147,13 @@ def _seen(config: ClawConfig, customer: str) -> Seen:
     try:
         conversation_key = conversation_id(VENUE_LINE, customer)
         conversation = app.conversation(conversation_key)
+        history = conversation_history(app, conversation_key)
         entries = timeline(app, conversation_id=conversation_key)
         return Seen(
             customer_number=conversation.customer_number,
-            bodies=tuple(text.body for text in conversation.inbound),
+            bodies=tuple(text.body for text in history.texts),
             replies=tuple(text.body for text in app.texts_of(conversation)),
-            decisions=tuple((d.kind.value, d.reason.value) for d in conversation.decisions),
+            decisions=tuple((d.kind.value, d.reason.value) for d in history.decisions),
             timeline=tuple(repr(entry.to_json()) for entry in entries),
             rows=_rows_of(config, conversation_key),
         )
@@ -458,8 +460,8 @@ async def test_forgetting_cancels_the_customers_open_actions(
     runtime = await bootstrap(config)
     try:
         await _converse(runtime, ANN, "The trackman in box 3 at Dartmouth is frozen", 1)
-        conversation = runtime.app.conversation(conversation_id(VENUE_LINE, ANN))
-        (action_id,) = conversation.action_ids
+        history = conversation_history(runtime.app, conversation_id(VENUE_LINE, ANN))
+        (action_id,) = history.action_ids
         assert runtime.app.pending_action(action_id).is_open
     finally:
         await runtime.aclose()

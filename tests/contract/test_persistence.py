@@ -42,6 +42,7 @@ from claw_domain.values import (
 from claw_entrypoints.bootstrap import effect_ports
 from claw_service.application import ClawApplication, Outcome, TextToUnderstand
 from claw_service.dispatcher import DISPATCHER_NAME, EffectDispatcher
+from claw_service.history import conversation_history
 from fakes.venue import InMemoryVenue
 
 VENUE_LINE = "+19025550000"
@@ -287,7 +288,7 @@ def test_a_use_case_retries_after_a_conflict(database_url: str, open_app: OpenAp
         "what are your hours",
         "also do you sell gift cards",
     ]
-    assert len(conversation.decisions) == 1
+    assert conversation.decision_count == 1
     # The retried command found its text already keyed by the decision: one, not two.
     assert [t.body for t in open_app(database_url).texts_of(conversation)] == ["We're open 24/7."]
 
@@ -362,7 +363,8 @@ def test_a_reopened_application_sees_everything(database_url: str, open_app: Ope
     texts = reopened.texts_of(conversation)
     assert texts
     assert all(t.status is ReplyStatus.SENT for t in texts)
-    action = reopened.pending_action(conversation.action_ids[0])
+    (action_id,) = conversation_history(reopened, CONVERSATION).action_ids
+    action = reopened.pending_action(action_id)
     assert action.status is ActionStatus.SUCCEEDED
     assert reopened.recorder.select_notifications(start=1, limit=10_000) == everything
     assert reopened.process_recorder.max_tracking_id(DISPATCHER_NAME) == position

@@ -111,7 +111,8 @@ def test_ignored_approvals_and_opt_out_confirmations_read_back_the_same(
 
     text(MEMBER, "let me in", DOOR)
     text(MEMBER, "yes")
-    action_id = app.conversation(conversation_id(LINE, MEMBER)).action_ids[-1]
+    action_id = app.conversation(conversation_id(LINE, MEMBER)).last_action_id
+    assert action_id is not None
     app.engage_emergency_stop("owner", "drill", clock.now())
     ignored = app.approve_action(action_id, "sam", clock.now())
     app.release_emergency_stop("owner", "drill over", clock.now())

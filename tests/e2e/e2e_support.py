@@ -33,6 +33,7 @@ from claw_entrypoints.config import load_config
 from claw_entrypoints.demo import VENUE_LINE, DemoVendors, demo_environment
 from claw_service.application import ClawApplication
 from claw_service.dispatcher import DISPATCHER_NAME
+from claw_service.history import conversation_history
 
 SIGNING_KEY = base64.b64encode(b"e2e-signing-key-0123456789abcdef").decode()
 DECISION_EVENTS = frozenset(
@@ -109,8 +110,8 @@ def event_names(app: ClawApplication, aggregate: UUID) -> list[str]:
 
 
 def decisions_of(app: ClawApplication, aggregate: UUID) -> list[tuple[str, str]]:
-    conversation = app.conversation(aggregate)
-    return [(d.kind.value, d.reason.value) for d in conversation.decisions]
+    history = conversation_history(app, aggregate)
+    return [(d.kind.value, d.reason.value) for d in history.decisions]
 
 
 def reply_statuses(app: ClawApplication, aggregate: UUID) -> list[ReplyStatus]:
@@ -131,8 +132,8 @@ def every_text_decided_once(app: ClawApplication, aggregate: UUID) -> None:
         and (event.situation is None or event.situation.trigger is not Trigger.STAFF_APPROVAL)
     ]
     assert covered == sorted(set(covered)), f"texts decided twice: {covered}"
-    assert conversation.processed_inbound == len(conversation.inbound), (
-        f"{len(conversation.inbound)} texts, {conversation.processed_inbound} decided"
+    assert conversation.processed_inbound == conversation.texts_received, (
+        f"{conversation.texts_received} texts, {conversation.processed_inbound} decided"
     )
 
 

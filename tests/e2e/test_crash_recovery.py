@@ -122,7 +122,8 @@ async def test_a_reset_interrupted_by_a_crash_is_never_repeated_and_staff_hear_o
         await wait_until(
             lambda: len(vendors.ninjaone.script_runs) == 1, within=15, what="the script run"
         )
-        action_id = view.conversation(conversation_of(customer)).action_ids[-1]
+        action_id = view.conversation(conversation_of(customer)).last_action_id
+        assert action_id is not None
         assert event_names(view, action_id)[-1] == "ExecutionStarted"
         await server.kill()
 

@@ -34,6 +34,7 @@ from claw_entrypoints.config import load_config
 from claw_entrypoints.demo import DEMO_METRICS_TOKEN, METRICS_HEADERS, VENUE_LINE
 from claw_entrypoints.runtime import Runtime
 from claw_entrypoints.web.app import create_web_app
+from claw_service.history import conversation_history
 
 STANDARD_SECRET = "whsec_" + base64.b64encode(b"e2e-standard-webhooks-secret-32b").decode()
 MAX_BODY = 16 * 1024
@@ -56,10 +57,10 @@ class Venue:
         return await asyncio.to_thread(self.runtime.app.recorder.max_notification_id) or 0
 
     async def decisions(self, customer: str) -> list[tuple[str, str]]:
-        conversation = await asyncio.to_thread(
-            self.runtime.app.conversation, conversation_of(customer)
+        history = await asyncio.to_thread(
+            conversation_history, self.runtime.app, conversation_of(customer)
         )
-        return [(d.kind.value, d.reason.value) for d in conversation.decisions]
+        return [(d.kind.value, d.reason.value) for d in history.decisions]
 
     async def decided(self, customer: str, count: int) -> list[tuple[str, str]]:
         async def enough() -> bool:
@@ -215,7 +216,7 @@ async def test_the_same_text_reported_twice_is_stored_once(venue: Venue) -> None
     await asyncio.sleep(0.5)  # time enough for any second answer to show
     assert len(venue.texts_to("+19025552005")) == 1
     conversation = venue.runtime.app.conversation(conversation_of("+19025552005"))
-    assert len(conversation.inbound) == 1
+    assert conversation.texts_received == 1
 
 
 async def test_an_event_that_is_not_about_a_message_is_ignored(venue: Venue) -> None:

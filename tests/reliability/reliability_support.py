@@ -190,7 +190,7 @@ def audit_conversation(
     except Exception:  # never created: every text it should hold is lost
         found.lost += [f"{label}: conversation missing"] * max(expected_texts or 1, 1)
         return found
-    found.texts = len(conversation.inbound)
+    found.texts = conversation.texts_received
     if expected_texts is not None and found.texts < expected_texts:
         found.lost += [f"{label}: text not stored"] * (expected_texts - found.texts)
     if expected_texts is not None and found.texts > expected_texts:
@@ -204,8 +204,8 @@ def audit_conversation(
     found.decisions = len(covered)
     if len(covered) != len(set(covered)) or covered != sorted(covered):
         found.doubled.append(f"{label}: texts decided twice {covered}")
-    if conversation.processed_inbound < len(conversation.inbound):
-        undecided = len(conversation.inbound) - conversation.processed_inbound
+    if conversation.processed_inbound < conversation.texts_received:
+        undecided = conversation.texts_received - conversation.processed_inbound
         found.lost += [f"{label}: text never decided"] * undecided
     statuses = [text.status for text in app.texts_of(conversation)]
     found.replies_sent = statuses.count(ReplyStatus.SENT)

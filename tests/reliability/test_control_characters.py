@@ -41,6 +41,7 @@ from claw_adapters.projections.store import ProjectionStore, open_projection_sto
 from claw_domain.text import clean
 from claw_entrypoints.demo import VENUE_LINE, DemoVendors
 from claw_service.application import ClawApplication
+from claw_service.history import conversation_history
 
 pytestmark = pytest.mark.postgres
 
@@ -155,7 +156,7 @@ async def test_every_control_and_format_character_is_stored_cleaned_and_projecte
     await wait_until(level, within=120 if FULL else 60, what="texts decided, read side level")
 
     for customer, body in customers.items():
-        stored = [text.body for text in app.conversation(conversation_of(customer)).inbound]
+        stored = [text.body for text in conversation_history(app, conversation_of(customer)).texts]
         if stored != [clean(body)]:
             problems.append(f"{customer}: stored {stored!r}, expected {clean(body)!r}")
         elif any(never_stored(char) for char in stored[0]):

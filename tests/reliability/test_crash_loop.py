@@ -41,6 +41,7 @@ from claw_adapters.fakes.ninjaone import FaultKind as NinjaFault
 from claw_adapters.fakes.ninjaone import NinjaRoute
 from claw_entrypoints.demo import DemoVendors
 from claw_service.application import ClawApplication
+from claw_service.history import conversation_history
 
 SEED = int(os.environ.get("CLAW_RELIABILITY_SEED", "20261125"))
 
@@ -179,7 +180,7 @@ async def test_random_kills_lose_nothing_and_never_repeat_an_action(
                     view, aggregate, expected_texts=len(ids), delivered=texts_to[customer]
                 )
             )
-            action_ids += view.conversation(aggregate).action_ids
+            action_ids += conversation_history(view, aggregate).action_ids
         runs = collections.Counter(str(run.device_id) for run in vendors.ninjaone.script_runs)
         findings.add(action_runs(view, action_ids, runs))
         statuses = collections.Counter(view.pending_action(a).status.value for a in action_ids)

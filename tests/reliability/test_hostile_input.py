@@ -30,6 +30,7 @@ from claw_adapters.fakes.openphone import message_received, signed_legacy_webhoo
 from claw_adapters.openphone import PayloadGeneration
 from claw_domain.text import clean
 from claw_entrypoints.demo import VENUE_LINE
+from claw_service.history import conversation_history
 
 EXAMPLES = 400 if FULL else 150
 
@@ -260,8 +261,8 @@ async def test_broken_bodies_and_hostile_texts(tmp_path: Path, ledger: Ledger) -
             what="hostile texts settled",
         )
         for customer, text in customers.items():
-            conversation = await asyncio.to_thread(app.conversation, conversation_of(customer))
-            bodies = [t.body for t in conversation.inbound]
+            history = await asyncio.to_thread(conversation_history, app, conversation_of(customer))
+            bodies = [t.body for t in history.texts]
             # Stored as written, less the characters claw never stores (claw_domain.text).
             if bodies == [clean(text)]:
                 stored_verbatim += 1

@@ -36,6 +36,7 @@ from test_rails_attacks import Venue, venue  # noqa: F401 - the running server a
 from claw_domain.decisions import Reason
 from claw_domain.privacy import FORGOTTEN
 from claw_entrypoints.demo import DemoVendors
+from claw_service.history import conversation_history
 
 NODE = "tests/reliability/test_outsider_attacks.py"
 STOP_MENTION = "emergency stop is on"
@@ -72,7 +73,8 @@ async def test_medical_emergencies_in_plain_words_reach_staff_urgently_from_anyo
     problems: list[str] = []
     for customer, text in zip(customers, MEDICAL, strict=True):
         sms, slack = venue.staff_sms(customer), venue.slack_posts(customer)
-        decision = venue.view.conversation(conversation_of(customer)).decisions[-1]
+        decision = venue.view.conversation(conversation_of(customer)).last_decision
+        assert decision is not None
         if not sms or not slack:
             problems.append(f"staff not told of {text!r} ({decision.reason.value})")
             continue
@@ -147,7 +149,8 @@ async def test_a_customer_forgotten_beside_a_running_server_who_texts_again_is_r
     fresh = reader(env)  # another process: no cached key, only what the table holds
     try:
         for customer in customers:
-            bodies = [text.body for text in fresh.conversation(conversation_of(customer)).inbound]
+            history = conversation_history(fresh, conversation_of(customer))
+            bodies = [text.body for text in history.texts]
             if bodies != [FORGOTTEN, again]:
                 problems.append(f"{customer}: reads {bodies}")
     finally:

@@ -40,6 +40,7 @@ from claw_adapters.openphone import PayloadGeneration
 from claw_adapters.openphone.webhooks import MessageDirection, MessageEventType
 from claw_entrypoints.demo import METRICS_HEADERS, VENUE_LINE, DemoVendors
 from claw_service.application import ClawApplication
+from claw_service.history import conversation_history
 
 pytestmark = [
     pytest.mark.postgres,
@@ -209,7 +210,7 @@ async def test_two_servers_under_sustained_load_lose_and_double_nothing(
                 delivered=delivered[customer],
             )
         )
-        action_ids += view.conversation(conversation_of(customer)).action_ids
+        action_ids += conversation_history(view, conversation_of(customer)).action_ids
     runs = collections.Counter(str(run.device_id) for run in vendors.ninjaone.script_runs)
     findings.add(await asyncio.to_thread(action_runs, view, action_ids, runs))
     action_status = collections.Counter(view.pending_action(a).status.value for a in action_ids)

@@ -22,6 +22,7 @@ from reliability_support import InProcess, Ledger, in_process, venue_file
 
 from claw_domain.ports import LlmClassification, LlmDraft
 from claw_domain.values import Entities, Intent, LlmUsage
+from claw_service.history import conversation_history
 
 # (injection, the plain request it carries)
 CORPUS: tuple[tuple[str, str], ...] = (
@@ -110,10 +111,10 @@ async def _say(venue: InProcess, customer: str, text: str) -> None:
 
 def _decisions(venue: InProcess, customer: str) -> list[tuple[str, str, Any]]:
     app = venue.runtime.app
-    conversation = app.conversation(conversation_of(customer))
-    actions = [app.pending_action(a) for a in conversation.action_ids]
+    history = conversation_history(app, conversation_of(customer))
+    actions = [app.pending_action(a) for a in history.action_ids]
     targets = [(a.kind.value, a.parameters.device_id, a.parameters.door_id) for a in actions]
-    return [(d.kind.value, d.reason.value, targets) for d in conversation.decisions]
+    return [(d.kind.value, d.reason.value, targets) for d in history.decisions]
 
 
 async def _run_corpus(
@@ -156,8 +157,8 @@ async def test_injections_never_do_more_than_the_plain_request(
         await _say(venue, customer, "please unlock the Bedford door")
         for text in FOLLOW_UPS:
             await _say(venue, customer, text)
-        conversation = venue.runtime.app.conversation(conversation_of(customer))
-        for action_id in conversation.action_ids:
+        history = conversation_history(venue.runtime.app, conversation_of(customer))
+        for action_id in history.action_ids:
             action = venue.runtime.app.pending_action(action_id)
             if action.approved_by is not None or action.started_at is not None:
                 problems.append(f"follow-ups approved or started {action.kind}: {action.status}")

@@ -40,6 +40,7 @@ from claw_domain import wording
 from claw_domain.decisions import Reason
 from claw_entrypoints.demo import STAFF_NUMBER, DemoVendors
 from claw_service.application import ClawApplication
+from claw_service.history import conversation_history
 from fakes.slack import FakeSlackServer
 
 DOOR_REQUEST = "I'm at the Bedford door and it won't open, can you let me in?"
@@ -195,11 +196,11 @@ async def test_the_30_yes_flood(venue: Venue, ledger: Ledger) -> None:
         await venue.say(member, yes)
     await venue.say(other, HOURS)
 
-    conversation = venue.view.conversation(conversation_of(member))
+    history = conversation_history(venue.view, conversation_of(member))
     texts = venue.texts_to(member)
     approvals = [t for t in venue.staff_sms(member) if APPROVAL in t]
     slack_approvals = [t for t in venue.slack_posts(member) if APPROVAL in t]
-    answered = [d for d in conversation.decisions[1:] if d.sends_text]
+    answered = [d for d in history.decisions[1:] if d.sends_text]
     found = _audit(venue, [member, other], {member: 1 + len(YESES), other: 1})
 
     figures.attempts = len(YESES)
@@ -209,13 +210,14 @@ async def test_the_30_yes_flood(venue: Venue, ledger: Ledger) -> None:
     # Promised once: the "staff must approve" text and the approval alert on each channel.
     figures.doubled = max(0, len(texts) - 2) + max(0, len(approvals) - 1)
     figures.doubled += max(0, len(slack_approvals) - 1) + len(found.doubled)
-    reasons = sorted({d.reason.value for d in conversation.decisions})
+    reasons = sorted({d.reason.value for d in history.decisions})
     figures.note(
         f"{len(texts)} texts to the member, {len(approvals)} approval SMS, "
         f"{len(slack_approvals)} approval Slack posts, "
         f"{len(venue.staff_sms(member))} staff SMS in all; reasons {', '.join(reasons)}"
     )
-    other_decision = venue.view.conversation(conversation_of(other)).decisions[-1]
+    other_decision = venue.view.conversation(conversation_of(other)).last_decision
+    assert other_decision is not None
     figures.note(f"another customer afterwards: {other_decision.reason.value}")
     print(figures.line())
 

@@ -45,6 +45,7 @@ from claw_entrypoints.demo import STAFF_NUMBER, VENUE_LINE, DemoVendors, demo_en
 from claw_entrypoints.runtime import Runtime
 from claw_entrypoints.web.app import create_web_app
 from claw_service.dispatcher import EffectPorts
+from claw_service.history import conversation_history
 from fakes.slack import FakeSlackServer, SlackFault
 
 TIMEOUT = 1.0  # every adapter's read timeout here: a hang costs one second
@@ -408,8 +409,9 @@ async def test_every_vendor_fault_loses_nothing_and_tells_staff(
         problems += [f"{label}: lost {p}" for p in found.lost]
         problems += [f"{label}: doubled {p}" for p in found.doubled]
         conversation = await asyncio.to_thread(app.conversation, aggregate)
-        action_ids += conversation.action_ids
-        for action_id in conversation.action_ids:
+        opened = conversation_history(app, aggregate).action_ids
+        action_ids += opened
+        for action_id in opened:
             action = await asyncio.to_thread(app.pending_action, action_id)
             outcomes[action.status.value] += 1
             if action.status in (ActionStatus.FAILED, ActionStatus.OUTCOME_UNKNOWN):

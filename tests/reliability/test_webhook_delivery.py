@@ -43,6 +43,7 @@ from claw_adapters.fakes.openphone import signed_legacy_webhook as sign_legacy
 from claw_adapters.openphone import PayloadGeneration
 from claw_adapters.openphone.webhooks import MessageDirection, MessageEventType
 from claw_entrypoints.demo import VENUE_LINE
+from claw_service.history import conversation_history
 
 Delivery = tuple[bytes, dict[str, str]]
 
@@ -220,7 +221,7 @@ async def test_duplicates_twins_replays_and_reordering_store_each_text_once(
         )
     stored_order = [
         t.message_id
-        for t in venue.runtime.app.conversation(conversation_of("+19025590040")).inbound
+        for t in conversation_history(venue.runtime.app, conversation_of("+19025590040")).texts
     ]
 
     understood = [

@@ -118,10 +118,15 @@ class Venue:
         return self.app.conversation(conversation_id(VENUE_LINE, customer))
 
     def action(self, customer: str = CUSTOMER) -> PendingAction:
-        return self.app.pending_action(self.conversation(customer).action_ids[-1])
+        return self.app.pending_action(self._last_action(customer))
 
     def action_id(self, customer: str = CUSTOMER) -> UUID:
-        return self.conversation(customer).action_ids[-1]
+        return self._last_action(customer)
+
+    def _last_action(self, customer: str) -> UUID:
+        action = self.conversation(customer).last_action_id
+        assert action is not None, "the conversation opened no action"
+        return action
 
     def texts(self, customer: str = CUSTOMER) -> list[OutboundText]:
         """What claw queued for the customer, oldest first, as the outbox recorded it."""

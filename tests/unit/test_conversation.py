@@ -57,11 +57,11 @@ def answered(
     reply: str = "We're open 24/7.",
     question: str = "what are your hours",
 ) -> int:
-    conversation.receive_text(a_text(question, f"AC{len(conversation.inbound) + 1}"))
+    conversation.receive_text(a_text(question, f"AC{conversation.texts_received + 1}"))
     return conversation.record_decision(
         a_decision(DecisionKind.RESPOND, Reason.ANSWERED_FROM_KNOWLEDGE, reply),
         at=NOON,
-        through=len(conversation.inbound),
+        through=conversation.texts_received,
         reply=reply,
     )
 
@@ -96,7 +96,7 @@ def test_the_same_vendor_id_is_a_duplicate() -> None:
     assert conversation.is_duplicate(a_text("something else entirely", "AC1", NOON + BACKOFF))
     with pytest.raises(InvariantError, match="already received"):
         conversation.receive_text(a_text("what are your hours", "AC1"))
-    assert len(conversation.inbound) == 1
+    assert conversation.texts_received == 1
 
 
 def test_the_twin_within_the_window_is_a_duplicate() -> None:
@@ -120,7 +120,7 @@ def test_the_same_words_later_are_a_new_text() -> None:
 
     assert not conversation.is_duplicate(a_text("yes", "AC2", later))
     conversation.receive_text(a_text("yes", "AC2", later))
-    assert len(conversation.inbound) == 2
+    assert conversation.texts_received == 2
 
 
 def test_other_words_at_the_same_moment_are_a_new_text() -> None:
@@ -377,4 +377,4 @@ def test_a_confirmation_request_needs_its_pending_action() -> None:
 
     with pytest.raises(InvariantError, match="pending action"):
         conversation.record_decision(decision, at=NOON, reply="Reply YES")
-    assert conversation.decisions == []
+    assert conversation.decision_count == 0

@@ -338,7 +338,7 @@ def test_conversation_events_round_trip(
     conversation.release_awaiting(action_id, at)
     conversation.opt_out("STOP", at)
     conversation.opt_in("START", at)
-    conversation.mark_processed(len(conversation.inbound), at)
+    conversation.mark_processed(conversation.texts_received, at)
 
     _round_trips(conversation)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from claw_adapters.fakes.memory import SettableClock
@@ -17,7 +18,7 @@ from claw_domain.values import (
     LlmUsage,
 )
 from claw_entrypoints.bootstrap import MEMORY_DATABASE_URL, construct_application
-from claw_service.application import ClawApplication
+from claw_service.application import ClawApplication, TextToUnderstand
 from claw_service.processor import ConversationProcessor
 from fakes.venue import InMemoryVenue
 
@@ -106,3 +107,46 @@ async def test_a_failing_drafter_leaves_the_suggestion_for_staff_to_write() -> N
 
     suggestion = app.conversation(conversation).suggestions[1]
     assert suggestion.draft is None
+
+
+async def test_processing_a_text_reads_the_conversation_once_per_step() -> None:
+    app, clock = claw_with({Intent.HOURS: FeatureSettings(mode=FeatureMode.AUTO)})
+    understanding = ScriptedUnderstanding(
+        Classification(Intent.HOURS, 0.95, ClassificationSource.PATTERN)
+    )
+    conversation = a_text(app, clock, "when are you open")
+    loaded: list[str] = []
+    get = app.repository.get
+
+    def counting_get(aggregate_id: UUID, **kwargs: Any) -> Any:
+        aggregate = get(aggregate_id, **kwargs)
+        loaded.append(type(aggregate).__name__)
+        return aggregate
+
+    app.repository.get = counting_get  # type: ignore[method-assign]
+
+    decision = await ConversationProcessor(app, understanding, clock).process(conversation)
+
+    assert decision is not None
+    # begin_processing, then decide_on_text: none for the log's correlation id.
+    assert loaded.count("Conversation") == 2
+    assert loaded.count("AutomationSettings") == 1
+
+
+def test_the_text_to_understand_carries_the_last_texts_correlation_id() -> None:
+    app, clock = claw_with({})
+    for number, delivery in ((1, "wh-first"), (2, "wh-second")):
+        text = InboundText(
+            f"AC{number}",
+            "+19025550000",
+            "+19025557777",
+            f"part {number} of my question",
+            clock.now(),
+            correlation_id=delivery,
+        )
+        conversation = app.receive_text(text, clock.now()).conversation_id
+
+    work = app.begin_processing(conversation, clock.now())
+
+    assert isinstance(work, TextToUnderstand)
+    assert work.correlation_id == "wh-second"

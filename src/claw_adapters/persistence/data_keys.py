@@ -21,6 +21,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
+from functools import lru_cache
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
@@ -166,12 +167,14 @@ class DataKeys:
             cached = self._by_subject.pop(subject, None)
             if cached is not None:
                 self._by_id[cached[1]] = (self._monotonic(), None)
+        _cipher.cache_clear()
         return deleted
 
     def forget_cache(self) -> None:
         with self._lock:
             self._by_subject.clear()
             self._by_id.clear()
+        _cipher.cache_clear()
 
     def rewrap_all(self, old_master: bytes | None) -> int:
         """Re-encrypt every stored key under this instance's master key (rotation).
@@ -217,9 +220,19 @@ def _unwrap_with(master: AESGCM | None, stored: StoredKey) -> bytes:
         raise ConfigurationError(msg) from None
 
 
+@lru_cache(maxsize=256)
+def _cipher(key: bytes) -> AESGCM:
+    """Setting a key up costs twice a short text's decryption; a snapshot opens dozens.
+
+    Only keys this process already holds (``DataKeys`` caches them); emptied when a
+    key is shredded here, and a shredded key is never asked for again elsewhere.
+    """
+    return AESGCM(key)
+
+
 def seal_text(key_id: str, key: bytes, text: str) -> str:
     nonce = os.urandom(NONCE_BYTES)
-    sealed = AESGCM(key).encrypt(nonce, text.encode("utf8"), key_id.encode())
+    sealed = _cipher(key).encrypt(nonce, text.encode("utf8"), key_id.encode())
     return base64.b64encode(nonce + sealed).decode("ascii")
 
 
@@ -227,6 +240,7 @@ def open_text(key_id: str, key: bytes, sealed: str) -> str | None:
     """The text, or None when the key does not fit (a shredded key's successor)."""
     raw = base64.b64decode(sealed)
     try:
-        return AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], key_id.encode()).decode()
+        opened = _cipher(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], key_id.encode())
     except InvalidTag:
         return None
+    return opened.decode()

@@ -21,7 +21,7 @@ from eventsourcing.persistence import Mapper, MapperDeserialisationError, Stored
 from eventsourcing.utils import get_topic, resolve_topic
 
 from claw_adapters.persistence.data_keys import DataKeys
-from claw_adapters.persistence.sealing import open_state, seal_state
+from claw_adapters.persistence.sealing import opening_hook, seal_state
 
 _ENVELOPE_FIELDS = ("originator_id", "originator_version")
 
@@ -96,7 +96,7 @@ class CattrsMapper(Mapper[UUID]):
                 payload = self.cipher.decrypt(payload)
             if self.compressor:
                 payload = self.compressor.decompress(payload)
-            state = open_state(json.loads(payload.decode("utf8")), self.keys)
+            state = json.loads(payload.decode("utf8"), object_hook=opening_hook(self.keys))
             kwargs = {
                 name: self.converter.structure(state[name], field_type)
                 for name, field_type in _field_types(event_class).items()

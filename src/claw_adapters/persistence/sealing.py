@@ -10,6 +10,7 @@ forgotten customer's stream still loads, replays and audits.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -32,9 +33,11 @@ def _customer_number(state: dict[str, Any]) -> str | None:
     number = state.get("customer_number")
     if isinstance(number, str):
         return number
-    text = state.get("text")
-    if isinstance(text, dict) and isinstance(text.get("customer_number"), str):
-        return str(text["customer_number"])
+    # A TextReceived's text, or a snapshot's state (the conversation as it stood).
+    for holder in ("text", "state"):
+        held = state.get(holder)
+        if isinstance(held, dict) and isinstance(held.get("customer_number"), str):
+            return str(held["customer_number"])
     return None
 
 
@@ -78,21 +81,28 @@ def seal_state(state: dict[str, Any], originator_id: UUID, keys: DataKeys) -> di
 
 
 def _is_sealed(value: dict[str, Any]) -> bool:
-    return value.keys() == {_KEY, _SEALED}
+    return len(value) == 2 and _SEALED in value and _KEY in value
 
 
-def open_state(state: Any, keys: DataKeys | None) -> Any:
-    """The state with every sealed cell opened, or ``FORGOTTEN`` where its key is gone."""
-    if isinstance(state, dict):
-        if _is_sealed(state):
-            if keys is None:
-                msg = "this event holds sealed personal data: open claw through bootstrap"
-                raise ValueError(msg)
-            key_id = str(state[_KEY])
-            key = keys.opening_key(key_id)
-            text = open_text(key_id, key, str(state[_SEALED])) if key is not None else None
-            return FORGOTTEN if text is None else text
-        return {k: open_state(v, keys) for k, v in state.items()}
-    if isinstance(state, list):
-        return [open_state(item, keys) for item in state]
-    return state
+def _open_cell(cell: dict[str, Any], keys: DataKeys | None) -> str:
+    if keys is None:
+        msg = "this event holds sealed personal data: open claw through bootstrap"
+        raise ValueError(msg)
+    key_id = str(cell[_KEY])
+    key = keys.opening_key(key_id)
+    text = open_text(key_id, key, str(cell[_SEALED])) if key is not None else None
+    return FORGOTTEN if text is None else text
+
+
+def opening_hook(keys: DataKeys | None) -> Callable[[dict[str, Any]], Any]:
+    """A ``json.loads`` ``object_hook`` that opens each sealed cell as it is parsed.
+
+    The parser hands over every object once, innermost first, so no second walk over
+    the state is needed (a snapshot has hundreds of small values and a few dozen cells).
+    A cell reads ``FORGOTTEN`` where its key is gone.
+    """
+
+    def hook(value: dict[str, Any]) -> Any:
+        return _open_cell(value, keys) if _is_sealed(value) else value
+
+    return hook
