@@ -267,7 +267,7 @@ def test_a_target_without_what_its_action_needs_is_asked_for_not_acted_on(venue:
 
     assert decision is not None
     assert (decision.kind, decision.reason) == (DecisionKind.RESPOND, Reason.DETAILS_NEEDED)
-    assert venue.conversation().action_ids == []
+    assert venue.conversation().recent_action_ids == []
     assert venue.texts_to() == ["Which location and box are you in? (e.g. 'Bedford box 2')"]
 
 

@@ -301,7 +301,7 @@ def test_an_escalation_opens_a_ticket_that_staff_resolve_once() -> None:
     number = conversation.record_decision(
         a_decision(DecisionKind.ESCALATE, Reason.UNKNOWN_INTENT), at=NOON, reply="needs a person"
     )
-    decision = conversation.decisions[-1]
+    decision = conversation.last_decision
     ticket = conversation.tickets[number]
     assert (ticket.reason, ticket.summary, ticket.resolved_at) == (
         Reason.UNKNOWN_INTENT,

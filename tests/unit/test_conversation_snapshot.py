@@ -19,12 +19,11 @@ from claw_adapters.persistence.data_keys import DataKeys
 from claw_adapters.persistence.key_tables import MemoryKeyTable
 from claw_adapters.persistence.mapper import CattrsMapper
 from claw_domain.conversation import (
-    ALERTS_KEPT,
+    NEGATIVE_FEEDBACK_KEPT,
     RECENT_INBOUND_KEPT,
     RECENT_MESSAGE_IDS_KEPT,
     RECENT_TEXTS_KEPT,
     SETTLED_KEPT,
-    AlertOutcome,
     Conversation,
 )
 from claw_domain.conversation_snapshot import (
@@ -35,6 +34,7 @@ from claw_domain.conversation_snapshot import (
 from claw_domain.decisions import Decision, DecisionKind, Reason
 from claw_domain.privacy import FORGOTTEN
 from claw_domain.values import Classification, ClassificationSource, InboundText, Intent
+from claw_domain.wording import Message, Template
 
 LINE, ANN = "+19025550100", "+19025551111"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -46,7 +46,8 @@ def _text(n: int, at: datetime, body: str | None = None) -> InboundText:
 
 
 def _decision(kind: DecisionKind, reason: Reason, reply: str | None = None) -> Decision:
-    return Decision(kind, reason, Intent.HOURS, 0.9, settings_version=1, reply=reply)
+    message = Message(Template.KNOWLEDGE_ANSWER, text=reply) if reply is not None else None
+    return Decision(kind, reason, Intent.HOURS, 0.9, settings_version=1, message=message)
 
 
 def a_regular(visits: int) -> Conversation:
@@ -73,7 +74,7 @@ def a_regular(visits: int) -> Conversation:
                 reply=f"{SECRET}: needs a person",
             )
             conversation.resolve_ticket(number, "staff", at)
-            conversation.record_staff_alert("Customer needs staff", AlertOutcome.SENT, "", at)
+            conversation.record_feedback(positive=False, at=at)
         else:
             conversation.record_decision(
                 _decision(DecisionKind.RESPOND, Reason.ANSWERED_FROM_KNOWLEDGE, "We open at 9."),
@@ -81,8 +82,6 @@ def a_regular(visits: int) -> Conversation:
                 through=n + 1,
                 reply="We open at 9.",
             )
-        for reply in conversation.queued_replies():
-            conversation.record_reply_sent(reply.number, f"PN{n}-{reply.number}", at)
         conversation.record_staff_text(f"PNstaff{n}", at, timedelta(minutes=1))
     return conversation
 
@@ -116,11 +115,9 @@ def test_what_a_conversation_keeps_does_not_grow_with_its_history() -> None:
     assert len(conversation.recent_inbound_times()) == RECENT_INBOUND_KEPT
     assert conversation.recent_inbound_times()[-1] == conversation.inbound[-1].sent_at
     assert len(conversation.recent_message_ids) == RECENT_MESSAGE_IDS_KEPT
-    assert len(conversation.replies) == SETTLED_KEPT
-    assert max(conversation.replies) == conversation.reply_count
     assert len(conversation.suggestions) == SETTLED_KEPT
     assert len(conversation.tickets) == SETTLED_KEPT
-    assert len(conversation.alerts) == ALERTS_KEPT
+    assert len(conversation.negative_feedback_at) == NEGATIVE_FEEDBACK_KEPT
     assert conversation.last_decision is not None
     assert conversation.next_decision_number == 401
 
@@ -159,7 +156,7 @@ def test_a_snapshot_through_the_mapper_is_the_same_conversation_with_its_words_s
     assert isinstance(loaded.id, UUID)
     assert ANN.encode() not in stored.state
     assert SECRET.encode() not in stored.state
-    assert b"We open at 9." not in stored.state
+    assert b"needs a person" not in stored.state
 
 
 def test_a_snapshot_taken_before_the_key_is_shredded_reads_as_forgotten_and_still_loads() -> None:
@@ -174,7 +171,6 @@ def test_a_snapshot_taken_before_the_key_is_shredded_reads_as_forgotten_and_stil
 
     assert loaded.customer_number == FORGOTTEN
     assert {text.body for text in loaded.inbound} == {FORGOTTEN}
-    assert {reply.body for reply in loaded.replies.values()} == {FORGOTTEN}
     assert loaded.texts_received == 30
     assert loaded.decision_count == conversation.decision_count
 
@@ -191,7 +187,6 @@ def test_once_forgotten_no_snapshot_carries_the_customers_words_even_with_the_ke
         assert held.customer_number == FORGOTTEN
         assert {text.body for text in held.inbound} == {FORGOTTEN}
         assert {text.customer_number for text in held.inbound} == {FORGOTTEN}
-        assert {reply.body for reply in held.replies.values()} == {FORGOTTEN}
         assert {ticket.summary for ticket in held.tickets.values()} == {FORGOTTEN}
         assert {s.draft for s in held.suggestions.values()} == {FORGOTTEN}
         assert held.last_decision is not None

@@ -90,7 +90,7 @@ def test_old_and_new_replies_read_the_same_everywhere() -> None:
 
     # The old stream replays: the legacy events change nothing.
     old = app.conversation(conversation_id(LINE, OLD))
-    assert (old.version, len(old.decisions)) == (6, 1)
+    assert (old.version, old.decision_count) == (6, 1)
     assert app.texts_of(old) == []  # nothing of it moved to the outbox
 
     store = MemoryProjectionStore()
