@@ -162,11 +162,17 @@ class DataKeys:
 
     def shred(self, subject: str) -> int:
         """Delete the subject's key for good; returns how many keys were deleted."""
+        # The key may be cached by id only: a process that opened the subject's texts
+        # without ever sealing one (it read what another process wrote) must not keep
+        # reading them after the key is gone.
+        stored = self.table.key_of_subject(subject, None)
         deleted = self.table.delete_keys(subject)
         with self._lock:
             cached = self._by_subject.pop(subject, None)
-            if cached is not None:
-                self._by_id[cached[1]] = (self._monotonic(), None)
+            shredded = {cached[1] if cached is not None else None}
+            shredded.add(stored.key_id if stored is not None else None)
+            for key_id in shredded - {None}:
+                self._by_id[key_id] = (self._monotonic(), None)
         _cipher.cache_clear()
         return deleted
 
