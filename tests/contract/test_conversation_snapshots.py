@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from claw_adapters.knowledge.port import KnowledgeVenue
 
 from claw_adapters.knowledge import load_venue_knowledge
 from claw_adapters.persistence.keyring import data_keys_of, install_data_keys
@@ -125,7 +124,7 @@ def test_a_stored_snapshot_holds_neither_the_number_nor_the_words(app: ClawAppli
 def test_a_database_written_before_snapshots_still_loads_and_gains_them(
     config: ClawConfig,
 ) -> None:
-    venue = KnowledgeVenue(load_venue_knowledge(None))
+    venue = load_venue_knowledge(None)
     before = ClawApplication(
         venue, env={**config.database.eventsourcing_env(), "IS_SNAPSHOTTING_ENABLED": "n"}
     )
