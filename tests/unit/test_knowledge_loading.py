@@ -315,3 +315,24 @@ def test_yaml_1_1_surprises_stay_text() -> None:
 
 def test_an_empty_file_says_what_is_expected() -> None:
     assert problems_in("") == ["venue.yaml line 1, (document): expected a mapping"]
+
+
+def test_a_venue_file_written_with_the_former_threshold_name_still_loads() -> None:
+    venue = parse_venue_file(
+        VALID.replace("hours: {mode: auto}", "hours: {mode: auto, threshold: 0.9}")
+    )
+
+    assert venue.settings.intents[Intent.HOURS].confidence_threshold == 0.9
+
+
+def test_the_former_and_the_current_threshold_name_together_are_refused() -> None:
+    problems = problems_in(
+        VALID.replace(
+            "hours: {mode: auto}", "hours: {mode: auto, threshold: 0.9, confidence_threshold: 0.8}"
+        )
+    )
+
+    assert problems == [
+        "venue.yaml line 32, settings.intents.hours.threshold: 'threshold' is the former name "
+        "of 'confidence_threshold': write only 'confidence_threshold'"
+    ]

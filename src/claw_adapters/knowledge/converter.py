@@ -177,7 +177,25 @@ def make_venue_file_converter() -> cattrs.Converter:
 # The settings section is read by the domain's settings reader, as the console, the CLI
 # and what-if files are: one set of names, one set of errors.
 def _intent_settings(value: object, _type: object) -> FeatureSettings:
-    return with_changes(LISTED_INTENT_BASE, value)
+    return with_changes(LISTED_INTENT_BASE, _with_current_names(value))
+
+
+# Names venue files used before the settings had one vocabulary: still read, so a file
+# that loaded before an upgrade loads after it.
+_FORMER_NAMES = {"threshold": "confidence_threshold"}
+
+
+def _with_current_names(value: object) -> object:
+    if not isinstance(value, dict):
+        return value
+    renamed = dict(value)
+    for former, current in _FORMER_NAMES.items():
+        if former in renamed:
+            if current in renamed:
+                msg = f"'{former}' is the former name of '{current}': write only '{current}'"
+                raise SettingsInputError((former,), msg, on_name=True)
+            renamed[current] = renamed.pop(former)
+    return renamed
 
 
 def _global_settings(value: object, _type: object) -> GlobalSettings:
