@@ -28,8 +28,8 @@ from claw_adapters.fakes.memory import SystemClock
 from claw_adapters.knowledge import load_venue_knowledge
 from claw_adapters.knowledge.port import KnowledgeVenue
 from claw_adapters.persistence.database import parse_database_url
+from claw_adapters.projections.backends import open_projection_store
 from claw_adapters.projections.catalogue import all_projections
-from claw_adapters.projections.store import open_projection_store
 from claw_domain.identity import conversation_id
 from claw_domain.values import InboundText
 from claw_entrypoints.bootstrap import build_understanding, open_application
@@ -97,7 +97,7 @@ def rebuild_and_read(env: Mapping[str, str], runs: int) -> dict[str, Any]:
     app = open_application(config)
     store = open_projection_store(config.database)
     try:
-        projector = Projector(app, store, all_projections(config.debounce_seconds))
+        projector = Projector(app, store, all_projections())
         rebuilds: list[float] = []
         reads: list[float] = []
         events = 0

@@ -28,6 +28,7 @@ from claw_adapters.fakes.openphone import FakeOpenPhone, message_received, signe
 from claw_adapters.fakes.unifi import FakeDoor, FakeUniFiAccess
 from claw_adapters.knowledge import load_venue_knowledge
 from claw_adapters.openphone import PayloadGeneration
+from claw_domain import events
 from claw_domain.conversation import Conversation
 from claw_domain.identity import conversation_id
 from claw_domain.pending_action import PendingAction
@@ -181,10 +182,10 @@ def describe(
     """A readable timeline of one conversation, straight from its events."""
     recorded: Any
     for recorded in runtime.app.repository.event_store.get(conversation.id):
-        name = type(recorded).__name__
-        if name == "TextReceived":
+        kind = type(recorded)
+        if kind is events.TextReceived:
             print_line(f"  customer  > {recorded.text.body}")
-        elif name == "TextClassified":
+        elif kind is events.TextClassified:
             c = recorded.classification
             where = ", ".join(
                 part
@@ -198,17 +199,17 @@ def describe(
                 f"  understood: {c.intent.value} ({c.confidence:.2f}, {c.source.value})"
                 + (f" [{where}]" if where else "")
             )
-        elif name.startswith("DecidedTo"):
+        elif isinstance(recorded, Conversation.DecisionRecorded):
             d = recorded.decision
             print_line(f"  decided  : {d.kind.value} because {d.reason.value}")
-        elif name == "ReplySent":
+        elif kind is events.ReplySent:
             body = conversation.replies[recorded.number].body
             print_line(f"  claw      < {body}")
-        elif name == "ReplyWithheld":
+        elif kind is events.ReplyWithheld:
             print_line(f"  withheld : reply {recorded.number} ({recorded.reason.value})")
-        elif name == "OptedOut":
+        elif kind is events.OptedOut:
             print_line("  opted out: claw will not text this number again")
-        elif name == "StaffAlertRecorded":
+        elif kind is events.StaffAlertRecorded:
             print_line(f"  staff    : alerted ({recorded.subject}: {recorded.outcome.value})")
     for action_id in conversation.action_ids:
         action: Any = runtime.app.repository.get(action_id)

@@ -21,9 +21,16 @@ from uuid import UUID
 
 import attrs
 import structlog
-from eventsourcing.persistence import IntegrityError, Notification, Tracking
+from eventsourcing.persistence import IntegrityError, Tracking
 
-from claw_domain import wording
+from claw_adapters.projections.events import RecordedEvent, Unreadable
+from claw_adapters.projections.failures import (
+    ProjectionFailure,
+    ProjectionFailureLog,
+    ReportState,
+    describe_error,
+)
+from claw_domain import events, wording
 from claw_domain.conversation import AlertOutcome, Conversation, ReplyPurpose, ReplyStatus
 from claw_domain.decisions import Decision, Reason
 from claw_domain.errors import EffectError, OutcomeUnknownError, TransientEffectError
@@ -39,6 +46,7 @@ from claw_domain.ports import (
 )
 from claw_domain.values import ActionKind
 from claw_service.application import ClawApplication
+from claw_service.follower import LogFollower, route
 from claw_service.retry import MAX_ATTEMPTS, ConcurrencyExhaustedError
 
 log = structlog.get_logger("claw.dispatcher")
@@ -63,16 +71,18 @@ class EffectKind(enum.StrEnum):
     EXECUTE_ACTION = "execute_action"
 
 
-# Which recorded events call for an effect.
-_EFFECTS_BY_EVENT: dict[str, tuple[EffectKind, ...]] = {
-    "DecidedToRespond": (EffectKind.SEND_REPLIES,),
-    "DecidedToRequestConfirmation": (EffectKind.SEND_REPLIES, EffectKind.REQUEST_APPROVAL),
-    "DecidedToExecute": (EffectKind.EXECUTE_ACTION, EffectKind.SEND_REPLIES),
-    "DecidedToEscalate": (EffectKind.ALERT_STAFF,),
-    "NoticeQueued": (EffectKind.SEND_REPLIES,),
-    "SuggestionApproved": (EffectKind.SEND_REPLIES,),
-    "SuggestionEdited": (EffectKind.SEND_REPLIES,),
+# Which recorded events call for an effect, by class: the dispatcher reads only these.
+_EFFECTS_BY_EVENT: dict[type, tuple[EffectKind, ...]] = {
+    events.DecidedToRespond: (EffectKind.SEND_REPLIES,),
+    events.DecidedToRequestConfirmation: (EffectKind.SEND_REPLIES, EffectKind.REQUEST_APPROVAL),
+    events.DecidedToExecute: (EffectKind.EXECUTE_ACTION, EffectKind.SEND_REPLIES),
+    events.DecidedToEscalate: (EffectKind.ALERT_STAFF,),
+    events.NoticeQueued: (EffectKind.SEND_REPLIES,),
+    events.SuggestionApproved: (EffectKind.SEND_REPLIES,),
+    events.SuggestionEdited: (EffectKind.SEND_REPLIES,),
 }
+# The metric an effect-carrying event counts under when it cannot be read.
+UNREADABLE_EFFECT = "unreadable_event"
 
 
 @attrs.frozen
@@ -99,6 +109,8 @@ class EffectDispatcher:
         retry_base_seconds: float = 0.5,
         name: str = DISPATCHER_NAME,
         on_effect: Callable[[str, str], None] | None = None,
+        failures: ProjectionFailureLog | None = None,
+        batch_size: int = 200,
     ) -> None:
         self.app = app
         self.ports = ports
@@ -107,6 +119,10 @@ class EffectDispatcher:
         self.retry_base_seconds = retry_base_seconds
         self.name = name
         self.on_effect = on_effect
+        # Where an effect-carrying event that cannot be read is recorded for the console.
+        self.failures = failures
+        self.batch_size = batch_size
+        self.follower = LogFollower(app, _EFFECTS_BY_EVENT)
 
     def _observe(self, effect: str, outcome: str) -> None:
         if self.on_effect is not None:
@@ -115,34 +131,28 @@ class EffectDispatcher:
     def position(self) -> int:
         return self.app.process_recorder.max_tracking_id(self.name) or 0
 
-    async def run_once(self, limit: int = 200) -> int:
-        """Handle the notifications after the saved position; returns how many were handled."""
+    async def run_once(self, limit: int | None = None) -> int:
+        """Carry out the effects recorded after the saved position; returns how many events."""
         position = await _in_thread(self.position)
-        notifications = await _in_thread(
-            self.app.recorder.select_notifications, start=position + 1, limit=limit
-        )
-        pending_position: int | None = None
-        for notification in notifications:
-            effects = _EFFECTS_BY_EVENT.get(_event_name(notification.topic), ())
-            if not effects:
-                pending_position = notification.id
+        batch = await _in_thread(self.follower.read, position, limit or self.batch_size)
+        for event in batch.events:
+            effects = route(_EFFECTS_BY_EVENT, event)
+            if isinstance(event.event, Unreadable) or effects is None:
+                await self._unreadable(event)
                 continue
-            event = self.app.mapper.to_domain_event(notification)
-            await self._carry_out(event, effects, notification)
-            pending_position = None
-        if pending_position is not None:
-            # Events with no effect: advance the position in one write.
-            await _in_thread(self.app.record_effect, tracking=self._tracking(pending_position))
-        return len(notifications)
+            await self._carry_out(event.event, effects, event.position)
+        handled = batch.events[-1].position if batch.events else position
+        if batch.reached > handled:
+            # Events after the last effect call for none: advance the position in one write.
+            await _in_thread(self.app.record_effect, tracking=self._tracking(batch.reached))
+        return len(batch.events)
 
     def _tracking(self, notification_id: int) -> Tracking:
         return Tracking(application_name=self.name, notification_id=notification_id)
 
-    async def _carry_out(
-        self, event: Any, effects: tuple[EffectKind, ...], notification: Notification
-    ) -> None:
+    async def _carry_out(self, event: Any, effects: tuple[EffectKind, ...], position: int) -> None:
         conversation_id: UUID = event.originator_id
-        tracking = self._tracking(notification.id)
+        tracking = self._tracking(position)
         for effect in effects:
             last = effect is effects[-1]
             if effect is EffectKind.EXECUTE_ACTION:
@@ -159,6 +169,56 @@ class EffectDispatcher:
                     )
                 elif last:
                     await _in_thread(self.app.record_effect, tracking=tracking)
+
+    async def _unreadable(self, event: RecordedEvent) -> None:
+        """An event that calls for an effect, and cannot be read: recorded, staff told, passed.
+
+        Stopping on it held every later reply and action behind it for good;
+        passing over it silently would lose its effect. Staff get an urgent
+        alert naming the conversation and the event, the console lists it with
+        the read side's skipped events, and the metric counts it; then the
+        dispatcher moves on. A crash before the position is saved tells staff
+        again: at least once, like a reply.
+        """
+        error = event.event.error if isinstance(event.event, Unreadable) else None
+        reason = describe_error(error) if error is not None else "no effect for this event"
+        log.error(
+            "effect_event_unreadable",
+            position=event.position,
+            event_name=event.name,
+            conversation=str(event.originator_id),
+            reason=reason,
+        )
+        self._observe(UNREADABLE_EFFECT, "skipped")
+        body = (
+            f"claw could not read event {event.position} ({event.name}) of conversation "
+            f"{event.originator_id}, so whatever it called for (a reply, an action, an "
+            f"alert) was not done. Please look at that conversation yourself. Why: {reason}"
+        )
+        try:
+            await self.ports.staff.notify(
+                StaffAlert(
+                    title="An effect was not carried out",
+                    body=body,
+                    conversation_id=str(event.originator_id),
+                    severity=AlertSeverity.URGENT,
+                )
+            )
+            reported = ReportState.SENT
+        except EffectError as alert_error:
+            log.error("staff_alert_failed", error=str(alert_error), reached_staff=False)
+            reported = ReportState.FAILED
+        if self.failures is not None:
+            failure = ProjectionFailure(
+                projection=self.name,
+                position=event.position,
+                event=event.name,
+                reason=reason,
+                at=self.clock.now(),
+                reported=reported,
+            )
+            await _in_thread(self.failures.record, failure)
+        await _in_thread(self.app.record_effect, tracking=self._tracking(event.position))
 
     # Replies ---------------------------------------------------------------------------
 
@@ -459,7 +519,3 @@ def _reply_failed(
             conversation.record_reply_failed(number, error, retryable=retryable, at=at)
 
     return record
-
-
-def _event_name(topic: str) -> str:
-    return topic.rsplit(".", 1)[-1]

@@ -1,10 +1,16 @@
 """Keeps the projections up to date with the event log, and rebuilds them from it.
 
-Each projection has its own position. A batch is read once from the log
-(from the furthest-behind position), decoded once, and each projection folds
-in the events past its own position, then commits its documents and new
-position in one transaction. A projection that another projector advanced
-meanwhile is skipped this round and catches up on the next.
+Each projection has its own position and a table of folds by event class. A
+batch is read once from the log (from the furthest-behind position, only the
+classes some projection folds) by a :class:`LogFollower`, decoded once, and
+each projection folds in the events past its own position, then commits its
+documents and new position in one transaction. A projection that another
+projector advanced meanwhile is skipped this round and catches up on the next.
+
+A rebuild makes one pass over the log for every projection it rebuilds: each
+batch is folded into all of them in memory (the shadow rows start empty, so
+nothing is read back) and written in one transaction for all of them, beside
+the live rows, which are swapped for the new ones at the end.
 
 A projection never stops the world: when a batch fails (the projection raises,
 the store refuses a document, an event no longer decodes), the batch is folded
@@ -20,15 +26,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
-from uuid import UUID
 
 import attrs
 import structlog
-from eventsourcing.persistence import Notification
 
 from claw_adapters.projections.base import Projection
-from claw_adapters.projections.events import RecordedEvent, event_name_of
+from claw_adapters.projections.events import RecordedEvent, Unreadable
 from claw_adapters.projections.failures import (
     ProjectionFailure,
     ProjectionFailureLog,
@@ -36,12 +39,14 @@ from claw_adapters.projections.failures import (
     is_transient,
 )
 from claw_adapters.projections.store import (
+    Commit,
     Document,
     Documents,
     PositionConflictError,
     ProjectionStore,
 )
 from claw_service.application import ClawApplication
+from claw_service.follower import LogFollower
 
 log = structlog.get_logger("claw.projector")
 
@@ -61,17 +66,10 @@ class UnknownProjectionError(ValueError):
 
 @attrs.frozen
 class RebuildReport:
-    events: int  # notifications read from the log
+    events: int  # notifications in the log the rebuild went through
     seconds: float
     events_per_second: float
     projections: tuple[str, ...] = ()
-
-
-@attrs.frozen
-class _Undecodable:
-    """Stands in for an event the mapper could not read: folding it raises ``error``."""
-
-    error: Exception
 
 
 def _utc_now() -> datetime:
@@ -98,7 +96,7 @@ class Projector:
         self.failures = ProjectionFailureLog(store)
         self.on_failure = on_failure
         self.now = now
-        self._wanted = frozenset(name for projection in projections for name in projection.events)
+        self.follower = LogFollower(app, _classes_of(self.projections))
 
     @property
     def names(self) -> list[str]:
@@ -120,18 +118,22 @@ class Projector:
         positions = self.positions()
         if not positions:
             return 0
-        start = min(positions.values()) + 1
-        notifications = self.app.recorder.select_notifications(start=start, limit=limit)
-        if not notifications:
+        start = min(positions.values())
+        batch = self.follower.read(start, limit)
+        if batch.reached <= start:
             return 0
-        events = self._decode(notifications)
-        last = notifications[-1].id
         for projection in self.projections:
             try:
-                self._fold(projection, projection.name, events, positions[projection.name], last)
+                self._fold(
+                    projection,
+                    projection.name,
+                    batch.events,
+                    positions[projection.name],
+                    batch.reached,
+                )
             except PositionConflictError:
                 log.info("projection_moved_meanwhile", projection=projection.name)
-        return len(notifications)
+        return batch.reached - start
 
     def catch_up_fully(self, limit: int = DEFAULT_BATCH) -> int:
         """Apply batches until the projections are level with the log."""
@@ -165,58 +167,86 @@ class Projector:
             projection.name: _Written(self.store, projection.name + REBUILD_SUFFIX)
             for projection in targets
         }
-        last = self.app.recorder.max_notification_id() or 0
-        position = read = 0
+        last = self.follower.head()
+        follower = LogFollower(self.app, _classes_of(targets))
+        position = 0
         while position < last:
-            notifications = self.app.recorder.select_notifications(
-                start=position + 1, limit=limit, stop=last
-            )
-            if not notifications:
-                break
-            events = self._decode(notifications, wanted=_events_of(targets))
-            reached = notifications[-1].id
-            for projection in targets:
-                shadow = projection.name + REBUILD_SUFFIX
-                self._fold(projection, shadow, events, position, reached, written[projection.name])
-            position, read = reached, read + len(notifications)
+            batch = follower.read(position, limit, stop=last)
+            self._fold_all(targets, batch.events, position, batch.reached, written)
+            position = batch.reached
             if progress is not None:
                 progress(position, last)
         for projection in targets:
             self.store.replace(projection.name, projection.name + REBUILD_SUFFIX)
         seconds = time.perf_counter() - began
         report = RebuildReport(
-            events=read,
+            events=position,
             seconds=seconds,
-            events_per_second=read / seconds if seconds > 0 else float(read),
+            events_per_second=position / seconds if seconds > 0 else float(position),
             projections=tuple(p.name for p in targets),
         )
-        log.info("projections_rebuilt", projections=report.projections, events=read)
+        log.info("projections_rebuilt", projections=report.projections, events=position)
         return report
 
-    def _decode(
-        self, notifications: Sequence[Notification], wanted: frozenset[str] | None = None
-    ) -> list[RecordedEvent]:
-        wanted = self._wanted if wanted is None else wanted
-        events = []
-        for notification in notifications:
-            name = event_name_of(notification.topic)
-            if name is None or name not in wanted:
-                continue  # never decoded: no projection reads it
-            decoded: Any
+    def _fold_all(
+        self,
+        targets: Sequence[Projection],
+        events: Sequence[RecordedEvent],
+        after: int,
+        reached: int,
+        written: Mapping[str, _Written],
+    ) -> None:
+        """One rebuild batch into every target's shadow rows, in one transaction.
+
+        A target whose fold fails goes the careful way on its own (event by event,
+        the failing one recorded and skipped), as does every target if the store
+        refuses the shared write.
+        """
+        commits: list[Commit] = []
+        folded: list[tuple[Projection, dict[str, Document | None]]] = []
+        for projection in targets:
+            shadow = projection.name + REBUILD_SUFFIX
             try:
-                decoded = self.app.mapper.to_domain_event(notification)
-            except Exception as error:  # the projections that read it record it
-                decoded = _Undecodable(error)
-            events.append(
-                RecordedEvent(
-                    position=notification.id,
-                    name=name,
-                    originator_id=_uuid(notification.originator_id),
-                    originator_version=notification.originator_version,
-                    event=decoded,
-                )
-            )
-        return events
+                changes = self._changes(projection, events, after, written[projection.name].get)
+            except Exception as error:
+                if is_transient(error):
+                    raise
+                self._fold(projection, shadow, events, after, reached, written[projection.name])
+                continue
+            commits.append(Commit(shadow, changes, expected=after, position=reached))
+            folded.append((projection, changes))
+        try:
+            self.store.commit_all(commits)
+        except Exception as error:
+            if is_transient(error) or isinstance(error, PositionConflictError):
+                raise
+            for projection, _changes in folded:
+                shadow = projection.name + REBUILD_SUFFIX
+                self._fold(projection, shadow, events, after, reached, written[projection.name])
+            return
+        for projection, changes in folded:
+            written[projection.name].remember(changes)
+
+    def _changes(
+        self,
+        projection: Projection,
+        events: Sequence[RecordedEvent],
+        after: int,
+        read: Callable[[str], Document | None],
+    ) -> dict[str, Document | None]:
+        """The documents ``events`` past ``after`` change, folded in memory; raises on a failure."""
+        documents = Documents(read)
+        folds = projection.folds
+        for event in events:
+            if event.position <= after:
+                continue
+            fold = folds.get(event.event_class)
+            if fold is None:
+                continue
+            if isinstance(event.event, Unreadable):
+                raise event.event.error
+            fold(event, documents)
+        return documents.changes
 
     def _fold(
         self,
@@ -229,13 +259,8 @@ class Projector:
     ) -> None:
         if reached <= after:
             return
-        read = self._reader(stored_as, written)
-        documents = Documents(read)
         try:
-            for event in events:
-                if event.position > after and event.name in projection.events:
-                    _apply(projection, event, documents)
-            changes = documents.changes
+            changes = self._changes(projection, events, after, self._reader(stored_as, written))
             self.store.commit(stored_as, changes, expected=after, position=reached)
         except PositionConflictError:
             raise
@@ -271,13 +296,13 @@ class Projector:
         """Each event in its own transaction; the one that fails is recorded and skipped."""
         position = after
         for event in events:
-            if event.position <= after or event.name not in projection.events:
+            if event.position <= after or event.event_class not in projection.folds:
                 continue
-            documents = Documents(self._reader(stored_as, written))
             changes: dict[str, Document | None] = {}
             try:
-                _apply(projection, event, documents)
-                changes = documents.changes
+                changes = self._changes(
+                    projection, [event], after, self._reader(stored_as, written)
+                )
                 self.store.commit(stored_as, changes, expected=position, position=event.position)
             except PositionConflictError:
                 raise
@@ -319,16 +344,6 @@ class Projector:
             self.on_failure(failure)
 
 
-def _uuid(value: UUID | str) -> UUID:
-    return value if isinstance(value, UUID) else UUID(value)
-
-
-def _apply(projection: Projection, event: RecordedEvent, documents: Documents) -> None:
-    if isinstance(event.event, _Undecodable):
-        raise event.event.error
-    projection.apply(event, documents)
-
-
 class _Written:
     """What a rebuild wrote to its shadow rows, kept so it need not read them back.
 
@@ -364,5 +379,6 @@ class _Written:
             self.complete = False
 
 
-def _events_of(projections: Iterable[Projection]) -> frozenset[str]:
-    return frozenset(name for projection in projections for name in projection.events)
+def _classes_of(projections: Iterable[Projection]) -> set[type]:
+    """Every event class some projection folds: all the projector reads from the log."""
+    return {event_class for projection in projections for event_class in projection.folds}

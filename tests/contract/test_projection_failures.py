@@ -5,8 +5,9 @@ once and skipped, and every projection keeps advancing. On every backend.
 from __future__ import annotations
 
 import asyncio
+import functools
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,11 +19,12 @@ from eventsourcing.persistence import StoredEvent
 from claw_adapters.fakes.memory import MemoryStaff, SettableClock
 from claw_adapters.fakes.venue import InMemoryVenue
 from claw_adapters.persistence.database import parse_database_url
-from claw_adapters.projections.base import Projection
+from claw_adapters.projections.backends import open_projection_store
+from claw_adapters.projections.base import Fold, Projection
 from claw_adapters.projections.catalogue import all_projections
 from claw_adapters.projections.events import RecordedEvent
 from claw_adapters.projections.failures import ProjectionFailure, ReportState
-from claw_adapters.projections.store import Documents, ProjectionStore, open_projection_store
+from claw_adapters.projections.store import Documents, ProjectionStore
 from claw_domain.identity import conversation_id
 from claw_domain.settings import GlobalSettings
 from claw_domain.values import InboundText
@@ -73,13 +75,16 @@ class Faulty:
         self.inner = inner
         self.fail_at = fail_at
         self.name = inner.name
-        self.events = inner.events
+        self.folds: Mapping[type, Fold] = {
+            event_class: functools.partial(self._fold, fold)
+            for event_class, fold in inner.folds.items()
+        }
 
-    def apply(self, event: RecordedEvent, documents: Documents) -> None:
+    def _fold(self, fold: Fold, event: RecordedEvent, documents: Documents) -> None:
         if event.position == self.fail_at:
             msg = "projection bug\nsecond line quoting 'a customer text'"
             raise RuntimeError(msg)
-        self.inner.apply(event, documents)
+        fold(event, documents)
 
 
 def texts(app: ClawApplication, *bodies: str) -> list[int]:
@@ -111,7 +116,7 @@ def faulty_projector(
     app: ClawApplication, store: ProjectionStore, fail_at: int, seen: list[ProjectionFailure]
 ) -> Projector:
     projections = [
-        Faulty(p, fail_at) if p.name == "conversations" else p for p in all_projections(DEBOUNCE)
+        Faulty(p, fail_at) if p.name == "conversations" else p for p in all_projections()
     ]
     return Projector(app, store, projections, on_failure=seen.append)
 
@@ -147,7 +152,7 @@ def test_a_rebuild_skips_a_failing_event_records_it_and_finishes(
     app: ClawApplication, store: ProjectionStore
 ) -> None:
     positions = texts(app, "hours?", "door code", "thanks")
-    Projector(app, store, all_projections(DEBOUNCE)).catch_up_fully()
+    Projector(app, store, all_projections()).catch_up_fully()
     seen: list[ProjectionFailure] = []
 
     report = faulty_projector(app, store, positions[2], seen).rebuild()
@@ -169,7 +174,7 @@ def test_an_event_that_no_longer_decodes_is_skipped_by_every_projection_reading_
     broken = head(app)
     after = texts(app, "is the bar open")
     seen: list[ProjectionFailure] = []
-    projector = Projector(app, store, all_projections(DEBOUNCE), on_failure=seen.append)
+    projector = Projector(app, store, all_projections(), on_failure=seen.append)
 
     projector.catch_up_fully()
 
@@ -189,7 +194,7 @@ def test_a_nul_stored_before_the_fix_is_shown_without_it_on_postgres(postgres_ur
         # As the intake recorded it before texts were cleaned at the boundary.
         texts(app, "hello\u0000 what are your hours?", "is the bar open")
         seen: list[ProjectionFailure] = []
-        projector = Projector(app, store, all_projections(DEBOUNCE), on_failure=seen.append)
+        projector = Projector(app, store, all_projections(), on_failure=seen.append)
 
         projector.catch_up_fully()
 
@@ -273,7 +278,7 @@ def test_a_database_blip_is_retried_never_recorded_or_skipped(
     texts(app, "hours?", "door code")
     seen: list[ProjectionFailure] = []
     blip = Blip(store, "conversations")
-    projector = Projector(app, blip, all_projections(DEBOUNCE), on_failure=seen.append)  # type: ignore[arg-type]
+    projector = Projector(app, blip, all_projections(), on_failure=seen.append)  # type: ignore[arg-type]
 
     for _drop in range(2):
         with pytest.raises(sqlite3.OperationalError):

@@ -1,29 +1,33 @@
-"""What every projection is: a name, the events it reads, and how it folds one in."""
+"""What every projection is (a name and its folds by event class), and the folds they share."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Protocol
 from uuid import UUID
 
-from claw_adapters.projections.events import RecordedEvent, mask_number
+from claw_adapters.projections.events import RecordedEvent, iso, mask_number
 from claw_adapters.projections.store import Document, Documents
+from claw_domain import events
+
+Fold = Callable[[RecordedEvent, Documents], None]
 
 
 class Projection(Protocol):
-    """A fold of events into documents.
+    """A fold of events into documents, routed by the event's class.
 
-    ``apply`` must depend only on the events and the documents (never on a
-    clock or on the object's own attributes changing), so a rebuild from the
-    log gives exactly the documents the live projection holds.
+    ``folds`` maps each event class the projection reads to the function that
+    folds one in; the projector reads only those classes. A fold must depend
+    only on the event and the documents (never on a clock or on the object's
+    own attributes changing), so a rebuild from the log gives exactly the
+    documents the live projection holds.
     """
 
     @property
     def name(self) -> str: ...
 
     @property
-    def events(self) -> frozenset[str]: ...
-
-    def apply(self, event: RecordedEvent, documents: Documents) -> None: ...
+    def folds(self) -> Mapping[type, Fold]: ...
 
 
 def conversation_state_key(conversation_id: UUID) -> str:
@@ -55,8 +59,7 @@ def remember_text(event: RecordedEvent, documents: Documents) -> None:
     """
     key = conversation_state_key(event.originator_id)
     state = documents.get(key) or {"customer": None}
-    recorded = event.event
-    text = recorded.text
+    text = event.event.text
     state["text"] = text if isinstance(text, str) else text.body
     documents.put(key, state)
 
@@ -65,3 +68,36 @@ def text_of_decision(documents: Documents, conversation_id: UUID) -> str:
     """The customer's text the conversation's latest decision was about ("" if none kept)."""
     text = conversation_state(documents, conversation_id).get("text")
     return text if isinstance(text, str) else ""
+
+
+# What a queue staff work through (suggestions to review, tickets to resolve) keeps
+# about each conversation: who the customer is and what they last said.
+CUSTOMER_AND_TEXT: Mapping[type, Fold] = {
+    events.ConversationStarted: remember_customer,
+    events.TextReceived: remember_text,
+    events.TextClassified: remember_text,
+}
+
+
+def decision_key(conversation_id: object, number: int) -> str:
+    """A queue row's key: the conversation and the decision that opened it."""
+    return f"{conversation_id}:{number}"
+
+
+def open_row(event: RecordedEvent, documents: Documents, **fields: object) -> None:
+    """A decision opens a row for staff: who, what they said, when, and ``fields``."""
+    recorded = event.event
+    documents.put(
+        decision_key(event.originator_id, recorded.number),
+        {
+            "conversation_id": str(event.originator_id),
+            "number": recorded.number,
+            "customer": conversation_state(documents, event.originator_id)["customer"],
+            "text": text_of_decision(documents, event.originator_id),
+            **fields,
+        },
+    )
+
+
+def opened_at(event: RecordedEvent) -> str:
+    return iso(event.at)

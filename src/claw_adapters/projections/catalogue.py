@@ -9,10 +9,9 @@ from claw_adapters.projections.pending_actions import PendingActionsProjection
 from claw_adapters.projections.review_queue import ReviewQueueProjection
 from claw_adapters.projections.statistics import StatisticsProjection
 from claw_adapters.projections.tickets import TicketsProjection
-from claw_adapters.projections.work import DEFAULT_DEBOUNCE_SECONDS, WorkProjection
 
 
-def all_projections(debounce_seconds: float = DEFAULT_DEBOUNCE_SECONDS) -> list[Projection]:
+def all_projections() -> list[Projection]:
     return [
         AuditProjection(),
         StatisticsProjection(),
@@ -20,5 +19,4 @@ def all_projections(debounce_seconds: float = DEFAULT_DEBOUNCE_SECONDS) -> list[
         PendingActionsProjection(),
         TicketsProjection(),
         ConversationsProjection(),
-        WorkProjection(debounce_seconds=debounce_seconds),
     ]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from claw_adapters.projections.store import (
     PRIVATE_PREFIX,
+    Commit,
     Document,
     PositionConflictError,
     Row,
@@ -75,20 +76,28 @@ class MemoryProjectionStore:
         expected: int,
         position: int,
     ) -> None:
+        self.commit_all([Commit(projection, changes, expected=expected, position=position)])
+
+    def commit_all(self, commits: Sequence[Commit]) -> None:
         # Encode everything first: a bad document must leave nothing half-written.
-        encoded = {key: None if doc is None else encode(doc) for key, doc in changes.items()}
+        encoded = [
+            (c, {key: None if doc is None else encode(doc) for key, doc in c.changes.items()})
+            for c in commits
+        ]
         with self._lock:
-            current = self._positions.get(projection, 0)
-            if current != expected:
-                msg = f"projection {projection} is at {current}, not {expected}"
-                raise PositionConflictError(msg)
-            documents = self._documents.setdefault(projection, {})
-            for key, text in encoded.items():
-                if text is None:
-                    documents.pop(key, None)
-                else:
-                    documents[key] = text
-            self._positions[projection] = position
+            for c in commits:
+                current = self._positions.get(c.projection, 0)
+                if current != c.expected:
+                    msg = f"projection {c.projection} is at {current}, not {c.expected}"
+                    raise PositionConflictError(msg)
+            for c, texts in encoded:
+                documents = self._documents.setdefault(c.projection, {})
+                for key, text in texts.items():
+                    if text is None:
+                        documents.pop(key, None)
+                    else:
+                        documents[key] = text
+                self._positions[c.projection] = c.position
 
     def drop(self, projection: str) -> None:
         with self._lock:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -13,6 +13,7 @@ from psycopg_pool import ConnectionPool
 
 from claw_adapters.projections.store import (
     PRIVATE_PREFIX,
+    Commit,
     Document,
     PositionConflictError,
     Row,
@@ -169,32 +170,40 @@ class PostgresProjectionStore:
         expected: int,
         position: int,
     ) -> None:
+        self.commit_all([Commit(projection, changes, expected=expected, position=position)])
+
+    def commit_all(self, commits: Sequence[Commit]) -> None:
+        upsert = sql.SQL(
+            "INSERT INTO {} (projection, key, document) VALUES (%s, %s, %s::jsonb)"
+            " ON CONFLICT (projection, key) DO UPDATE SET document = excluded.document"
+        ).format(self.documents_table)
+        delete = sql.SQL("DELETE FROM {} WHERE projection = %s AND key = %s").format(
+            self.documents_table
+        )
+        # Encoded by claw (not psycopg) so every backend refuses the same values.
+        deleted = [
+            (c.projection, key) for c in commits for key, doc in c.changes.items() if doc is None
+        ]
+        upserted = [
+            (c.projection, key, encode(doc))
+            for c in commits
+            for key, doc in c.changes.items()
+            if doc is not None
+        ]
         with self._pool.connection() as connection, connection.transaction():
-            current = self._lock_position(connection, projection)
-            if current != expected:
-                msg = f"projection {projection} is at {current}, not {expected}"
-                raise PositionConflictError(msg)
-            upsert = sql.SQL(
-                "INSERT INTO {} (projection, key, document) VALUES (%s, %s, %s::jsonb)"
-                " ON CONFLICT (projection, key) DO UPDATE SET document = excluded.document"
-            ).format(self.documents_table)
-            delete = sql.SQL("DELETE FROM {} WHERE projection = %s AND key = %s").format(
-                self.documents_table
-            )
+            for c in commits:
+                current = self._lock_position(connection, c.projection)
+                if current != c.expected:
+                    msg = f"projection {c.projection} is at {current}, not {c.expected}"
+                    raise PositionConflictError(msg)
             # executemany pipelines the statements: one round trip per batch, not per row.
             with connection.cursor() as cursor:
-                deleted = [(projection, key) for key, doc in changes.items() if doc is None]
                 if deleted:
                     cursor.executemany(delete, deleted)
-                # Encoded by claw (not psycopg) so every backend refuses the same values.
-                upserted = [
-                    (projection, key, encode(doc))
-                    for key, doc in changes.items()
-                    if doc is not None
-                ]
                 if upserted:
                     cursor.executemany(upsert, upserted)
-            self._set_position(connection, projection, position)
+            for c in commits:
+                self._set_position(connection, c.projection, c.position)
 
     def _drop(self, connection: psycopg.Connection[Any], projection: str) -> None:
         connection.execute(

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from claw_adapters.projections.store import (
     PRIVATE_PREFIX,
+    Commit,
     Document,
     PositionConflictError,
     Row,
@@ -148,26 +149,39 @@ class SqliteProjectionStore:
         expected: int,
         position: int,
     ) -> None:
-        with self._transaction() as connection:
-            current = _position(connection, projection)
-            if current != expected:
-                msg = f"projection {projection} is at {current}, not {expected}"
-                raise PositionConflictError(msg)
-            # executemany: the statement is prepared once for the batch.
-            connection.executemany(
-                "DELETE FROM claw_projection_documents WHERE projection = ? AND key = ?",
-                [(projection, key) for key, document in changes.items() if document is None],
-            )
-            connection.executemany(
-                "INSERT OR REPLACE INTO claw_projection_documents"
-                " (projection, key, document) VALUES (?, ?, ?)",
+        self.commit_all([Commit(projection, changes, expected=expected, position=position)])
+
+    def commit_all(self, commits: Sequence[Commit]) -> None:
+        # Encoded before the write lock is taken: the lock is held only to write.
+        encoded = [
+            (
+                c,
+                [key for key, document in c.changes.items() if document is None],
                 [
-                    (projection, key, encode(document))
-                    for key, document in changes.items()
+                    (c.projection, key, encode(document))
+                    for key, document in c.changes.items()
                     if document is not None
                 ],
             )
-            _set_position(connection, projection, position)
+            for c in commits
+        ]
+        with self._transaction() as connection:
+            for c, deleted, upserted in encoded:
+                current = _position(connection, c.projection)
+                if current != c.expected:
+                    msg = f"projection {c.projection} is at {current}, not {c.expected}"
+                    raise PositionConflictError(msg)
+                # executemany: the statement is prepared once for the batch.
+                connection.executemany(
+                    "DELETE FROM claw_projection_documents WHERE projection = ? AND key = ?",
+                    [(c.projection, key) for key in deleted],
+                )
+                connection.executemany(
+                    "INSERT OR REPLACE INTO claw_projection_documents"
+                    " (projection, key, document) VALUES (?, ?, ?)",
+                    upserted,
+                )
+                _set_position(connection, c.projection, c.position)
 
     def drop(self, projection: str) -> None:
         with self._transaction() as connection:

@@ -16,12 +16,10 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 import attrs
-
-from claw_adapters.persistence.database import Backend, DatabaseConfig
 
 Document = dict[str, Any]
 Scalar = str | int | float | bool | None
@@ -38,6 +36,16 @@ class PositionConflictError(Exception):
 class Row:
     key: str
     document: Document
+
+
+@attrs.frozen
+class Commit:
+    """One projection's share of a write: its changes, and the position they move it along."""
+
+    projection: str
+    changes: Mapping[str, Document | None]
+    expected: int
+    position: int
 
 
 class ProjectionStore(Protocol):
@@ -68,6 +76,10 @@ class ProjectionStore(Protocol):
         position: int,
     ) -> None:
         """Write ``changes`` (None deletes) and move the position, all or nothing."""
+        ...
+
+    def commit_all(self, commits: Sequence[Commit]) -> None:
+        """Several projections' commits in one transaction: all of them, or none."""
         ...
 
     def drop(self, projection: str) -> None:
@@ -167,18 +179,3 @@ def _without_unstorable(value: Any) -> Any:
     if isinstance(value, list):
         return [_without_unstorable(item) for item in value]
     return value
-
-
-def open_projection_store(config: DatabaseConfig) -> ProjectionStore:
-    """The store beside the events of ``config``'s database."""
-    if config.backend == Backend.SQLITE and config.sqlite_path is not None:
-        from claw_adapters.projections.sqlite import SqliteProjectionStore  # noqa: PLC0415
-
-        return SqliteProjectionStore(config.sqlite_path)
-    if config.backend == Backend.POSTGRES and config.postgres_dsn is not None:
-        from claw_adapters.projections.postgres import PostgresProjectionStore  # noqa: PLC0415
-
-        return PostgresProjectionStore(config.postgres_dsn)
-    from claw_adapters.projections.memory import MemoryProjectionStore  # noqa: PLC0415
-
-    return MemoryProjectionStore()
