@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate
 from claw_domain.conversation import Conversation
 from claw_domain.pending_action import PendingAction
 from claw_domain.settings import AutomationSettings
+from claw_domain.users import UserAccount
 
 EventClass = type[Aggregate.Event]
 
@@ -129,3 +130,6 @@ EVERY_EVENT: frozenset[EventClass] = frozenset(
         EmergencyStopReleased,
     }
 )
+
+# Console accounts: listed by the follower, never shown in a customer timeline.
+UserAdded = _recorded(UserAccount, "UserAdded")
