@@ -23,7 +23,7 @@ from uuid import UUID
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 
-from benchmarks.common import Database, median
+from benchmarks.common import Database, bench_venue_file, median
 from claw_adapters.fakes.memory import SystemClock
 from claw_adapters.knowledge import load_venue_knowledge
 from claw_adapters.knowledge.port import KnowledgeVenue
@@ -189,3 +189,57 @@ def audit_replay(env: Mapping[str, str], events: int, runs: int) -> dict[str, An
         "replay_timeline_entries": len(entries),
         "replay_build_seconds": built,
     }
+
+
+# The rebuild alone ---------------------------------------------------------------------------
+
+REBUILD_QUESTIONS = (
+    "what are your hours?",
+    "Do you sell gift cards?",
+    "how much is a bay for an hour",
+    "thanks!",
+)
+
+
+async def _fill(app: ClawApplication, customers: int, texts_each: int) -> None:
+    """A log like the served load's: customers texting, understood, decided, answered."""
+    from benchmarks.long_conversation import memory_ports  # noqa: PLC0415
+    from claw_service.dispatcher import EffectDispatcher  # noqa: PLC0415
+
+    knowledge = load_venue_knowledge(None)
+    clock = SystemClock()
+    processor = ConversationProcessor(app, build_understanding(knowledge, None), clock)
+    dispatcher = EffectDispatcher(app, memory_ports(), clock)
+    venue_line = "+19025550100"
+    at = datetime.now(UTC) - timedelta(days=1)
+    for round_ in range(texts_each):
+        for index in range(customers):
+            at += timedelta(seconds=1)
+            customer = f"+1902700{index:04d}"
+            body = REBUILD_QUESTIONS[(index + round_) % len(REBUILD_QUESTIONS)]
+            text = InboundText(
+                message_id=f"ACbenchrebuild{round_:03d}{index:05d}",
+                venue_line=venue_line,
+                customer_number=customer,
+                body=f"{body} ({round_})",
+                sent_at=at,
+            )
+            await asyncio.to_thread(app.receive_text, text, at)
+            await processor.process(conversation_id(venue_line, customer))
+        while await dispatcher.run_once():
+            pass
+
+
+def rebuild_alone(database: Database, customers: int, texts_each: int, runs: int) -> dict[str, Any]:
+    """``--only rebuild``: a log filled in-process, then the rebuild against the raw read."""
+    env = {
+        "CLAW_DATABASE_URL": database.url,
+        "CLAW_DEBOUNCE_SECONDS": "0",
+        "CLAW_KNOWLEDGE_FILE": str(bench_venue_file(database.workdir)),
+    }
+    app = open_application(load_config(env))
+    try:
+        asyncio.run(_fill(app, customers, texts_each))
+    finally:
+        app.close()
+    return rebuild_and_read(env, runs)

@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 import attrs
 import structlog
 
-from claw_adapters.projections.base import Projection
+from claw_adapters.projections.base import Fold, Projection
 from claw_adapters.projections.events import RecordedEvent, Unreadable
 from claw_adapters.projections.failures import (
     ProjectionFailure,
@@ -53,7 +53,7 @@ log = structlog.get_logger("claw.projector")
 DEFAULT_BATCH = 500
 # A rebuild reads and commits in larger batches: one transaction per projection per
 # batch was much of its time, and nobody waits on its intermediate positions.
-REBUILD_BATCH = 2000
+REBUILD_BATCH = 10_000
 # Where a rebuild writes before swapping in: the live rows stay readable until then.
 REBUILD_SUFFIX = "~rebuild"
 # Documents a rebuild keeps in memory per projection instead of reading them back.
@@ -196,36 +196,54 @@ class Projector:
         reached: int,
         written: Mapping[str, _Written],
     ) -> None:
-        """One rebuild batch into every target's shadow rows, in one transaction.
+        """One rebuild batch into every target's shadow rows: one pass, one transaction.
 
-        A target whose fold fails goes the careful way on its own (event by event,
-        the failing one recorded and skipped), as does every target if the store
-        refuses the shared write.
+        Each event is routed once to the folds of every target that reads its
+        class. A target whose fold fails drops out of the pass and goes the
+        careful way on its own (event by event, the failing one recorded and
+        skipped), as does every target if the store refuses the shared write.
         """
-        commits: list[Commit] = []
-        folded: list[tuple[Projection, dict[str, Document | None]]] = []
-        for projection in targets:
-            shadow = projection.name + REBUILD_SUFFIX
-            try:
-                changes = self._changes(projection, events, after, written[projection.name].get)
-            except Exception as error:
-                if is_transient(error):
-                    raise
-                self._fold(projection, shadow, events, after, reached, written[projection.name])
-                continue
-            commits.append(Commit(shadow, changes, expected=after, position=reached))
-            folded.append((projection, changes))
+        documents = [Documents(written[projection.name].get) for projection in targets]
+        routes: dict[type, list[tuple[int, Fold]]] = {}
+        for index, projection in enumerate(targets):
+            for event_class, fold in projection.folds.items():
+                routes.setdefault(event_class, []).append((index, fold))
+        failed: set[int] = set()
+        for event in events:
+            for index, fold in routes.get(event.event_class, ()):
+                if index in failed:
+                    continue
+                try:
+                    if isinstance(event.event, Unreadable):
+                        raise event.event.error
+                    fold(event, documents[index])
+                except Exception as error:
+                    if is_transient(error):
+                        raise
+                    failed.add(index)
+        commits = [
+            Commit(
+                projection.name + REBUILD_SUFFIX,
+                documents[index].changes,
+                expected=after,
+                position=reached,
+            )
+            for index, projection in enumerate(targets)
+            if index not in failed
+        ]
+        careful = [projection for index, projection in enumerate(targets) if index in failed]
         try:
             self.store.commit_all(commits)
         except Exception as error:
             if is_transient(error) or isinstance(error, PositionConflictError):
                 raise
-            for projection, _changes in folded:
-                shadow = projection.name + REBUILD_SUFFIX
-                self._fold(projection, shadow, events, after, reached, written[projection.name])
-            return
-        for projection, changes in folded:
-            written[projection.name].remember(changes)
+            careful = list(targets)
+            commits = []
+        for commit in commits:
+            written[commit.projection.removesuffix(REBUILD_SUFFIX)].remember(commit.changes)
+        for projection in careful:
+            shadow = projection.name + REBUILD_SUFFIX
+            self._fold(projection, shadow, events, after, reached, written[projection.name])
 
     def _changes(
         self,

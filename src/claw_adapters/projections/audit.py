@@ -67,9 +67,14 @@ class AuditRow:
     detail: str | None = None
 
     def to_document(self) -> Document:
-        document = attrs.asdict(self)
+        # Field by field rather than attrs.asdict, which looks for nested attrs
+        # classes in every value: a third of a rebuild's audit time went there.
+        document: Document = {name: getattr(self, name) for name in _ROW_FIELDS}
         document["category"] = self.category.value
         return document
+
+
+_ROW_FIELDS = tuple(field.name for field in attrs.fields(AuditRow))
 
 
 _CUSTOMER_DETAIL: Mapping[type, str] = {

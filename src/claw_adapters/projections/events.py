@@ -70,10 +70,12 @@ class RecordedEvent:
     originator_id: UUID
     originator_version: int
     event: Any
+    # What routes the event: its class, also when it could not be read. Kept, not
+    # recomputed: every projection asks for it on every event of a rebuild.
+    event_class: type = attrs.field(init=False)
 
-    @property
-    def event_class(self) -> type:
-        """What routes the event: its class, also when it could not be read."""
+    @event_class.default
+    def _class_of_event(self) -> type:
         if isinstance(self.event, Unreadable):
             return self.event.event_class
         return type(self.event)

@@ -53,6 +53,11 @@ def open_pool(
     )
 
 
+def _json_object(encoded: Sequence[tuple[str, str]]) -> str:
+    """``{"key": document, ...}`` from documents already encoded as JSON text."""
+    return "{" + ",".join(f"{json.dumps(key)}:{document}" for key, document in encoded) + "}"
+
+
 class PostgresProjectionStore:
     def __init__(self, url: str, *, pool_size: int = 4, timeout_seconds: float = 10.0) -> None:
         dsn, schema = split_schema(url)
@@ -173,22 +178,26 @@ class PostgresProjectionStore:
         self.commit_all([Commit(projection, changes, expected=expected, position=position)])
 
     def commit_all(self, commits: Sequence[Commit]) -> None:
+        # One statement per projection for its upserts and one for its deletes, the
+        # rows passed as one JSON object (key: document) the server takes apart: a
+        # batch is two round trips, not two per row, and no per-row quoting in Python.
         upsert = sql.SQL(
-            "INSERT INTO {} (projection, key, document) VALUES (%s, %s, %s::jsonb)"
+            "INSERT INTO {} (projection, key, document)"
+            " SELECT %s, key, value FROM jsonb_each(%s::jsonb)"
             " ON CONFLICT (projection, key) DO UPDATE SET document = excluded.document"
         ).format(self.documents_table)
-        delete = sql.SQL("DELETE FROM {} WHERE projection = %s AND key = %s").format(
-            self.documents_table
-        )
+        delete = sql.SQL(
+            "DELETE FROM {} WHERE projection = %s"
+            " AND key IN (SELECT jsonb_array_elements_text(%s::jsonb))"
+        ).format(self.documents_table)
         # Encoded by claw (not psycopg) so every backend refuses the same values.
-        deleted = [
-            (c.projection, key) for c in commits for key, doc in c.changes.items() if doc is None
-        ]
-        upserted = [
-            (c.projection, key, encode(doc))
+        writes = [
+            (
+                c,
+                [key for key, doc in c.changes.items() if doc is None],
+                [(key, encode(doc)) for key, doc in c.changes.items() if doc is not None],
+            )
             for c in commits
-            for key, doc in c.changes.items()
-            if doc is not None
         ]
         with self._pool.connection() as connection, connection.transaction():
             for c in commits:
@@ -196,13 +205,11 @@ class PostgresProjectionStore:
                 if current != c.expected:
                     msg = f"projection {c.projection} is at {current}, not {c.expected}"
                     raise PositionConflictError(msg)
-            # executemany pipelines the statements: one round trip per batch, not per row.
-            with connection.cursor() as cursor:
+            for c, deleted, upserted in writes:
                 if deleted:
-                    cursor.executemany(delete, deleted)
+                    connection.execute(delete, (c.projection, json.dumps(deleted)))
                 if upserted:
-                    cursor.executemany(upsert, upserted)
-            for c in commits:
+                    connection.execute(upsert, (c.projection, _json_object(upserted)))
                 self._set_position(connection, c.projection, c.position)
 
     def _drop(self, connection: psycopg.Connection[Any], projection: str) -> None:
