@@ -143,13 +143,8 @@ async def _long_conversation(app: ClawApplication, target_events: int) -> tuple[
     at = datetime.now(UTC) - timedelta(days=30)
     for index in range(target_events):  # at least one event per text: bounded
         at += timedelta(minutes=1)
-        text = InboundText(
-            message_id=f"ACbenchaudit{index:06d}",
-            venue_line=venue_line,
-            customer_number=AUDIT_CUSTOMER,
-            body=f"{AUDIT_QUESTIONS[index % len(AUDIT_QUESTIONS)]} ({index})",
-            sent_at=at,
-        )
+        body = f"{AUDIT_QUESTIONS[index % len(AUDIT_QUESTIONS)]} ({index})"
+        text = InboundText(f"ACbenchaudit{index:06d}", venue_line, AUDIT_CUSTOMER, body, at)
         await asyncio.to_thread(app.receive_text, text, at)
         await processor.process(conversation)
         version = app.conversation(conversation).version
@@ -217,13 +212,8 @@ async def _fill(app: ClawApplication, customers: int, texts_each: int) -> None:
             at += timedelta(seconds=1)
             customer = f"+1902700{index:04d}"
             body = REBUILD_QUESTIONS[(index + round_) % len(REBUILD_QUESTIONS)]
-            text = InboundText(
-                message_id=f"ACbenchrebuild{round_:03d}{index:05d}",
-                venue_line=venue_line,
-                customer_number=customer,
-                body=f"{body} ({round_})",
-                sent_at=at,
-            )
+            message = f"ACbenchrebuild{round_:03d}{index:05d}"
+            text = InboundText(message, venue_line, customer, f"{body} ({round_})", at)
             await asyncio.to_thread(app.receive_text, text, at)
             await processor.process(conversation_id(venue_line, customer))
         while await dispatcher.run_once():

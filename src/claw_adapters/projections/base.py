@@ -6,9 +6,8 @@ from collections.abc import Callable, Mapping
 from typing import Protocol
 from uuid import UUID
 
-from claw_adapters.projections.events import RecordedEvent, iso, mask_number
+from claw_adapters.projections.events import RecordedEvent, mask_number
 from claw_adapters.projections.store import Document, Documents
-from claw_domain import events
 
 Fold = Callable[[RecordedEvent, Documents], None]
 
@@ -70,34 +69,6 @@ def text_of_decision(documents: Documents, conversation_id: UUID) -> str:
     return text if isinstance(text, str) else ""
 
 
-# What a queue staff work through (suggestions to review, tickets to resolve) keeps
-# about each conversation: who the customer is and what they last said.
-CUSTOMER_AND_TEXT: Mapping[type, Fold] = {
-    events.ConversationStarted: remember_customer,
-    events.TextReceived: remember_text,
-    events.TextClassified: remember_text,
-}
-
-
 def decision_key(conversation_id: object, number: int) -> str:
-    """A queue row's key: the conversation and the decision that opened it."""
+    """A staff queue row's key: the conversation and the decision that opened it."""
     return f"{conversation_id}:{number}"
-
-
-def open_row(event: RecordedEvent, documents: Documents, **fields: object) -> None:
-    """A decision opens a row for staff: who, what they said, when, and ``fields``."""
-    recorded = event.event
-    documents.put(
-        decision_key(event.originator_id, recorded.number),
-        {
-            "conversation_id": str(event.originator_id),
-            "number": recorded.number,
-            "customer": conversation_state(documents, event.originator_id)["customer"],
-            "text": text_of_decision(documents, event.originator_id),
-            **fields,
-        },
-    )
-
-
-def opened_at(event: RecordedEvent) -> str:
-    return iso(event.at)

@@ -6,17 +6,16 @@ from claw_adapters.projections.audit import AuditProjection
 from claw_adapters.projections.base import Projection
 from claw_adapters.projections.conversations import ConversationsProjection
 from claw_adapters.projections.pending_actions import PendingActionsProjection
-from claw_adapters.projections.review_queue import ReviewQueueProjection
+from claw_adapters.projections.staff_queues import review_queue, tickets
 from claw_adapters.projections.statistics import StatisticsProjection
-from claw_adapters.projections.tickets import TicketsProjection
 
 
 def all_projections() -> list[Projection]:
     return [
         AuditProjection(),
         StatisticsProjection(),
-        ReviewQueueProjection(),
+        review_queue(),
         PendingActionsProjection(),
-        TicketsProjection(),
+        tickets(),
         ConversationsProjection(),
     ]

@@ -219,9 +219,6 @@ def _time_reply(documents: Documents, state: Document, sent_at: datetime) -> Non
 class StatisticsProjection:
     name = STATISTICS
     folds: Mapping[type, Fold] = {
-        events.ConversationStarted: _conversation_started,
-        events.ActionRequested: _action_requested,
-        **dict.fromkeys(_ACTION_COUNTER.keys() | _CLOSING, _action),
         events.TextReceived: _on_conversation(_text_received),
         events.TextClassified: _on_conversation(_text_classified),
         **dict.fromkeys(DECISIONS, _on_conversation(_decided)),
@@ -231,6 +228,10 @@ class StatisticsProjection:
         events.ReplyWithheld: _on_conversation(_reply_withheld),
         events.ReplyFailed: _on_conversation(_reply_failed),
         events.FeedbackReceived: _on_conversation(_feedback),
+        events.ConversationStarted: _conversation_started,
+        # Pending actions
+        events.ActionRequested: _action_requested,
+        **dict.fromkeys(_ACTION_COUNTER.keys() | _CLOSING, _action),
     }
 
 

@@ -25,10 +25,9 @@ import structlog
 from claw_adapters.projections.conversations import CONVERSATIONS
 from claw_adapters.projections.events import iso
 from claw_adapters.projections.pending_actions import PENDING_ACTIONS
-from claw_adapters.projections.review_queue import REVIEW_QUEUE
+from claw_adapters.projections.staff_queues import REVIEW_QUEUE, TICKETS
 from claw_adapters.projections.statistics import read_statistics, read_totals
 from claw_adapters.projections.store import Document, ProjectionStore
-from claw_adapters.projections.tickets import TICKETS
 from claw_domain import events
 from claw_domain.decisions import DecisionKind, Reason
 from claw_domain.privacy import FORGOTTEN
