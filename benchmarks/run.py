@@ -77,7 +77,7 @@ def _settings(quick: bool) -> dict[str, Any]:
         "replay_runs": 7,
         "long_sizes": (10, 1000, 5000),
         "long_repeats": 9,
-        "rebuild_log": (800, 3),  # customers, texts each: a log the size of the served load's
+        "rebuild_log": (1500, 1),  # customers, texts each: the served load's log, in shape and size
     }
 
 

@@ -46,7 +46,7 @@ from claw_domain.ports import (
 )
 from claw_domain.values import ActionKind
 from claw_service.application import ClawApplication
-from claw_service.follower import LogFollower, route
+from claw_service.follower import LogFollower
 from claw_service.retry import MAX_ATTEMPTS, ConcurrencyExhaustedError
 
 log = structlog.get_logger("claw.dispatcher")
@@ -136,11 +136,10 @@ class EffectDispatcher:
         position = await _in_thread(self.position)
         batch = await _in_thread(self.follower.read, position, limit or self.batch_size)
         for event in batch.events:
-            effects = route(_EFFECTS_BY_EVENT, event)
-            if isinstance(event.event, Unreadable) or effects is None:
-                await self._unreadable(event)
+            if isinstance(event.event, Unreadable):
+                await self._unreadable(event, event.event)
                 continue
-            await self._carry_out(event.event, effects, event.position)
+            await self._carry_out(event.event, _EFFECTS_BY_EVENT[event.event_class], event.position)
         handled = batch.events[-1].position if batch.events else position
         if batch.reached > handled:
             # Events after the last effect call for none: advance the position in one write.
@@ -170,7 +169,7 @@ class EffectDispatcher:
                 elif last:
                     await _in_thread(self.app.record_effect, tracking=tracking)
 
-    async def _unreadable(self, event: RecordedEvent) -> None:
+    async def _unreadable(self, event: RecordedEvent, unreadable: Unreadable) -> None:
         """An event that calls for an effect, and cannot be read: recorded, staff told, passed.
 
         Stopping on it held every later reply and action behind it for good;
@@ -180,8 +179,7 @@ class EffectDispatcher:
         dispatcher moves on. A crash before the position is saved tells staff
         again: at least once, like a reply.
         """
-        error = event.event.error if isinstance(event.event, Unreadable) else None
-        reason = describe_error(error) if error is not None else "no effect for this event"
+        reason = describe_error(unreadable.error)
         log.error(
             "effect_event_unreadable",
             position=event.position,

@@ -15,8 +15,8 @@ log and pass over it, the dispatcher records it and tells staff).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Iterable, Sequence
+from typing import Any
 from uuid import UUID
 
 import attrs
@@ -24,8 +24,6 @@ import attrs
 from claw_adapters.persistence.mapper import EventClasses
 from claw_adapters.projections.events import RecordedEvent, Unreadable
 from claw_service.application import ClawApplication
-
-H = TypeVar("H")
 
 
 @attrs.frozen
@@ -84,16 +82,3 @@ class LogFollower:
             originator_version=notification.originator_version,
             event=decoded,
         )
-
-
-def route(routes: Mapping[type, H], event: RecordedEvent) -> H | None:
-    """The handler for ``event``'s class (also when it is :class:`Unreadable`), if any."""
-    return routes.get(event.event_class)
-
-
-def classes_of(*tables: Mapping[type, Any]) -> set[type]:
-    """Every class some table routes: what a follower reads."""
-    return {event_class for table in tables for event_class in table}
-
-
-Handler = Callable[[RecordedEvent], None]

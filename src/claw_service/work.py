@@ -20,7 +20,7 @@ from claw_adapters.projections.events import DECISIONS, RecordedEvent, Unreadabl
 from claw_adapters.projections.failures import describe_error
 from claw_domain import events
 from claw_service.application import ClawApplication
-from claw_service.follower import LogFollower, route
+from claw_service.follower import LogFollower
 
 log = structlog.get_logger("claw.work")
 
@@ -88,7 +88,7 @@ class LogDerivedWork:
                 reason=describe_error(event.event.error),
             )
             return
-        handler = route(self.routes, event)
+        handler = self.routes.get(event.event_class)
         if handler is not None:
             handler(event.event)
 
