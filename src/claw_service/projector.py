@@ -213,12 +213,14 @@ class Projector:
                 routes.setdefault(event_class, []).append((index, fold))
         failed: set[int] = set()
         for event in events:
-            for index, fold in routes.get(event.event_class, ()):
+            routed = routes.get(event.event_class, ())
+            if isinstance(event.event, Unreadable):
+                failed.update(index for index, _fold in routed)
+                continue
+            for index, fold in routed:
                 if index in failed:
                     continue
                 try:
-                    if isinstance(event.event, Unreadable):
-                        raise event.event.error
                     fold(event, documents[index])
                 except Exception as error:
                     if is_transient(error):

@@ -289,3 +289,23 @@ def test_a_database_blip_is_retried_never_recorded_or_skipped(
     assert seen == []
     assert projector.failures.recorded() == []
     assert [texts_shown(store, n) for n in range(2)] == [1, 1]
+
+
+def test_a_rebuild_passes_over_an_event_that_no_longer_decodes_in_one_pass(
+    app: ClawApplication, store: ProjectionStore
+) -> None:
+    before = texts(app, "hours?")
+    topic = app.recorder.select_notifications(start=before[0], limit=1)[0].topic
+    app.recorder.insert_events(
+        [StoredEvent(originator_id=uuid4(), originator_version=1, topic=topic, state=b"{broken")]
+    )
+    broken = head(app)
+    texts(app, "is the bar open")
+    seen: list[ProjectionFailure] = []
+
+    report = Projector(app, store, all_projections(), on_failure=seen.append).rebuild()
+
+    assert set(report.projections) == {p.name for p in all_projections()}
+    assert {store.position(name) for name in report.projections} == {head(app)}
+    assert {f.position for f in seen} == {broken}
+    assert texts_shown(store, 0) == 2  # both texts, either side of the broken event
