@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from claw_adapters.projections.base import Fold, conversation_state, remember_customer
-from claw_adapters.projections.events import ACTION_CLOSINGS, RecordedEvent, iso
+from claw_adapters.projections.base import Fold
+from claw_adapters.projections.events import ACTION_CLOSINGS, RecordedEvent, iso, mask_number
 from claw_adapters.projections.store import Document, Documents
 from claw_domain import events
 from claw_domain.values import ActionParameters
@@ -37,7 +37,8 @@ def _requested(event: RecordedEvent, documents: Documents) -> None:
     row: Document = {
         "action_id": key,
         "conversation_id": str(recorded.conversation_id),
-        "customer": conversation_state(documents, recorded.conversation_id)["customer"],
+        # The request carries the number: no notes on every conversation are needed.
+        "customer": mask_number(recorded.customer_number),
         "kind": recorded.kind.value,
         "intent": recorded.intent.value,
         "target": describe_target(recorded.parameters),
@@ -93,7 +94,6 @@ def _unchanged(_event: RecordedEvent, _row: Document) -> None:
 class PendingActionsProjection:
     name = PENDING_ACTIONS
     folds: Mapping[type, Fold] = {
-        events.ConversationStarted: remember_customer,
         events.ActionRequested: _requested,
         events.CustomerConfirmed: _on_row(_confirmed),
         events.StaffApproved: _on_row(_approved),

@@ -150,7 +150,7 @@ def _text_received(event: RecordedEvent, state: Document, documents: Documents) 
         state["unanswered"].append(iso(event.event.text.sent_at))
 
 
-def _text_classified(event: RecordedEvent, _state: Document, documents: Documents) -> None:
+def _text_classified(event: RecordedEvent, documents: Documents) -> None:
     _classified(documents, event.event.classification)
 
 
@@ -189,11 +189,11 @@ def _reply_sent(event: RecordedEvent, state: Document, documents: Documents) -> 
     _time_reply(documents, state, event.event.at)
 
 
-def _reply_withheld(_event: RecordedEvent, _state: Document, documents: Documents) -> None:
+def _reply_withheld(_event: RecordedEvent, documents: Documents) -> None:
     _count_total(documents, "replies_withheld")
 
 
-def _reply_failed(_event: RecordedEvent, _state: Document, documents: Documents) -> None:
+def _reply_failed(_event: RecordedEvent, documents: Documents) -> None:
     _count_total(documents, "replies_failed")
 
 
@@ -220,13 +220,13 @@ class StatisticsProjection:
     name = STATISTICS
     folds: Mapping[type, Fold] = {
         events.TextReceived: _on_conversation(_text_received),
-        events.TextClassified: _on_conversation(_text_classified),
+        events.TextClassified: _text_classified,
         **dict.fromkeys(DECISIONS, _on_conversation(_decided)),
         events.SuggestionDrafted: _on_conversation(_suggestion_drafted),
         **dict.fromkeys(_SUGGESTION_COUNTER, _on_conversation(_suggestion_decided)),
         events.ReplySent: _on_conversation(_reply_sent),
-        events.ReplyWithheld: _on_conversation(_reply_withheld),
-        events.ReplyFailed: _on_conversation(_reply_failed),
+        events.ReplyWithheld: _reply_withheld,
+        events.ReplyFailed: _reply_failed,
         events.FeedbackReceived: _on_conversation(_feedback),
         events.ConversationStarted: _conversation_started,
         # Pending actions
