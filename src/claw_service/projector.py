@@ -46,6 +46,7 @@ from claw_adapters.projections.store import (
     Documents,
     PositionConflictError,
     ProjectionStore,
+    SwapIn,
 )
 from claw_service.application import ClawApplication
 from claw_service.follower import LogFollower
@@ -172,15 +173,20 @@ class Projector:
         last = self.follower.head()
         follower = LogFollower(self.app, _classes_of(targets))
         position = 0
+        swapped: set[str] = set()
         with _collector_paused():
             while position < last:
                 batch = follower.read(position, limit, stop=last)
-                self._fold_all(targets, batch.events, position, batch.reached, written)
+                final = batch.reached >= last
+                swapped |= self._fold_all(
+                    targets, batch.events, position, batch.reached, written, final=final
+                )
                 position = batch.reached
                 if progress is not None:
                     progress(position, last)
         for projection in targets:
-            self.store.replace(projection.name, projection.name + REBUILD_SUFFIX)
+            if projection.name not in swapped:
+                self.store.replace(projection.name, projection.name + REBUILD_SUFFIX)
         seconds = time.perf_counter() - began
         report = RebuildReport(
             events=position,
@@ -198,13 +204,19 @@ class Projector:
         after: int,
         reached: int,
         written: Mapping[str, _Written],
-    ) -> None:
-        """One rebuild batch into every target's shadow rows: one pass, one transaction.
+        *,
+        final: bool,
+    ) -> set[str]:
+        """One rebuild batch into every target: one pass, one transaction.
 
         Each event is routed once to the folds of every target that reads its
-        class. A target whose fold fails drops out of the pass and goes the
-        careful way on its own (event by event, the failing one recorded and
-        skipped), as does every target if the store refuses the shared write.
+        class. The batch is committed beside the live rows, or, when it is the
+        ``final`` one, swapped in with the earlier batches' rows in the same
+        transaction (so its rows are written once, under their live name).
+        A target whose fold fails drops out of the pass and goes the careful way
+        on its own (event by event, the failing one recorded and skipped), as
+        does every target if the store refuses the shared write. Returns the
+        targets swapped in.
         """
         documents = [Documents(written[projection.name].get) for projection in targets]
         routes: dict[type, list[tuple[int, Fold]]] = {}
@@ -226,29 +238,36 @@ class Projector:
                     if is_transient(error):
                         raise
                     failed.add(index)
-        commits = [
-            Commit(
-                projection.name + REBUILD_SUFFIX,
-                documents[index].changes,
-                expected=after,
-                position=reached,
-            )
+        folded = [
+            (projection, documents[index].changes)
             for index, projection in enumerate(targets)
             if index not in failed
         ]
+        commits = [
+            Commit(projection.name + REBUILD_SUFFIX, changes, expected=after, position=reached)
+            for projection, changes in folded
+        ]
         careful = [projection for index, projection in enumerate(targets) if index in failed]
         try:
-            self.store.commit_all(commits)
+            if final:
+                self.store.swap_in(
+                    [
+                        SwapIn(projection.name, commit.projection, commit)
+                        for (projection, _changes), commit in zip(folded, commits, strict=True)
+                    ]
+                )
+            else:
+                self.store.commit_all(commits)
         except Exception as error:
             if is_transient(error) or isinstance(error, PositionConflictError):
                 raise
-            careful = list(targets)
-            commits = []
-        for commit in commits:
-            written[commit.projection.removesuffix(REBUILD_SUFFIX)].remember(commit.changes)
+            careful, folded = list(targets), []
+        for projection, changes in folded:
+            written[projection.name].remember(changes)
         for projection in careful:
             shadow = projection.name + REBUILD_SUFFIX
             self._fold(projection, shadow, events, after, reached, written[projection.name])
+        return {projection.name for projection, _changes in folded} if final else set()
 
     def _changes(
         self,

@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 from claw_adapters.fakes.memory import (
@@ -28,9 +29,11 @@ from claw_adapters.projections.backends import open_projection_store
 from claw_adapters.projections.catalogue import all_projections
 from claw_adapters.projections.statistics import read_statistics, read_totals
 from claw_adapters.projections.store import (
+    Commit,
     Document,
     PositionConflictError,
     ProjectionStore,
+    SwapIn,
 )
 from claw_domain.identity import conversation_id
 from claw_domain.settings import FeatureMode, FeatureSettings, GlobalSettings
@@ -259,6 +262,39 @@ def test_a_failure_mid_batch_leaves_rows_and_position_unchanged(store: Projectio
     assert store.position("things") == 5
     assert store.get("things", "a") == {"n": 1}
     assert store.get("things", "b") is None
+
+
+def test_a_rebuilt_projection_swaps_in_with_its_last_batch_in_one_write(
+    store: ProjectionStore,
+) -> None:
+    store.commit("live", {"old": {"n": 0}}, expected=0, position=9)
+    store.commit("live~new", {"a": {"n": 1}, "b": {"n": 2}}, expected=0, position=5)
+    last = Commit("live~new", {"b": None, "c": {"n": 3}}, expected=5, position=10)
+
+    with pytest.raises(PositionConflictError):
+        store.swap_in([SwapIn("live", "live~new", attrs.evolve(last, expected=4))])
+    store.swap_in([SwapIn("live", "live~new", last)])
+
+    assert [(row.key, row.document) for row in store.rows("live")] == [
+        ("a", {"n": 1}),
+        ("c", {"n": 3}),
+    ]
+    assert store.position("live") == 10
+    assert (store.rows("live~new"), store.position("live~new")) == ([], 0)
+
+
+def test_several_projections_commit_in_one_transaction_or_none(store: ProjectionStore) -> None:
+    store.commit("one", {"a": {"n": 1}}, expected=0, position=1)
+    both = [
+        Commit("one", {"a": {"n": 2}}, expected=1, position=2),
+        Commit("two", {"b": {"n": 1}}, expected=7, position=2),  # two is at 0, not 7
+    ]
+    with pytest.raises(PositionConflictError):
+        store.commit_all(both)
+    assert store.get("one", "a") == {"n": 1}  # nothing written
+    store.commit_all([both[0], attrs.evolve(both[1], expected=0)])
+    assert (store.get("one", "a"), store.get("two", "b")) == ({"n": 2}, {"n": 1})
+    assert (store.position("one"), store.position("two")) == (2, 2)
 
 
 def test_drop_and_replace(store: ProjectionStore) -> None:

@@ -14,6 +14,7 @@ from claw_adapters.projections.store import (
     PositionConflictError,
     Row,
     Scalar,
+    SwapIn,
     check_field,
     encode,
 )
@@ -98,6 +99,28 @@ class MemoryProjectionStore:
                     else:
                         documents[key] = text
                 self._positions[c.projection] = c.position
+
+    def swap_in(self, swaps: Sequence[SwapIn]) -> None:
+        encoded = [
+            (swap, {k: None if d is None else encode(d) for k, d in swap.last.changes.items()})
+            for swap in swaps
+        ]
+        with self._lock:
+            for swap in swaps:
+                current = self._positions.get(swap.source, 0)
+                if current != swap.last.expected:
+                    msg = f"projection {swap.source} is at {current}, not {swap.last.expected}"
+                    raise PositionConflictError(msg)
+            for swap, texts in encoded:
+                documents = self._documents.pop(swap.source, {})
+                for key, text in texts.items():
+                    if text is None:
+                        documents.pop(key, None)
+                    else:
+                        documents[key] = text
+                self._documents[swap.projection] = documents
+                self._positions.pop(swap.source, None)
+                self._positions[swap.projection] = swap.last.position
 
     def drop(self, projection: str) -> None:
         with self._lock:

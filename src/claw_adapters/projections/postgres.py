@@ -18,6 +18,7 @@ from claw_adapters.projections.store import (
     PositionConflictError,
     Row,
     Scalar,
+    SwapIn,
     check_field,
     encode,
 )
@@ -56,6 +57,16 @@ def open_pool(
 def _json_object(encoded: Sequence[tuple[str, str]]) -> str:
     """``{"key": document, ...}`` from documents already encoded as JSON text."""
     return "{" + ",".join(f"{json.dumps(key)}:{document}" for key, document in encoded) + "}"
+
+
+def _encoded(commit: Commit) -> tuple[list[str], list[tuple[str, str]]]:
+    """The keys ``commit`` deletes, and the documents it writes encoded."""
+    changes = commit.changes
+    deleted = [key for key, document in changes.items() if document is None]
+    upserted = [
+        (key, encode(document)) for key, document in changes.items() if document is not None
+    ]
+    return deleted, upserted
 
 
 class PostgresProjectionStore:
@@ -178,39 +189,75 @@ class PostgresProjectionStore:
         self.commit_all([Commit(projection, changes, expected=expected, position=position)])
 
     def commit_all(self, commits: Sequence[Commit]) -> None:
-        # One statement per projection for its upserts and one for its deletes, the
-        # rows passed as one JSON object (key: document) the server takes apart: a
-        # batch is two round trips, not two per row, and no per-row quoting in Python.
-        upsert = sql.SQL(
-            "INSERT INTO {} (projection, key, document)"
-            " SELECT %s, key, value FROM jsonb_each(%s::jsonb)"
-            " ON CONFLICT (projection, key) DO UPDATE SET document = excluded.document"
-        ).format(self.documents_table)
-        delete = sql.SQL(
-            "DELETE FROM {} WHERE projection = %s"
-            " AND key IN (SELECT jsonb_array_elements_text(%s::jsonb))"
-        ).format(self.documents_table)
         # Encoded by claw (not psycopg) so every backend refuses the same values.
-        writes = [
-            (
-                c,
-                [key for key, doc in c.changes.items() if doc is None],
-                [(key, encode(doc)) for key, doc in c.changes.items() if doc is not None],
-            )
-            for c in commits
-        ]
+        writes = [(c, _encoded(c)) for c in commits]
         with self._pool.connection() as connection, connection.transaction():
             for c in commits:
-                current = self._lock_position(connection, c.projection)
-                if current != c.expected:
-                    msg = f"projection {c.projection} is at {current}, not {c.expected}"
-                    raise PositionConflictError(msg)
-            for c, deleted, upserted in writes:
-                if deleted:
-                    connection.execute(delete, (c.projection, json.dumps(deleted)))
-                if upserted:
-                    connection.execute(upsert, (c.projection, _json_object(upserted)))
+                self._check_position(connection, c.projection, c.expected)
+            for c, (deleted, upserted) in writes:
+                self._write(connection, c.projection, deleted, upserted)
                 self._set_position(connection, c.projection, c.position)
+
+    def swap_in(self, swaps: Sequence[SwapIn]) -> None:
+        writes = [(swap, _encoded(swap.last)) for swap in swaps]
+        with self._pool.connection() as connection, connection.transaction():
+            for swap in swaps:
+                self._lock_position(connection, swap.projection)
+                self._check_position(connection, swap.source, swap.last.expected)
+            for swap, (deleted, upserted) in writes:
+                self._drop(connection, swap.projection)
+                self._move(connection, swap.source, swap.projection)
+                self._write(connection, swap.projection, deleted, upserted)
+                self._set_position(connection, swap.projection, swap.last.position)
+
+    def _check_position(
+        self, connection: psycopg.Connection[Any], projection: str, expected: int
+    ) -> None:
+        current = self._lock_position(connection, projection)
+        if current != expected:
+            msg = f"projection {projection} is at {current}, not {expected}"
+            raise PositionConflictError(msg)
+
+    def _write(
+        self,
+        connection: psycopg.Connection[Any],
+        projection: str,
+        deleted: list[str],
+        upserted: list[tuple[str, str]],
+    ) -> None:
+        # One statement for the upserts and one for the deletes, the rows passed as
+        # one JSON object (key: document) the server takes apart: a batch is two
+        # round trips, not two per row, and no per-row quoting in Python.
+        if deleted:
+            connection.execute(
+                sql.SQL(
+                    "DELETE FROM {} WHERE projection = %s"
+                    " AND key IN (SELECT jsonb_array_elements_text(%s::jsonb))"
+                ).format(self.documents_table),
+                (projection, json.dumps(deleted)),
+            )
+        if upserted:
+            connection.execute(
+                sql.SQL(
+                    "INSERT INTO {} (projection, key, document)"
+                    " SELECT %s, key, value FROM jsonb_each(%s::jsonb)"
+                    " ON CONFLICT (projection, key) DO UPDATE SET document = excluded.document"
+                ).format(self.documents_table),
+                (projection, _json_object(upserted)),
+            )
+
+    def _move(self, connection: psycopg.Connection[Any], source: str, projection: str) -> None:
+        """``source``'s rows become ``projection``'s, and ``source``'s position goes."""
+        connection.execute(
+            sql.SQL("UPDATE {} SET projection = %s WHERE projection = %s").format(
+                self.documents_table
+            ),
+            (projection, source),
+        )
+        connection.execute(
+            sql.SQL("DELETE FROM {} WHERE projection = %s").format(self.positions_table),
+            (source,),
+        )
 
     def _drop(self, connection: psycopg.Connection[Any], projection: str) -> None:
         connection.execute(
@@ -232,16 +279,7 @@ class PostgresProjectionStore:
             self._lock_position(connection, projection)
             position = self._lock_position(connection, source)
             self._drop(connection, projection)
-            connection.execute(
-                sql.SQL("UPDATE {} SET projection = %s WHERE projection = %s").format(
-                    self.documents_table
-                ),
-                (projection, source),
-            )
-            connection.execute(
-                sql.SQL("DELETE FROM {} WHERE projection = %s").format(self.positions_table),
-                (source,),
-            )
+            self._move(connection, source, projection)
             self._set_position(connection, projection, position)
 
     def close(self) -> None:

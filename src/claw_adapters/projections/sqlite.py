@@ -16,6 +16,7 @@ from claw_adapters.projections.store import (
     PositionConflictError,
     Row,
     Scalar,
+    SwapIn,
     check_field,
     encode,
 )
@@ -152,36 +153,22 @@ class SqliteProjectionStore:
         self.commit_all([Commit(projection, changes, expected=expected, position=position)])
 
     def commit_all(self, commits: Sequence[Commit]) -> None:
-        # Encoded before the write lock is taken: the lock is held only to write.
-        encoded = [
-            (
-                c,
-                [key for key, document in c.changes.items() if document is None],
-                [
-                    (c.projection, key, encode(document))
-                    for key, document in c.changes.items()
-                    if document is not None
-                ],
-            )
-            for c in commits
-        ]
+        encoded = [(c, _encoded(c)) for c in commits]  # before the write lock is taken
         with self._transaction() as connection:
-            for c, deleted, upserted in encoded:
-                current = _position(connection, c.projection)
-                if current != c.expected:
-                    msg = f"projection {c.projection} is at {current}, not {c.expected}"
-                    raise PositionConflictError(msg)
-                # executemany: the statement is prepared once for the batch.
-                connection.executemany(
-                    "DELETE FROM claw_projection_documents WHERE projection = ? AND key = ?",
-                    [(c.projection, key) for key in deleted],
-                )
-                connection.executemany(
-                    "INSERT OR REPLACE INTO claw_projection_documents"
-                    " (projection, key, document) VALUES (?, ?, ?)",
-                    upserted,
-                )
+            for c, (deleted, upserted) in encoded:
+                _check_position(connection, c.projection, c.expected)
+                _write(connection, c.projection, deleted, upserted)
                 _set_position(connection, c.projection, c.position)
+
+    def swap_in(self, swaps: Sequence[SwapIn]) -> None:
+        encoded = [(swap, _encoded(swap.last)) for swap in swaps]
+        with self._transaction() as connection:
+            for swap, (deleted, upserted) in encoded:
+                _check_position(connection, swap.source, swap.last.expected)
+                _drop(connection, swap.projection)
+                _move(connection, swap.source, swap.projection)
+                _write(connection, swap.projection, deleted, upserted)
+                _set_position(connection, swap.projection, swap.last.position)
 
     def drop(self, projection: str) -> None:
         with self._transaction() as connection:
@@ -191,13 +178,7 @@ class SqliteProjectionStore:
         with self._transaction() as connection:
             position = _position(connection, source)
             _drop(connection, projection)
-            connection.execute(
-                "UPDATE claw_projection_documents SET projection = ? WHERE projection = ?",
-                (projection, source),
-            )
-            connection.execute(
-                "DELETE FROM claw_projection_positions WHERE projection = ?", (source,)
-            )
+            _move(connection, source, projection)
             _set_position(connection, projection, position)
 
     def close(self) -> None:
@@ -227,3 +208,47 @@ def _set_position(connection: sqlite3.Connection, projection: str, position: int
 def _drop(connection: sqlite3.Connection, projection: str) -> None:
     connection.execute("DELETE FROM claw_projection_documents WHERE projection = ?", (projection,))
     connection.execute("DELETE FROM claw_projection_positions WHERE projection = ?", (projection,))
+
+
+def _encoded(commit: Commit) -> tuple[list[str], list[tuple[str, str]]]:
+    """The keys ``commit`` deletes, and the documents it writes encoded."""
+    changes = commit.changes
+    deleted = [key for key, document in changes.items() if document is None]
+    upserted = [
+        (key, encode(document)) for key, document in changes.items() if document is not None
+    ]
+    return deleted, upserted
+
+
+def _check_position(connection: sqlite3.Connection, projection: str, expected: int) -> None:
+    current = _position(connection, projection)
+    if current != expected:
+        msg = f"projection {projection} is at {current}, not {expected}"
+        raise PositionConflictError(msg)
+
+
+def _write(
+    connection: sqlite3.Connection,
+    projection: str,
+    deleted: list[str],
+    upserted: list[tuple[str, str]],
+) -> None:
+    # executemany: the statement is prepared once for the batch.
+    connection.executemany(
+        "DELETE FROM claw_projection_documents WHERE projection = ? AND key = ?",
+        [(projection, key) for key in deleted],
+    )
+    connection.executemany(
+        "INSERT OR REPLACE INTO claw_projection_documents (projection, key, document)"
+        " VALUES (?, ?, ?)",
+        [(projection, key, document) for key, document in upserted],
+    )
+
+
+def _move(connection: sqlite3.Connection, source: str, projection: str) -> None:
+    """``source``'s rows become ``projection``'s, and ``source``'s position goes."""
+    connection.execute(
+        "UPDATE claw_projection_documents SET projection = ? WHERE projection = ?",
+        (projection, source),
+    )
+    connection.execute("DELETE FROM claw_projection_positions WHERE projection = ?", (source,))

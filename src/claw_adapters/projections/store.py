@@ -48,6 +48,20 @@ class Commit:
     position: int
 
 
+@attrs.frozen
+class SwapIn:
+    """A rebuilt projection taking the place of the live one, with its last batch.
+
+    ``source`` holds the rows of the earlier batches; ``last`` is the final batch,
+    committed against ``source``'s position. Written straight under the live name,
+    the final batch is never written twice (once beside, once moved).
+    """
+
+    projection: str
+    source: str
+    last: Commit
+
+
 class ProjectionStore(Protocol):
     def position(self, projection: str) -> int:
         """The notification id of the last event applied (0 when nothing was)."""
@@ -84,6 +98,11 @@ class ProjectionStore(Protocol):
 
     def drop(self, projection: str) -> None:
         """Forget every document and the position."""
+        ...
+
+    def swap_in(self, swaps: Sequence[SwapIn]) -> None:
+        """For each swap, in one transaction for all: ``source``'s rows, with ``last``
+        applied on top, become ``projection``'s; the old rows and ``source`` go."""
         ...
 
     def replace(self, projection: str, source: str) -> None:
