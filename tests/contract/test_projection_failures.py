@@ -101,6 +101,16 @@ def texts(app: ClawApplication, *bodies: str) -> list[int]:
     return positions
 
 
+def text_then_broken_copy(app: ClawApplication) -> int:
+    """A text, then an event of the same class that no longer decodes; its position."""
+    before = texts(app, "hours?")
+    topic = app.recorder.select_notifications(start=before[0], limit=1)[0].topic
+    app.recorder.insert_events(
+        [StoredEvent(originator_id=uuid4(), originator_version=1, topic=topic, state=b"{broken")]
+    )
+    return head(app)
+
+
 def head(app: ClawApplication) -> int:
     return app.recorder.max_notification_id() or 0
 
@@ -166,12 +176,7 @@ def test_a_rebuild_skips_a_failing_event_records_it_and_finishes(
 def test_an_event_that_no_longer_decodes_is_skipped_by_every_projection_reading_it(
     app: ClawApplication, store: ProjectionStore
 ) -> None:
-    before = texts(app, "hours?")
-    topic = app.recorder.select_notifications(start=before[0], limit=1)[0].topic
-    app.recorder.insert_events(
-        [StoredEvent(originator_id=uuid4(), originator_version=1, topic=topic, state=b"{broken")]
-    )
-    broken = head(app)
+    broken = text_then_broken_copy(app)
     after = texts(app, "is the bar open")
     seen: list[ProjectionFailure] = []
     projector = Projector(app, store, all_projections(), on_failure=seen.append)
@@ -294,12 +299,7 @@ def test_a_database_blip_is_retried_never_recorded_or_skipped(
 def test_a_rebuild_passes_over_an_event_that_no_longer_decodes_in_one_pass(
     app: ClawApplication, store: ProjectionStore
 ) -> None:
-    before = texts(app, "hours?")
-    topic = app.recorder.select_notifications(start=before[0], limit=1)[0].topic
-    app.recorder.insert_events(
-        [StoredEvent(originator_id=uuid4(), originator_version=1, topic=topic, state=b"{broken")]
-    )
-    broken = head(app)
+    broken = text_then_broken_copy(app)
     texts(app, "is the bar open")
     seen: list[ProjectionFailure] = []
 

@@ -69,6 +69,21 @@ def text_of_decision(documents: Documents, conversation_id: UUID) -> str:
     return text if isinstance(text, str) else ""
 
 
+def updating_row(*updates: Callable[[RecordedEvent, Document], None]) -> Fold:
+    """A fold that applies ``updates`` in turn to the row keyed by the event's aggregate, if any."""
+
+    def fold(event: RecordedEvent, documents: Documents) -> None:
+        key = str(event.originator_id)
+        row = documents.get(key)
+        if row is None:
+            return
+        for update in updates:
+            update(event, row)
+        documents.put(key, row)
+
+    return fold
+
+
 def decision_key(conversation_id: object, number: int) -> str:
     """A staff queue row's key: the conversation and the decision that opened it."""
     return f"{conversation_id}:{number}"

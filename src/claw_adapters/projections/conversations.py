@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from claw_adapters.projections.base import Fold
+from claw_adapters.projections.base import Fold, updating_row
 from claw_adapters.projections.events import DECISIONS, RecordedEvent, iso, mask_number
 from claw_adapters.projections.store import Document, Documents
 from claw_domain import events
@@ -91,19 +91,13 @@ def _reply_sent(event: RecordedEvent, row: Document) -> None:
     row["last_message_at"] = _later(row["last_message_at"], iso(event.event.at))
 
 
+def _recount(_event: RecordedEvent, row: Document) -> None:
+    row["unprocessed"] = row["texts"] - row["processed"]
+
+
 def _on_row(update: Update) -> Fold:
     """A fold that changes the conversation's row, if it has one, and recounts what is unread."""
-
-    def fold(event: RecordedEvent, documents: Documents) -> None:
-        key = str(event.originator_id)
-        row = documents.get(key)
-        if row is None:
-            return
-        update(event, row)
-        row["unprocessed"] = row["texts"] - row["processed"]
-        documents.put(key, row)
-
-    return fold
+    return updating_row(update, _recount)
 
 
 class ConversationsProjection:

@@ -81,46 +81,31 @@ class MemoryProjectionStore:
 
     def commit_all(self, commits: Sequence[Commit]) -> None:
         # Encode everything first: a bad document must leave nothing half-written.
-        encoded = [
-            (c, {key: None if doc is None else encode(doc) for key, doc in c.changes.items()})
-            for c in commits
-        ]
+        encoded = [(c, _encoded(c)) for c in commits]
         with self._lock:
             for c in commits:
-                current = self._positions.get(c.projection, 0)
-                if current != c.expected:
-                    msg = f"projection {c.projection} is at {current}, not {c.expected}"
-                    raise PositionConflictError(msg)
+                self._check(c.projection, c.expected)
             for c, texts in encoded:
-                documents = self._documents.setdefault(c.projection, {})
-                for key, text in texts.items():
-                    if text is None:
-                        documents.pop(key, None)
-                    else:
-                        documents[key] = text
+                _apply(self._documents.setdefault(c.projection, {}), texts)
                 self._positions[c.projection] = c.position
 
     def swap_in(self, swaps: Sequence[SwapIn]) -> None:
-        encoded = [
-            (swap, {k: None if d is None else encode(d) for k, d in swap.last.changes.items()})
-            for swap in swaps
-        ]
+        encoded = [(swap, _encoded(swap.last)) for swap in swaps]
         with self._lock:
             for swap in swaps:
-                current = self._positions.get(swap.source, 0)
-                if current != swap.last.expected:
-                    msg = f"projection {swap.source} is at {current}, not {swap.last.expected}"
-                    raise PositionConflictError(msg)
+                self._check(swap.source, swap.last.expected)
             for swap, texts in encoded:
                 documents = self._documents.pop(swap.source, {})
-                for key, text in texts.items():
-                    if text is None:
-                        documents.pop(key, None)
-                    else:
-                        documents[key] = text
+                _apply(documents, texts)
                 self._documents[swap.projection] = documents
                 self._positions.pop(swap.source, None)
                 self._positions[swap.projection] = swap.last.position
+
+    def _check(self, projection: str, expected: int) -> None:
+        current = self._positions.get(projection, 0)
+        if current != expected:
+            msg = f"projection {projection} is at {current}, not {expected}"
+            raise PositionConflictError(msg)
 
     def drop(self, projection: str) -> None:
         with self._lock:
@@ -134,3 +119,15 @@ class MemoryProjectionStore:
 
     def close(self) -> None:
         return None
+
+
+def _encoded(commit: Commit) -> dict[str, str | None]:
+    return {key: None if doc is None else encode(doc) for key, doc in commit.changes.items()}
+
+
+def _apply(documents: dict[str, str], texts: Mapping[str, str | None]) -> None:
+    for key, text in texts.items():
+        if text is None:
+            documents.pop(key, None)
+        else:
+            documents[key] = text

@@ -6,9 +6,9 @@ unknown, declined, rejected, expired, cancelled); the audit keeps the history.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
-from claw_adapters.projections.base import Fold
+from claw_adapters.projections.base import Fold, updating_row
 from claw_adapters.projections.events import ACTION_CLOSINGS, RecordedEvent, iso, mask_number
 from claw_adapters.projections.store import Document, Documents
 from claw_domain import events
@@ -72,32 +72,21 @@ def _approval_ignored(event: RecordedEvent, row: Document) -> None:
     row.update(needs_approval=True, approved_by=None, approval_ignored=event.event.reason.value)
 
 
-def _on_row(update: Callable[[RecordedEvent, Document], None], *, executing: bool = False) -> Fold:
-    """A fold that changes the action's row, if it is still open, and its status."""
-
-    def fold(event: RecordedEvent, documents: Documents) -> None:
-        key = str(event.originator_id)
-        row = documents.get(key)
-        if row is None:
-            return
-        update(event, row)
-        row["status"] = "executing" if executing else _status(row)
-        documents.put(key, row)
-
-    return fold
+def _restatus(_event: RecordedEvent, row: Document) -> None:
+    row["status"] = _status(row)
 
 
-def _unchanged(_event: RecordedEvent, _row: Document) -> None:
-    return None
+def _executing(_event: RecordedEvent, row: Document) -> None:
+    row["status"] = "executing"
 
 
 class PendingActionsProjection:
     name = PENDING_ACTIONS
     folds: Mapping[type, Fold] = {
         events.ActionRequested: _requested,
-        events.CustomerConfirmed: _on_row(_confirmed),
-        events.StaffApproved: _on_row(_approved),
-        events.StaffApprovalIgnored: _on_row(_approval_ignored),
-        events.ExecutionStarted: _on_row(_unchanged, executing=True),
+        events.CustomerConfirmed: updating_row(_confirmed, _restatus),
+        events.StaffApproved: updating_row(_approved, _restatus),
+        events.StaffApprovalIgnored: updating_row(_approval_ignored, _restatus),
+        events.ExecutionStarted: updating_row(_executing),
         **dict.fromkeys(ACTION_CLOSINGS, _closed),
     }

@@ -20,7 +20,7 @@ from claw_adapters.projections.store import (
     Scalar,
     SwapIn,
     check_field,
-    encode,
+    encoded_changes,
 )
 
 # Ours to serialise the CREATE TABLEs of concurrently starting processes.
@@ -57,16 +57,6 @@ def open_pool(
 def _json_object(encoded: Sequence[tuple[str, str]]) -> str:
     """``{"key": document, ...}`` from documents already encoded as JSON text."""
     return "{" + ",".join(f"{json.dumps(key)}:{document}" for key, document in encoded) + "}"
-
-
-def _encoded(commit: Commit) -> tuple[list[str], list[tuple[str, str]]]:
-    """The keys ``commit`` deletes, and the documents it writes encoded."""
-    changes = commit.changes
-    deleted = [key for key, document in changes.items() if document is None]
-    upserted = [
-        (key, encode(document)) for key, document in changes.items() if document is not None
-    ]
-    return deleted, upserted
 
 
 class PostgresProjectionStore:
@@ -190,7 +180,7 @@ class PostgresProjectionStore:
 
     def commit_all(self, commits: Sequence[Commit]) -> None:
         # Encoded by claw (not psycopg) so every backend refuses the same values.
-        writes = [(c, _encoded(c)) for c in commits]
+        writes = [(c, encoded_changes(c)) for c in commits]
         with self._pool.connection() as connection, connection.transaction():
             for c in commits:
                 self._check_position(connection, c.projection, c.expected)
@@ -199,7 +189,7 @@ class PostgresProjectionStore:
                 self._set_position(connection, c.projection, c.position)
 
     def swap_in(self, swaps: Sequence[SwapIn]) -> None:
-        writes = [(swap, _encoded(swap.last)) for swap in swaps]
+        writes = [(swap, encoded_changes(swap.last)) for swap in swaps]
         with self._pool.connection() as connection, connection.transaction():
             for swap in swaps:
                 self._lock_position(connection, swap.projection)

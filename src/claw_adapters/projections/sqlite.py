@@ -18,7 +18,7 @@ from claw_adapters.projections.store import (
     Scalar,
     SwapIn,
     check_field,
-    encode,
+    encoded_changes,
 )
 
 _SCHEMA = (
@@ -153,7 +153,7 @@ class SqliteProjectionStore:
         self.commit_all([Commit(projection, changes, expected=expected, position=position)])
 
     def commit_all(self, commits: Sequence[Commit]) -> None:
-        encoded = [(c, _encoded(c)) for c in commits]  # before the write lock is taken
+        encoded = [(c, encoded_changes(c)) for c in commits]  # before the write lock is taken
         with self._transaction() as connection:
             for c, (deleted, upserted) in encoded:
                 _check_position(connection, c.projection, c.expected)
@@ -161,7 +161,7 @@ class SqliteProjectionStore:
                 _set_position(connection, c.projection, c.position)
 
     def swap_in(self, swaps: Sequence[SwapIn]) -> None:
-        encoded = [(swap, _encoded(swap.last)) for swap in swaps]
+        encoded = [(swap, encoded_changes(swap.last)) for swap in swaps]
         with self._transaction() as connection:
             for swap, (deleted, upserted) in encoded:
                 _check_position(connection, swap.source, swap.last.expected)
@@ -208,16 +208,6 @@ def _set_position(connection: sqlite3.Connection, projection: str, position: int
 def _drop(connection: sqlite3.Connection, projection: str) -> None:
     connection.execute("DELETE FROM claw_projection_documents WHERE projection = ?", (projection,))
     connection.execute("DELETE FROM claw_projection_positions WHERE projection = ?", (projection,))
-
-
-def _encoded(commit: Commit) -> tuple[list[str], list[tuple[str, str]]]:
-    """The keys ``commit`` deletes, and the documents it writes encoded."""
-    changes = commit.changes
-    deleted = [key for key, document in changes.items() if document is None]
-    upserted = [
-        (key, encode(document)) for key, document in changes.items() if document is not None
-    ]
-    return deleted, upserted
 
 
 def _check_position(connection: sqlite3.Connection, projection: str, expected: int) -> None:

@@ -198,3 +198,13 @@ def _without_unstorable(value: Any) -> Any:
     if isinstance(value, list):
         return [_without_unstorable(item) for item in value]
     return value
+
+
+def encoded_changes(commit: Commit) -> tuple[list[str], list[tuple[str, str]]]:
+    """The keys ``commit`` deletes, and the documents it writes, encoded."""
+    changes = commit.changes
+    deleted = [key for key, document in changes.items() if document is None]
+    upserted = [
+        (key, encode(document)) for key, document in changes.items() if document is not None
+    ]
+    return deleted, upserted
