@@ -132,7 +132,11 @@ class EffectDispatcher:
         return self.app.process_recorder.max_tracking_id(self.name) or 0
 
     async def run_once(self, limit: int | None = None) -> int:
-        """Carry out the effects recorded after the saved position; returns how many events."""
+        """Carry out the effects recorded after the saved position.
+
+        Returns how far the position moved (0: nothing new in the log), as the
+        number of notifications it passed, whether or not they called for an effect.
+        """
         position = await _in_thread(self.position)
         batch = await _in_thread(self.follower.read, position, limit or self.batch_size)
         for event in batch.events:
@@ -144,7 +148,7 @@ class EffectDispatcher:
         if batch.reached > handled:
             # Events after the last effect call for none: advance the position in one write.
             await _in_thread(self.app.record_effect, tracking=self._tracking(batch.reached))
-        return len(batch.events)
+        return batch.reached - position
 
     def _tracking(self, notification_id: int) -> Tracking:
         return Tracking(application_name=self.name, notification_id=notification_id)

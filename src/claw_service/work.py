@@ -67,15 +67,15 @@ class LogDerivedWork:
         self.follower = LogFollower(app, self.routes)
 
     def catch_up(self) -> int:
-        applied = 0
+        """Fold the new events in; returns how many notifications the log moved on by."""
+        began = self.position
         while True:
             batch = self.follower.read(self.position, self.batch_size)
             for event in batch.events:
                 self._apply(event)
-            applied += len(batch.events)
             self.position = batch.reached
             if len(batch.events) < self.batch_size:
-                return applied
+                return self.position - began
 
     def _apply(self, event: RecordedEvent) -> None:
         if isinstance(event.event, Unreadable):
