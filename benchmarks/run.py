@@ -35,10 +35,18 @@ if __package__ in (None, ""):  # run as a file: make the repository root importa
 from benchmarks.common import BACKENDS, POSTGRES_URL, fresh_database, postgres_reachable
 from benchmarks.long_conversation import is_phase_key, long_conversation, long_conversation_rows
 from benchmarks.serve_load import LoadSettings, serve_and_load, summarise_log
-from benchmarks.storage import audit_replay, raw_append_rate, rebuild_and_read
+from benchmarks.storage import audit_replay, raw_append_rate, rebuild_alone, rebuild_and_read
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 LONG_CONVERSATION = "long_conversation"
+REBUILD = "rebuild"
+# The figures ``--only rebuild`` measures (and replaces in --output).
+REBUILD_KEYS = (
+    "log_events",
+    "rebuild_events_per_s",
+    "raw_read_events_per_s",
+    "rebuild_ratio_to_raw_read",
+)
 
 
 def _settings(quick: bool) -> dict[str, Any]:
@@ -58,6 +66,7 @@ def _settings(quick: bool) -> dict[str, Any]:
             "replay_runs": 3,
             "long_sizes": (10, 200, 500),
             "long_repeats": 5,
+            "rebuild_log": (200, 3),
         }
     return {
         "load": LoadSettings(),
@@ -68,6 +77,7 @@ def _settings(quick: bool) -> dict[str, Any]:
         "replay_runs": 7,
         "long_sizes": (10, 1000, 5000),
         "long_repeats": 9,
+        "rebuild_log": (1500, 1),  # customers, texts each: the served load's log, in shape and size
     }
 
 
@@ -84,6 +94,19 @@ def bench_long_conversation(
     with fresh_database(backend) as database:
         found = long_conversation(database, sizes, settings["long_repeats"], say)
     return {**found, "long_conversation_seconds": time.perf_counter() - began}
+
+
+def bench_rebuild(
+    backend: str, settings: dict[str, Any], say: Callable[[str], None]
+) -> dict[str, Any]:
+    """The rebuild phase alone, on a log filled in-process (no server, no load)."""
+    customers, texts_each = settings["rebuild_log"]
+    say(
+        f"  [{backend}] projection rebuild vs raw read on {customers} customers x "
+        f"{texts_each} texts, {settings['rebuild_runs']} runs"
+    )
+    with fresh_database(backend) as database:
+        return rebuild_alone(database, customers, texts_each, settings["rebuild_runs"])
 
 
 def bench_backend(
@@ -213,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=RESULTS, help="default %(default)s")
     parser.add_argument(
         "--only",
-        choices=[LONG_CONVERSATION],
+        choices=[LONG_CONVERSATION, REBUILD],
         help="run this phase alone; its figures replace its old ones in --output",
     )
     args = parser.parse_args(argv)
@@ -246,11 +269,14 @@ def main(argv: list[str] | None = None) -> int:
         say(f"{backend}:")
         if args.only == LONG_CONVERSATION:
             results[backend] = bench_long_conversation(backend, settings, say)
+        elif args.only == REBUILD:
+            results[backend] = bench_rebuild(backend, settings, say)
         else:
             results[backend] = bench_backend(backend, settings, say)
     long_rows = long_conversation_rows(settings["long_sizes"])
     say("")
-    say(table(results, long_rows if args.only else [*ROWS, *long_rows]))
+    only_rows = {LONG_CONVERSATION: long_rows, REBUILD: [r for r in ROWS if r[1] in REBUILD_KEYS]}
+    say(table(results, only_rows[args.only] if args.only else [*ROWS, *long_rows]))
     say("")
     for backend, found in results.items():
         if "skipped" in found or args.only:
@@ -271,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
         "long_conversation_repeats": settings["long_repeats"],
     }
     if args.only:
-        document = _merged(args.output, results, meta)
+        document = _merged(args.output, results, meta, args.only)
     else:
         document = {**results, "meta": _meta(load, meta)}
     args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -294,9 +320,13 @@ def _meta(load: LoadSettings, phase: dict[str, Any]) -> dict[str, Any]:
 
 
 def _merged(
-    output: Path, results: dict[str, dict[str, Any]], phase: dict[str, Any]
+    output: Path, results: dict[str, dict[str, Any]], phase: dict[str, Any], only: str
 ) -> dict[str, Any]:
-    """The existing results with the long-conversation figures (and only those) replaced."""
+    """The existing results with the figures of phase ``only`` (and only those) replaced."""
+
+    def of_phase(key: str) -> bool:
+        return is_phase_key(key) if only == LONG_CONVERSATION else key in REBUILD_KEYS
+
     document: dict[str, Any] = json.loads(output.read_text()) if output.exists() else {}
     for backend, found in results.items():
         if "skipped" in found:
@@ -304,10 +334,10 @@ def _merged(
         kept = {
             key: value
             for key, value in document.get(backend, {}).items()
-            if not is_phase_key(key) and key != "skipped"
+            if not of_phase(key) and key != "skipped"
         }
         document[backend] = {**kept, **found}
-    document.setdefault("meta", {})[LONG_CONVERSATION] = {
+    document.setdefault("meta", {})[only] = {
         **phase,
         "cpus": os.cpu_count(),
         "python": platform.python_version(),

@@ -23,12 +23,12 @@ from uuid import UUID
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 
-from benchmarks.common import Database, median
+from benchmarks.common import Database, bench_venue_file, median
 from claw_adapters.clock import SystemClock
 from claw_adapters.knowledge import load_venue_knowledge
 from claw_adapters.persistence.database import parse_database_url
+from claw_adapters.projections.backends import open_projection_store
 from claw_adapters.projections.catalogue import all_projections
-from claw_adapters.projections.store import open_projection_store
 from claw_domain.identity import conversation_id
 from claw_domain.values import InboundText
 from claw_entrypoints.bootstrap import build_understanding, open_application
@@ -96,7 +96,7 @@ def rebuild_and_read(env: Mapping[str, str], runs: int) -> dict[str, Any]:
     app = open_application(config)
     store = open_projection_store(config.database)
     try:
-        projector = Projector(app, store, all_projections(config.debounce_seconds))
+        projector = Projector(app, store, all_projections())
         rebuilds: list[float] = []
         reads: list[float] = []
         events = 0
@@ -142,13 +142,8 @@ async def _long_conversation(app: ClawApplication, target_events: int) -> tuple[
     at = datetime.now(UTC) - timedelta(days=30)
     for index in range(target_events):  # at least one event per text: bounded
         at += timedelta(minutes=1)
-        text = InboundText(
-            message_id=f"ACbenchaudit{index:06d}",
-            venue_line=venue_line,
-            customer_number=AUDIT_CUSTOMER,
-            body=f"{AUDIT_QUESTIONS[index % len(AUDIT_QUESTIONS)]} ({index})",
-            sent_at=at,
-        )
+        body = f"{AUDIT_QUESTIONS[index % len(AUDIT_QUESTIONS)]} ({index})"
+        text = InboundText(f"ACbenchaudit{index:06d}", venue_line, AUDIT_CUSTOMER, body, at)
         await asyncio.to_thread(app.receive_text, text, at)
         await processor.process(conversation)
         version = app.conversation(conversation).version
@@ -188,3 +183,52 @@ def audit_replay(env: Mapping[str, str], events: int, runs: int) -> dict[str, An
         "replay_timeline_entries": len(entries),
         "replay_build_seconds": built,
     }
+
+
+# The rebuild alone ---------------------------------------------------------------------------
+
+REBUILD_QUESTIONS = (
+    "what are your hours?",
+    "Do you sell gift cards?",
+    "how much is a bay for an hour",
+    "thanks!",
+)
+
+
+async def _fill(app: ClawApplication, customers: int, texts_each: int) -> None:
+    """A log like the served load's: customers texting, understood, decided, answered."""
+    from benchmarks.long_conversation import memory_ports  # noqa: PLC0415
+    from claw_service.dispatcher import EffectDispatcher  # noqa: PLC0415
+
+    knowledge = load_venue_knowledge(None)
+    clock = SystemClock()
+    processor = ConversationProcessor(app, build_understanding(knowledge, None), clock)
+    dispatcher = EffectDispatcher(app, memory_ports(), clock)
+    venue_line = "+19025550100"
+    at = datetime.now(UTC) - timedelta(days=1)
+    for round_ in range(texts_each):
+        for index in range(customers):
+            at += timedelta(seconds=1)
+            customer = f"+1902700{index:04d}"
+            body = REBUILD_QUESTIONS[(index + round_) % len(REBUILD_QUESTIONS)]
+            message = f"ACbenchrebuild{round_:03d}{index:05d}"
+            text = InboundText(message, venue_line, customer, f"{body} ({round_})", at)
+            await asyncio.to_thread(app.receive_text, text, at)
+            await processor.process(conversation_id(venue_line, customer))
+        while await dispatcher.run_once():
+            pass
+
+
+def rebuild_alone(database: Database, customers: int, texts_each: int, runs: int) -> dict[str, Any]:
+    """``--only rebuild``: a log filled in-process, then the rebuild against the raw read."""
+    env = {
+        "CLAW_DATABASE_URL": database.url,
+        "CLAW_DEBOUNCE_SECONDS": "0",
+        "CLAW_KNOWLEDGE_FILE": str(bench_venue_file(database.workdir)),
+    }
+    app = open_application(load_config(env))
+    try:
+        asyncio.run(_fill(app, customers, texts_each))
+    finally:
+        app.close()
+    return rebuild_and_read(env, runs)

@@ -41,8 +41,10 @@ from claw_adapters.persistence.lease import (
     lease_path_for,
     schema_creation_lock,
 )
+from claw_adapters.projections.backends import open_projection_store
 from claw_adapters.projections.catalogue import all_projections
-from claw_adapters.projections.store import open_projection_store
+from claw_adapters.projections.failures import ProjectionFailure
+from claw_adapters.projections.store import ProjectionStore
 from claw_adapters.staff import SmsAndSlackStaffNotifier, StaffSettings
 from claw_adapters.understanding import (
     EntityExtractor,
@@ -94,6 +96,15 @@ def open_application(
     features, global_settings = knowledge.initial_domain_settings()
     app.ensure_settings(features, global_settings, SYSTEM_ACTOR, (clock or SystemClock()).now())
     return app
+
+
+def open_projector(
+    app: ClawApplication,
+    store: ProjectionStore,
+    on_failure: Callable[[ProjectionFailure], None] | None = None,
+) -> Projector:
+    """Every projection claw keeps, over ``store``: for ``claw serve`` and the CLI alike."""
+    return Projector(app, store, all_projections(), on_failure=on_failure)
 
 
 def construct_application(
@@ -282,11 +293,15 @@ async def bootstrap(
         drafter=drafter,
         observe_seconds=metrics.processing_seconds.observe,
     )
-    dispatcher = EffectDispatcher(app, ports, clock, on_effect=metrics.record_effect)
     work = LogDerivedWork(app, debounce_seconds=config.debounce_seconds)
     store = open_projection_store(config.database)
     closers.append(functools.partial(asyncio.to_thread, store.close))
-    projector = Projector(app, store, all_projections(config.debounce_seconds))
+    projector = open_projector(app, store)
+    # An effect-carrying event the dispatcher cannot read is listed with the read
+    # side's skipped events, so the console shows it beside them.
+    dispatcher = EffectDispatcher(
+        app, ports, clock, on_effect=metrics.record_effect, failures=projector.failures
+    )
     alarm = ReadSideAlarm(
         app, projector.failures, ports.staff, count=metrics.record_projection_failure
     )

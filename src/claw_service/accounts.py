@@ -17,12 +17,13 @@ import attrs
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
-from eventsourcing.utils import get_topic
 
+from claw_domain import events
 from claw_domain.errors import InvariantError
 from claw_domain.users import Role, UserAccount, normalise_user_name, user_id
 from claw_service.application import ClawApplication
 from claw_service.console_keys import ConsoleKeys, same
+from claw_service.follower import LogFollower
 from claw_service.passwords import PasswordHasher
 from claw_service.retry import retry_on_conflict
 
@@ -178,17 +179,15 @@ class Accounts:
     # Queries ---------------------------------------------------------------------
 
     def list_users(self) -> list[UserView]:
-        added = get_topic(UserAccount) + ".UserAdded"
+        follower = LogFollower(self.app, [events.UserAdded])
         ids: list[UUID] = []
-        start = 1
+        position = 0
         while True:
-            page = self.app.recorder.select_notifications(
-                start=start, limit=_LIST_PAGE, topics=[added]
-            )
-            ids.extend(UUID(str(notification.originator_id)) for notification in page)
-            if len(page) < _LIST_PAGE:
+            page = follower.read(position, _LIST_PAGE)
+            ids.extend(added.originator_id for added in page.events)
+            if page.reached <= position:
                 break
-            start = page[-1].id + 1
+            position = page.reached
         users = [self._load(found) for found in ids]
         return sorted(
             (UserView.of(user) for user in users if isinstance(user, UserAccount)),

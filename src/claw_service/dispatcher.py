@@ -27,7 +27,14 @@ import attrs
 import structlog
 from eventsourcing.persistence import Tracking
 
-from claw_domain import wording
+from claw_adapters.projections.events import RecordedEvent, Unreadable
+from claw_adapters.projections.failures import (
+    ProjectionFailure,
+    ProjectionFailureLog,
+    ReportState,
+    describe_error,
+)
+from claw_domain import events, wording
 from claw_domain.actions import action_spec
 from claw_domain.conversation import Conversation
 from claw_domain.errors import (
@@ -49,6 +56,7 @@ from claw_domain.ports import (
 from claw_domain.privacy import FORGOTTEN
 from claw_domain.values import ActionKind
 from claw_service.application import ClawApplication
+from claw_service.follower import LogFollower
 
 log = structlog.get_logger("claw.dispatcher")
 T = TypeVar("T")
@@ -71,12 +79,14 @@ class EffectKind(enum.StrEnum):
     EXECUTE_ACTION = "execute_action"
 
 
-# Which recorded events call for an effect.
-_EFFECT_BY_EVENT: dict[str, EffectKind] = {
-    "TextQueued": EffectKind.SEND_TEXT,
-    "AlertRaised": EffectKind.ALERT_STAFF,
-    "DecidedToExecute": EffectKind.EXECUTE_ACTION,
+# Which recorded events call for an effect, by class: the dispatcher reads only these.
+_EFFECTS_BY_EVENT: dict[type, EffectKind] = {
+    events.TextQueued: EffectKind.SEND_TEXT,
+    events.AlertRaised: EffectKind.ALERT_STAFF,
+    events.DecidedToExecute: EffectKind.EXECUTE_ACTION,
 }
+# The metric an effect-carrying event counts under when it cannot be read.
+UNREADABLE_EFFECT = "unreadable_event"
 
 
 def _a_runner_for_every_action(
@@ -114,6 +124,8 @@ class EffectDispatcher:
         retry_base_seconds: float = 0.5,
         name: str = DISPATCHER_NAME,
         on_effect: Callable[[str, str], None] | None = None,
+        failures: ProjectionFailureLog | None = None,
+        batch_size: int = 200,
     ) -> None:
         self.app = app
         self.ports = ports
@@ -122,6 +134,10 @@ class EffectDispatcher:
         self.retry_base_seconds = retry_base_seconds
         self.name = name
         self.on_effect = on_effect
+        # Where an effect-carrying event that cannot be read is recorded for the console.
+        self.failures = failures
+        self.batch_size = batch_size
+        self.follower = LogFollower(app, _EFFECTS_BY_EVENT)
 
     def _observe(self, effect: str, outcome: str) -> None:
         if self.on_effect is not None:
@@ -130,25 +146,26 @@ class EffectDispatcher:
     def position(self) -> int:
         return self.app.process_recorder.max_tracking_id(self.name) or 0
 
-    async def run_once(self, limit: int = 200) -> int:
-        """Handle the notifications after the saved position; returns how many were handled."""
+    async def run_once(self, limit: int | None = None) -> int:
+        """Carry out the effects recorded after the saved position.
+
+        Returns how far the position moved (0: nothing new in the log), as the
+        number of notifications it passed, whether or not they called for an effect.
+        """
         position = await _in_thread(self.position)
-        notifications = await _in_thread(
-            self.app.recorder.select_notifications, start=position + 1, limit=limit
-        )
-        pending_position: int | None = None
-        for notification in notifications:
-            effect = _EFFECT_BY_EVENT.get(_event_name(notification.topic))
-            if effect is None:
-                pending_position = notification.id
+        batch = await _in_thread(self.follower.read, position, limit or self.batch_size)
+        for event in batch.events:
+            if isinstance(event.event, Unreadable):
+                await self._unreadable(event, event.event)
                 continue
-            event = self.app.mapper.to_domain_event(notification)
-            await self._carry_out(effect, event, self._tracking(notification.id))
-            pending_position = None
-        if pending_position is not None:
-            # Events with no effect: advance the position in one write.
-            await self._advance(self._tracking(pending_position))
-        return len(notifications)
+            await self._carry_out(
+                _EFFECTS_BY_EVENT[event.event_class], event.event, self._tracking(event.position)
+            )
+        handled = batch.events[-1].position if batch.events else position
+        if batch.reached > handled:
+            # Events after the last effect call for none: advance the position in one write.
+            await self._advance(self._tracking(batch.reached))
+        return batch.reached - position
 
     def _tracking(self, notification_id: int) -> Tracking:
         return Tracking(application_name=self.name, notification_id=notification_id)
@@ -166,6 +183,55 @@ class EffectDispatcher:
             await self._execute(event.pending_action_id, tracking)
         else:
             await self._advance(tracking)
+
+    async def _unreadable(self, event: RecordedEvent, unreadable: Unreadable) -> None:
+        """An event that calls for an effect, and cannot be read: recorded, staff told, passed.
+
+        Stopping on it held every later reply and action behind it for good;
+        passing over it silently would lose its effect. Staff get an urgent
+        alert naming the conversation and the event, the console lists it with
+        the read side's skipped events, and the metric counts it; then the
+        dispatcher moves on. A crash before the position is saved tells staff
+        again: at least once, like a reply.
+        """
+        reason = describe_error(unreadable.error)
+        log.error(
+            "effect_event_unreadable",
+            position=event.position,
+            event_name=event.name,
+            conversation=str(event.originator_id),
+            reason=reason,
+        )
+        self._observe(UNREADABLE_EFFECT, "skipped")
+        body = (
+            f"claw could not read event {event.position} ({event.name}) of conversation "
+            f"{event.originator_id}, so whatever it called for (a reply, an action, an "
+            f"alert) was not done. Please look at that conversation yourself. Why: {reason}"
+        )
+        try:
+            await self.ports.staff.notify(
+                StaffAlert(
+                    title="An effect was not carried out",
+                    body=body,
+                    conversation_id=str(event.originator_id),
+                    severity=AlertSeverity.URGENT,
+                )
+            )
+            reported = ReportState.SENT
+        except EffectError as alert_error:
+            log.error("staff_alert_failed", error=str(alert_error), reached_staff=False)
+            reported = ReportState.FAILED
+        if self.failures is not None:
+            failure = ProjectionFailure(
+                projection=self.name,
+                position=event.position,
+                event=event.name,
+                reason=reason,
+                at=self.clock.now(),
+                reported=reported,
+            )
+            await _in_thread(self.failures.record, failure)
+        await self._advance(self._tracking(event.position))
 
     # Texts to customers ------------------------------------------------------------------
 
@@ -392,7 +458,3 @@ class EffectDispatcher:
             await self._send_text(text_id, None)
         if alert_id is not None:
             await self._deliver_alert(alert_id, None)
-
-
-def _event_name(topic: str) -> str:
-    return topic.rsplit(".", 1)[-1]

@@ -1,10 +1,16 @@
 """Keeps the projections up to date with the event log, and rebuilds them from it.
 
-Each projection has its own position. A batch is read once from the log
-(from the furthest-behind position), decoded once, and each projection folds
-in the events past its own position, then commits its documents and new
-position in one transaction. A projection that another projector advanced
-meanwhile is skipped this round and catches up on the next.
+Each projection has its own position and a table of folds by event class. A
+batch is read once from the log (from the furthest-behind position, only the
+classes some projection folds) by a :class:`LogFollower`, decoded once, and
+each projection folds in the events past its own position, then commits its
+documents and new position in one transaction. A projection that another
+projector advanced meanwhile is skipped this round and catches up on the next.
+
+A rebuild makes one pass over the log for every projection it rebuilds: each
+batch is folded into all of them in memory (the shadow rows start empty, so
+nothing is read back) and written in one transaction for all of them, beside
+the live rows, which are swapped for the new ones at the end.
 
 A projection never stops the world: when a batch fails (the projection raises,
 the store refuses a document, an event no longer decodes), the batch is folded
@@ -17,18 +23,17 @@ worker retried it, logging the error, four times a second.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
-from uuid import UUID
 
 import attrs
 import structlog
-from eventsourcing.persistence import Notification
 
-from claw_adapters.projections.base import Projection
-from claw_adapters.projections.events import RecordedEvent, event_name_of
+from claw_adapters.projections.base import Fold, Projection
+from claw_adapters.projections.events import RecordedEvent, Unreadable
 from claw_adapters.projections.failures import (
     ProjectionFailure,
     ProjectionFailureLog,
@@ -36,19 +41,22 @@ from claw_adapters.projections.failures import (
     is_transient,
 )
 from claw_adapters.projections.store import (
+    Commit,
     Document,
     Documents,
     PositionConflictError,
     ProjectionStore,
+    SwapIn,
 )
 from claw_service.application import ClawApplication
+from claw_service.follower import LogFollower
 
 log = structlog.get_logger("claw.projector")
 
 DEFAULT_BATCH = 500
 # A rebuild reads and commits in larger batches: one transaction per projection per
 # batch was much of its time, and nobody waits on its intermediate positions.
-REBUILD_BATCH = 2000
+REBUILD_BATCH = 10_000
 # Where a rebuild writes before swapping in: the live rows stay readable until then.
 REBUILD_SUFFIX = "~rebuild"
 # Documents a rebuild keeps in memory per projection instead of reading them back.
@@ -61,17 +69,10 @@ class UnknownProjectionError(ValueError):
 
 @attrs.frozen
 class RebuildReport:
-    events: int  # notifications read from the log
+    events: int  # notifications in the log the rebuild went through
     seconds: float
     events_per_second: float
     projections: tuple[str, ...] = ()
-
-
-@attrs.frozen
-class _Undecodable:
-    """Stands in for an event the mapper could not read: folding it raises ``error``."""
-
-    error: Exception
 
 
 def _utc_now() -> datetime:
@@ -98,7 +99,7 @@ class Projector:
         self.failures = ProjectionFailureLog(store)
         self.on_failure = on_failure
         self.now = now
-        self._wanted = frozenset(name for projection in projections for name in projection.events)
+        self.follower = LogFollower(app, _classes_of(self.projections))
 
     @property
     def names(self) -> list[str]:
@@ -120,18 +121,22 @@ class Projector:
         positions = self.positions()
         if not positions:
             return 0
-        start = min(positions.values()) + 1
-        notifications = self.app.recorder.select_notifications(start=start, limit=limit)
-        if not notifications:
+        start = min(positions.values())
+        batch = self.follower.read(start, limit)
+        if batch.reached <= start:
             return 0
-        events = self._decode(notifications)
-        last = notifications[-1].id
         for projection in self.projections:
             try:
-                self._fold(projection, projection.name, events, positions[projection.name], last)
+                self._fold(
+                    projection,
+                    projection.name,
+                    batch.events,
+                    positions[projection.name],
+                    batch.reached,
+                )
             except PositionConflictError:
                 log.info("projection_moved_meanwhile", projection=projection.name)
-        return len(notifications)
+        return batch.reached - start
 
     def catch_up_fully(self, limit: int = DEFAULT_BATCH) -> int:
         """Apply batches until the projections are level with the log."""
@@ -165,58 +170,125 @@ class Projector:
             projection.name: _Written(self.store, projection.name + REBUILD_SUFFIX)
             for projection in targets
         }
-        last = self.app.recorder.max_notification_id() or 0
-        position = read = 0
-        while position < last:
-            notifications = self.app.recorder.select_notifications(
-                start=position + 1, limit=limit, stop=last
-            )
-            if not notifications:
-                break
-            events = self._decode(notifications, wanted=_events_of(targets))
-            reached = notifications[-1].id
-            for projection in targets:
-                shadow = projection.name + REBUILD_SUFFIX
-                self._fold(projection, shadow, events, position, reached, written[projection.name])
-            position, read = reached, read + len(notifications)
-            if progress is not None:
-                progress(position, last)
+        last = self.follower.head()
+        follower = LogFollower(self.app, _classes_of(targets))
+        position = 0
+        swapped: set[str] = set()
+        with _collector_paused():
+            while position < last:
+                batch = follower.read(position, limit, stop=last)
+                final = batch.reached >= last
+                swapped |= self._fold_all(
+                    targets, batch.events, position, batch.reached, written, final=final
+                )
+                position = batch.reached
+                if progress is not None:
+                    progress(position, last)
         for projection in targets:
-            self.store.replace(projection.name, projection.name + REBUILD_SUFFIX)
+            if projection.name not in swapped:
+                self.store.replace(projection.name, projection.name + REBUILD_SUFFIX)
         seconds = time.perf_counter() - began
         report = RebuildReport(
-            events=read,
+            events=position,
             seconds=seconds,
-            events_per_second=read / seconds if seconds > 0 else float(read),
+            events_per_second=position / seconds if seconds > 0 else float(position),
             projections=tuple(p.name for p in targets),
         )
-        log.info("projections_rebuilt", projections=report.projections, events=read)
+        log.info("projections_rebuilt", projections=report.projections, events=position)
         return report
 
-    def _decode(
-        self, notifications: Sequence[Notification], wanted: frozenset[str] | None = None
-    ) -> list[RecordedEvent]:
-        wanted = self._wanted if wanted is None else wanted
-        events = []
-        for notification in notifications:
-            name = event_name_of(notification.topic)
-            if name is None or name not in wanted:
-                continue  # never decoded: no projection reads it
-            decoded: Any
-            try:
-                decoded = self.app.mapper.to_domain_event(notification)
-            except Exception as error:  # the projections that read it record it
-                decoded = _Undecodable(error)
-            events.append(
-                RecordedEvent(
-                    position=notification.id,
-                    name=name,
-                    originator_id=_uuid(notification.originator_id),
-                    originator_version=notification.originator_version,
-                    event=decoded,
+    def _fold_all(
+        self,
+        targets: Sequence[Projection],
+        events: Sequence[RecordedEvent],
+        after: int,
+        reached: int,
+        written: Mapping[str, _Written],
+        *,
+        final: bool,
+    ) -> set[str]:
+        """One rebuild batch into every target: one pass, one transaction.
+
+        Each event is routed once to the folds of every target that reads its
+        class. The batch is committed beside the live rows, or, when it is the
+        ``final`` one, swapped in with the earlier batches' rows in the same
+        transaction (so its rows are written once, under their live name).
+        A target whose fold fails drops out of the pass and goes the careful way
+        on its own (event by event, the failing one recorded and skipped), as
+        does every target if the store refuses the shared write. Returns the
+        targets swapped in.
+        """
+        documents = [Documents(written[projection.name].get) for projection in targets]
+        routes: dict[type, list[tuple[int, Fold]]] = {}
+        for index, projection in enumerate(targets):
+            for event_class, fold in projection.folds.items():
+                routes.setdefault(event_class, []).append((index, fold))
+        failed: set[int] = set()
+        for event in events:
+            routed = routes.get(event.event_class, ())
+            if isinstance(event.event, Unreadable):
+                failed.update(index for index, _fold in routed)
+                continue
+            for index, fold in routed:
+                if index in failed:
+                    continue
+                try:
+                    fold(event, documents[index])
+                except Exception as error:
+                    if is_transient(error):
+                        raise
+                    failed.add(index)
+        folded = [
+            (projection, documents[index].changes)
+            for index, projection in enumerate(targets)
+            if index not in failed
+        ]
+        commits = [
+            Commit(projection.name + REBUILD_SUFFIX, changes, expected=after, position=reached)
+            for projection, changes in folded
+        ]
+        careful = [projection for index, projection in enumerate(targets) if index in failed]
+        try:
+            if final:
+                self.store.swap_in(
+                    [
+                        SwapIn(projection.name, commit.projection, commit)
+                        for (projection, _changes), commit in zip(folded, commits, strict=True)
+                    ]
                 )
-            )
-        return events
+            else:
+                self.store.commit_all(commits)
+        except Exception as error:
+            if is_transient(error) or isinstance(error, PositionConflictError):
+                raise
+            careful, folded = list(targets), []
+        for projection, changes in folded:
+            written[projection.name].remember(changes)
+        for projection in careful:
+            shadow = projection.name + REBUILD_SUFFIX
+            self._fold(projection, shadow, events, after, reached, written[projection.name])
+        return {projection.name for projection, _changes in folded} if final else set()
+
+    def _changes(
+        self,
+        projection: Projection,
+        events: Sequence[RecordedEvent],
+        after: int,
+        read: Callable[[str], Document | None],
+    ) -> dict[str, Document | None]:
+        """The documents ``events`` past ``after`` change, folded in memory; raises on a failure."""
+        documents = Documents(read)
+        folds = projection.folds
+        for event in events:
+            if event.position <= after:
+                continue
+            fold = folds.get(event.event_class)
+            if fold is None:
+                continue
+            if isinstance(event.event, Unreadable):
+                raise event.event.error
+            fold(event, documents)
+        return documents.changes
 
     def _fold(
         self,
@@ -229,13 +301,8 @@ class Projector:
     ) -> None:
         if reached <= after:
             return
-        read = self._reader(stored_as, written)
-        documents = Documents(read)
         try:
-            for event in events:
-                if event.position > after and event.name in projection.events:
-                    _apply(projection, event, documents)
-            changes = documents.changes
+            changes = self._changes(projection, events, after, self._reader(stored_as, written))
             self.store.commit(stored_as, changes, expected=after, position=reached)
         except PositionConflictError:
             raise
@@ -271,13 +338,13 @@ class Projector:
         """Each event in its own transaction; the one that fails is recorded and skipped."""
         position = after
         for event in events:
-            if event.position <= after or event.name not in projection.events:
+            if event.position <= after or event.event_class not in projection.folds:
                 continue
-            documents = Documents(self._reader(stored_as, written))
             changes: dict[str, Document | None] = {}
             try:
-                _apply(projection, event, documents)
-                changes = documents.changes
+                changes = self._changes(
+                    projection, [event], after, self._reader(stored_as, written)
+                )
                 self.store.commit(stored_as, changes, expected=position, position=event.position)
             except PositionConflictError:
                 raise
@@ -319,14 +386,23 @@ class Projector:
             self.on_failure(failure)
 
 
-def _uuid(value: UUID | str) -> UUID:
-    return value if isinstance(value, UUID) else UUID(value)
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused while a rebuild runs.
 
-
-def _apply(projection: Projection, event: RecordedEvent, documents: Documents) -> None:
-    if isinstance(event.event, _Undecodable):
-        raise event.event.error
-    projection.apply(event, documents)
+    A rebuild keeps a batch of decoded events and tens of thousands of documents
+    alive at once; each full collection walked all of them, a tenth or more of
+    the rebuild's time. Nothing a rebuild keeps forms a reference cycle, so
+    reference counting frees it all the same; the collector resumes (and is
+    left as the process had it) when the rebuild ends, however it ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class _Written:
@@ -364,5 +440,6 @@ class _Written:
             self.complete = False
 
 
-def _events_of(projections: Iterable[Projection]) -> frozenset[str]:
-    return frozenset(name for projection in projections for name in projection.events)
+def _classes_of(projections: Iterable[Projection]) -> set[type]:
+    """Every event class some projection folds: all the projector reads from the log."""
+    return {event_class for projection in projections for event_class in projection.folds}

@@ -8,44 +8,33 @@ process) derives exactly the same timers: nothing lives only in memory.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 import attrs
 import structlog
-from eventsourcing.persistence import Notification
 
+from claw_adapters.projections.events import DECISIONS, RecordedEvent, Unreadable
 from claw_adapters.projections.failures import describe_error
+from claw_domain import events
 from claw_service.application import ClawApplication
+from claw_service.follower import LogFollower
 
 log = structlog.get_logger("claw.work")
 
-_DECISION_EVENTS = frozenset(
-    {
-        "DecidedToRespond",
-        "DecidedToSuggest",
-        "DecidedToRequestConfirmation",
-        "DecidedToExecute",
-        "DecidedToEscalate",
-        "DecidedToIgnore",
-        "TextsProcessed",
-    }
-)
 # Any of these means the action no longer waits for its deadline.
-_ACTION_SETTLED = frozenset(
-    {
-        "CustomerDeclined",
-        "StaffRejected",
-        "ActionCancelled",
-        "ActionExpired",
-        "ExecutionStarted",
-        "ActionFailed",
-        "ActionSucceeded",
-        "ActionOutcomeUnknown",
-    }
+_ACTION_SETTLED: tuple[type, ...] = (
+    events.CustomerDeclined,
+    events.StaffRejected,
+    events.ActionCancelled,
+    events.ActionExpired,
+    events.ExecutionStarted,
+    events.ActionFailed,
+    events.ActionSucceeded,
+    events.ActionOutcomeUnknown,
 )
-_INTERESTING = _DECISION_EVENTS | _ACTION_SETTLED | {"TextReceived", "ActionRequested"}
 
 
 @attrs.define
@@ -68,57 +57,63 @@ class LogDerivedWork:
         self._texts: dict[UUID, _Texts] = {}
         self._waiting: set[UUID] = set()  # conversations with texts not yet decided
         self._deadlines: dict[UUID, datetime] = {}
+        self.routes: Mapping[type, Callable[[Any], None]] = {
+            events.TextReceived: self._text_received,
+            events.TextsProcessed: self._texts_handled,
+            **dict.fromkeys(DECISIONS, self._texts_handled),
+            events.ActionRequested: self._action_requested,
+            **dict.fromkeys(_ACTION_SETTLED, self._action_settled),
+        }
+        self.follower = LogFollower(app, self.routes)
 
     def catch_up(self) -> int:
-        applied = 0
+        """Fold the new events in; returns how many notifications the log moved on by."""
+        began = self.position
         while True:
-            notifications = self.app.recorder.select_notifications(
-                start=self.position + 1, limit=self.batch_size
-            )
-            for notification in notifications:
-                name = notification.topic.rsplit(".", 1)[-1]
-                if name in _INTERESTING:
-                    self._apply_stored(name, notification)
-                self.position = notification.id
-            applied += len(notifications)
-            if len(notifications) < self.batch_size:
-                return applied
+            batch = self.follower.read(self.position, self.batch_size)
+            for event in batch.events:
+                self._apply(event)
+            self.position = batch.reached
+            if len(batch.events) < self.batch_size:
+                return self.position - began
 
-    def _apply_stored(self, name: str, notification: Notification) -> None:
-        try:
-            event = self.app.mapper.to_domain_event(notification)
-        except Exception as error:
+    def _apply(self, event: RecordedEvent) -> None:
+        if isinstance(event.event, Unreadable):
             # One unreadable event must not stop every timer after it (and the worker
             # with them). The projections record it for staff; here it is passed over.
             log.error(
                 "timer_event_skipped",
-                position=notification.id,
-                event_name=name,
-                reason=describe_error(error),
+                position=event.position,
+                event_name=event.name,
+                reason=describe_error(event.event.error),
             )
             return
-        self._apply(name, event)
+        handler = self.routes.get(event.event_class)
+        if handler is not None:
+            handler(event.event)
 
-    def _apply(self, name: str, event: Any) -> None:
-        originator: UUID = event.originator_id
-        if name == "TextReceived":
-            texts = self._texts.setdefault(originator, _Texts())
-            texts.received += 1
-            # Debounce from when claw recorded the text: split texts share one reply.
-            texts.due_at = event.timestamp + self.debounce
-            self._waiting.add(originator)
-        elif name in _DECISION_EVENTS:
-            # Counts stay absolute for the conversation's life: ``through`` is an index
-            # into all its texts, so a forgotten count would mistake a text that arrived
-            # while the previous one was being decided for one already decided.
-            texts = self._texts.setdefault(originator, _Texts())
-            texts.processed = max(texts.processed, event.through)
-            if texts.processed >= texts.received:
-                self._waiting.discard(originator)
-        elif name == "ActionRequested":
-            self._deadlines[originator] = event.deadline
-        elif name in _ACTION_SETTLED:
-            self._deadlines.pop(originator, None)
+    def _text_received(self, event: Any) -> None:
+        texts = self._texts.setdefault(event.originator_id, _Texts())
+        texts.received += 1
+        # Debounce from when claw recorded the text: split texts share one reply.
+        texts.due_at = event.timestamp + self.debounce
+        self._waiting.add(event.originator_id)
+
+    def _texts_handled(self, event: Any) -> None:
+        """A decision or ``TextsProcessed``: both carry how far the texts were handled."""
+        # Counts stay absolute for the conversation's life: ``through`` is an index
+        # into all its texts, so a forgotten count would mistake a text that arrived
+        # while the previous one was being decided for one already decided.
+        texts = self._texts.setdefault(event.originator_id, _Texts())
+        texts.processed = max(texts.processed, event.through)
+        if texts.processed >= texts.received:
+            self._waiting.discard(event.originator_id)
+
+    def _action_requested(self, event: Any) -> None:
+        self._deadlines[event.originator_id] = event.deadline
+
+    def _action_settled(self, event: Any) -> None:
+        self._deadlines.pop(event.originator_id, None)
 
     def due_conversations(self, now: datetime) -> list[UUID]:
         due = []

@@ -1,8 +1,8 @@
 """The background loop: durable timers, processing and effects.
 
 Timers come from the log, not from memory: due conversations (debounce over)
-and due deadlines are read from the ``work`` projection, which is rebuilt from
-events, so a restart picks up exactly where the last process stopped.
+and due deadlines are folded from the events by ``LogDerivedWork``
+(``work.py``), so a restart picks up exactly where the last process stopped.
 """
 
 from __future__ import annotations

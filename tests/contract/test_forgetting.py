@@ -32,8 +32,8 @@ from claw_adapters.fakes.memory import (
 from claw_adapters.persistence.data_keys import DataKeys, parse_master_key
 from claw_adapters.persistence.key_tables import MemoryKeyTable
 from claw_adapters.persistence.keyring import data_keys_of
+from claw_adapters.projections.backends import open_projection_store
 from claw_adapters.projections.catalogue import all_projections
-from claw_adapters.projections.store import open_projection_store
 from claw_domain.errors import ConfigurationError
 from claw_domain.identity import conversation_id
 from claw_domain.outbox import ReplyStatus
@@ -133,7 +133,7 @@ def _rows_of(config: ClawConfig, conversation: UUID) -> tuple[str, ...]:
     store = open_projection_store(config.database)
     try:
         found = []
-        for projection in all_projections(config.debounce_seconds):
+        for projection in all_projections():
             for row in store.rows(projection.name):
                 if str(conversation) in repr(row):
                     found.append(f"{projection.name}:{row!r}")
@@ -221,7 +221,7 @@ async def test_a_forgotten_customer_is_unreadable_and_the_other_unchanged(
     assert "1 key(s) shredded, 1 conversation(s) marked" in printed
     app = open_application(recorded)
     try:  # the audit still finds Ann's record by her number, and says who forgot it
-        by_phone = [entry.event.value for entry in timeline(app, phone=ANN)]
+        by_phone = [entry.event for entry in timeline(app, phone=ANN)]
     finally:
         app.close()
     assert "CustomerForgotten" in by_phone
@@ -346,7 +346,7 @@ async def test_rebuilding_the_projections_after_forgetting_gives_the_same_rows(
     app = open_application(recorded)
     store = open_projection_store(recorded.database)
     try:
-        Projector(app, store, all_projections(recorded.debounce_seconds)).rebuild()
+        Projector(app, store, all_projections()).rebuild()
     finally:
         store.close()
         app.close()

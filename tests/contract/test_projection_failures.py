@@ -5,8 +5,9 @@ once and skipped, and every projection keeps advancing. On every backend.
 from __future__ import annotations
 
 import asyncio
+import functools
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,11 +18,12 @@ from eventsourcing.persistence import StoredEvent
 
 from claw_adapters.fakes.memory import MemoryStaff, SettableClock
 from claw_adapters.persistence.database import parse_database_url
-from claw_adapters.projections.base import Projection
+from claw_adapters.projections.backends import open_projection_store
+from claw_adapters.projections.base import Fold, Projection
 from claw_adapters.projections.catalogue import all_projections
 from claw_adapters.projections.events import RecordedEvent
 from claw_adapters.projections.failures import ProjectionFailure, ReportState
-from claw_adapters.projections.store import Documents, ProjectionStore, open_projection_store
+from claw_adapters.projections.store import Documents, ProjectionStore
 from claw_domain.identity import conversation_id
 from claw_domain.settings import GlobalSettings
 from claw_domain.values import InboundText
@@ -72,13 +74,16 @@ class Faulty:
         self.inner = inner
         self.fail_at = fail_at
         self.name = inner.name
-        self.events = inner.events
+        self.folds: Mapping[type, Fold] = {
+            event_class: functools.partial(self._fold, fold)
+            for event_class, fold in inner.folds.items()
+        }
 
-    def apply(self, event: RecordedEvent, documents: Documents) -> None:
+    def _fold(self, fold: Fold, event: RecordedEvent, documents: Documents) -> None:
         if event.position == self.fail_at:
             msg = "projection bug\nsecond line quoting 'a customer text'"
             raise RuntimeError(msg)
-        self.inner.apply(event, documents)
+        fold(event, documents)
 
 
 def texts(app: ClawApplication, *bodies: str) -> list[int]:
@@ -93,6 +98,16 @@ def texts(app: ClawApplication, *bodies: str) -> list[int]:
         positions.append(result.notification_id)
         clock.advance(timedelta(seconds=30))
     return positions
+
+
+def text_then_broken_copy(app: ClawApplication) -> int:
+    """A text, then an event of the same class that no longer decodes; its position."""
+    before = texts(app, "hours?")
+    topic = app.recorder.select_notifications(start=before[0], limit=1)[0].topic
+    app.recorder.insert_events(
+        [StoredEvent(originator_id=uuid4(), originator_version=1, topic=topic, state=b"{broken")]
+    )
+    return head(app)
 
 
 def head(app: ClawApplication) -> int:
@@ -110,7 +125,7 @@ def faulty_projector(
     app: ClawApplication, store: ProjectionStore, fail_at: int, seen: list[ProjectionFailure]
 ) -> Projector:
     projections = [
-        Faulty(p, fail_at) if p.name == "conversations" else p for p in all_projections(DEBOUNCE)
+        Faulty(p, fail_at) if p.name == "conversations" else p for p in all_projections()
     ]
     return Projector(app, store, projections, on_failure=seen.append)
 
@@ -146,7 +161,7 @@ def test_a_rebuild_skips_a_failing_event_records_it_and_finishes(
     app: ClawApplication, store: ProjectionStore
 ) -> None:
     positions = texts(app, "hours?", "door code", "thanks")
-    Projector(app, store, all_projections(DEBOUNCE)).catch_up_fully()
+    Projector(app, store, all_projections()).catch_up_fully()
     seen: list[ProjectionFailure] = []
 
     report = faulty_projector(app, store, positions[2], seen).rebuild()
@@ -160,15 +175,10 @@ def test_a_rebuild_skips_a_failing_event_records_it_and_finishes(
 def test_an_event_that_no_longer_decodes_is_skipped_by_every_projection_reading_it(
     app: ClawApplication, store: ProjectionStore
 ) -> None:
-    before = texts(app, "hours?")
-    topic = app.recorder.select_notifications(start=before[0], limit=1)[0].topic
-    app.recorder.insert_events(
-        [StoredEvent(originator_id=uuid4(), originator_version=1, topic=topic, state=b"{broken")]
-    )
-    broken = head(app)
+    broken = text_then_broken_copy(app)
     after = texts(app, "is the bar open")
     seen: list[ProjectionFailure] = []
-    projector = Projector(app, store, all_projections(DEBOUNCE), on_failure=seen.append)
+    projector = Projector(app, store, all_projections(), on_failure=seen.append)
 
     projector.catch_up_fully()
 
@@ -188,7 +198,7 @@ def test_a_nul_stored_before_the_fix_is_shown_without_it_on_postgres(postgres_ur
         # As the intake recorded it before texts were cleaned at the boundary.
         texts(app, "hello\u0000 what are your hours?", "is the bar open")
         seen: list[ProjectionFailure] = []
-        projector = Projector(app, store, all_projections(DEBOUNCE), on_failure=seen.append)
+        projector = Projector(app, store, all_projections(), on_failure=seen.append)
 
         projector.catch_up_fully()
 
@@ -272,7 +282,7 @@ def test_a_database_blip_is_retried_never_recorded_or_skipped(
     texts(app, "hours?", "door code")
     seen: list[ProjectionFailure] = []
     blip = Blip(store, "conversations")
-    projector = Projector(app, blip, all_projections(DEBOUNCE), on_failure=seen.append)  # type: ignore[arg-type]
+    projector = Projector(app, blip, all_projections(), on_failure=seen.append)  # type: ignore[arg-type]
 
     for _drop in range(2):
         with pytest.raises(sqlite3.OperationalError):
@@ -283,3 +293,18 @@ def test_a_database_blip_is_retried_never_recorded_or_skipped(
     assert seen == []
     assert projector.failures.recorded() == []
     assert [texts_shown(store, n) for n in range(2)] == [1, 1]
+
+
+def test_a_rebuild_passes_over_an_event_that_no_longer_decodes_in_one_pass(
+    app: ClawApplication, store: ProjectionStore
+) -> None:
+    broken = text_then_broken_copy(app)
+    texts(app, "is the bar open")
+    seen: list[ProjectionFailure] = []
+
+    report = Projector(app, store, all_projections(), on_failure=seen.append).rebuild()
+
+    assert set(report.projections) == {p.name for p in all_projections()}
+    assert {store.position(name) for name in report.projections} == {head(app)}
+    assert {f.position for f in seen} == {broken}
+    assert texts_shown(store, 0) == 2  # both texts, either side of the broken event

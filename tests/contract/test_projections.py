@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 from claw_adapters.fakes.memory import (
@@ -23,16 +24,16 @@ from claw_adapters.fakes.memory import (
     SettableClock,
 )
 from claw_adapters.persistence.database import parse_database_url
+from claw_adapters.projections.backends import open_projection_store
 from claw_adapters.projections.catalogue import all_projections
-from claw_adapters.projections.events import iso
 from claw_adapters.projections.statistics import read_statistics, read_totals
 from claw_adapters.projections.store import (
+    Commit,
     Document,
     PositionConflictError,
     ProjectionStore,
-    open_projection_store,
+    SwapIn,
 )
-from claw_adapters.projections.work import WorkKind, due_work, next_due
 from claw_domain.identity import conversation_id
 from claw_domain.settings import FeatureMode, FeatureSettings, GlobalSettings
 from claw_domain.values import (
@@ -47,6 +48,7 @@ from claw_entrypoints.bootstrap import construct_application, effect_ports
 from claw_service.application import TextToUnderstand
 from claw_service.dispatcher import EffectDispatcher
 from claw_service.projector import Projector, UnknownProjectionError
+from claw_service.work import LogDerivedWork
 from fakes.venue import InMemoryVenue
 
 LINE = "+19025550000"
@@ -262,6 +264,39 @@ def test_a_failure_mid_batch_leaves_rows_and_position_unchanged(store: Projectio
     assert store.get("things", "b") is None
 
 
+def test_a_rebuilt_projection_swaps_in_with_its_last_batch_in_one_write(
+    store: ProjectionStore,
+) -> None:
+    store.commit("live", {"old": {"n": 0}}, expected=0, position=9)
+    store.commit("live~new", {"a": {"n": 1}, "b": {"n": 2}}, expected=0, position=5)
+    last = Commit("live~new", {"b": None, "c": {"n": 3}}, expected=5, position=10)
+
+    with pytest.raises(PositionConflictError):
+        store.swap_in([SwapIn("live", "live~new", attrs.evolve(last, expected=4))])
+    store.swap_in([SwapIn("live", "live~new", last)])
+
+    assert [(row.key, row.document) for row in store.rows("live")] == [
+        ("a", {"n": 1}),
+        ("c", {"n": 3}),
+    ]
+    assert store.position("live") == 10
+    assert (store.rows("live~new"), store.position("live~new")) == ([], 0)
+
+
+def test_several_projections_commit_in_one_transaction_or_none(store: ProjectionStore) -> None:
+    store.commit("one", {"a": {"n": 1}}, expected=0, position=1)
+    both = [
+        Commit("one", {"a": {"n": 2}}, expected=1, position=2),
+        Commit("two", {"b": {"n": 1}}, expected=7, position=2),  # two is at 0, not 7
+    ]
+    with pytest.raises(PositionConflictError):
+        store.commit_all(both)
+    assert store.get("one", "a") == {"n": 1}  # nothing written
+    store.commit_all([both[0], attrs.evolve(both[1], expected=0)])
+    assert (store.get("one", "a"), store.get("two", "b")) == ({"n": 2}, {"n": 1})
+    assert (store.position("one"), store.position("two")) == (2, 2)
+
+
 def test_drop_and_replace(store: ProjectionStore) -> None:
     store.commit("live", {"old": {"n": 1}}, expected=0, position=3)
     store.commit("shadow", {"new": {"n": 2}}, expected=0, position=9)
@@ -285,7 +320,7 @@ def test_field_names_are_checked(store: ProjectionStore) -> None:
 
 def test_projections_show_the_day(venue: Venue, store: ProjectionStore) -> None:
     venue.play()
-    projector = Projector(venue.app, store, all_projections(debounce_seconds=DEBOUNCE))
+    projector = Projector(venue.app, store, all_projections())
     assert projector.catch_up_fully(limit=7) > 0
     assert projector.catch_up() == 0
     assert projector.lag() == 0
@@ -369,38 +404,38 @@ def test_projections_show_the_day(venue: Venue, store: ProjectionStore) -> None:
     assert [conversations[c]["decisions"] for c in sorted(conversations)] == [4, 3, 1]
 
 
-def test_work_lists_debounced_texts_and_deadlines(venue: Venue, store: ProjectionStore) -> None:
+def test_the_timers_list_debounced_texts_and_deadlines(venue: Venue) -> None:
     venue.play()
-    projector = Projector(venue.app, store, all_projections(debounce_seconds=DEBOUNCE))
-    projector.catch_up_fully()
+    work = LogDerivedWork(venue.app, debounce_seconds=DEBOUNCE)
+    work.catch_up()
     now = venue.clock.now()
     door_deadline = now - timedelta(hours=1) + timedelta(minutes=10)
-    # The door action's deadline passed during the hour; Cat's text is still in its debounce.
-    [expired] = due_work(store, now)
-    assert expired.kind is WorkKind.ACTION_DEADLINE
-    assert abs(expired.due_at - door_deadline) < timedelta(minutes=1)
-    assert next_due(store) == expired.due_at
-    later = due_work(store, now + timedelta(seconds=DEBOUNCE))
-    assert [item.kind for item in later] == [WorkKind.ACTION_DEADLINE, WorkKind.CONVERSATION]
-    assert later[1].id == conversation_id(LINE, CAT)
-    assert iso(later[1].due_at) == iso(now + timedelta(seconds=DEBOUNCE))
+    # The door action's deadline passed during the hour.
+    [expired] = work.due_actions(now)
+    deadline = venue.app.pending_action(expired).deadline
+    assert abs(deadline - door_deadline) < timedelta(minutes=1)
+    # Cat's last text is due one debounce after claw recorded it, not before.
+    cat = conversation_id(LINE, CAT)
+    recorded_at = list(venue.app.events.get(cat))[-1].timestamp
+    assert work.due_conversations(recorded_at + timedelta(seconds=DEBOUNCE - 1)) == []
+    assert work.due_conversations(recorded_at + timedelta(seconds=DEBOUNCE)) == [cat]
 
     # The worker does both; the work goes once the log says so.
-    venue.app.expire_action(expired.id, now)
-    cat = conversation_id(LINE, CAT)
-    work = venue.app.begin_processing(cat, later[1].due_at)
-    assert isinstance(work, TextToUnderstand)
-    venue.app.decide_on_text(cat, NONSENSE, work.text, work.through, later[1].due_at)
-    projector.catch_up_fully()
-    assert store.rows("work") == []
-    assert store.rows("pending_actions") == []
+    venue.app.expire_action(expired, now)
+    due = recorded_at + timedelta(seconds=DEBOUNCE)
+    understood = venue.app.begin_processing(cat, due)
+    assert isinstance(understood, TextToUnderstand)
+    venue.app.decide_on_text(cat, NONSENSE, understood.text, understood.through, due)
+    work.catch_up()
+    assert work.due_actions(now) == []
+    assert work.due_conversations(due + timedelta(days=1)) == []
 
 
 # Rebuilding -------------------------------------------------------------------------------------
 
 
 def test_rebuild_equals_live(venue: Venue, store: ProjectionStore) -> None:
-    projector = Projector(venue.app, store, all_projections(debounce_seconds=DEBOUNCE))
+    projector = Projector(venue.app, store, all_projections())
     for _step in venue.steps():
         projector.catch_up(limit=3)  # live: small batches, interleaved with the day
     projector.catch_up_fully(limit=3)
@@ -419,7 +454,7 @@ def test_rebuild_equals_live(venue: Venue, store: ProjectionStore) -> None:
 
 def test_rebuild_of_one_projection_leaves_the_others(venue: Venue, store: ProjectionStore) -> None:
     venue.play()
-    projector = Projector(venue.app, store, all_projections(debounce_seconds=DEBOUNCE))
+    projector = Projector(venue.app, store, all_projections())
     projector.catch_up_fully()
     live = everything(store, projector.names)
     store.commit("tickets", {"junk": {"n": 1}}, expected=store.position("tickets"), position=1)

@@ -35,9 +35,10 @@ from reliability_support import FULL, Ledger
 from claw_adapters.fakes.openphone import message_received, signed_legacy_webhook
 from claw_adapters.openphone import PayloadGeneration
 from claw_adapters.persistence.database import parse_database_url
+from claw_adapters.projections.backends import open_projection_store
 from claw_adapters.projections.catalogue import all_projections
 from claw_adapters.projections.failures import ProjectionFailureLog
-from claw_adapters.projections.store import ProjectionStore, open_projection_store
+from claw_adapters.projections.store import ProjectionStore
 from claw_domain.text import clean
 from claw_entrypoints.demo import VENUE_LINE, DemoVendors
 from claw_service.application import ClawApplication
@@ -103,7 +104,7 @@ def read_side_behind(app: ClawApplication, store: ProjectionStore) -> str | None
     head = app.recorder.max_notification_id() or 0
     behind = {
         projection.name: store.position(projection.name)
-        for projection in all_projections(0.2)
+        for projection in all_projections()
         if store.position(projection.name) < head
     }
     return f"projections behind the log head {head}: {behind}" if behind else None

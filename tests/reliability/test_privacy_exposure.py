@@ -13,8 +13,8 @@ from e2e_support import conversation_of, settled, signed_text, wait_until
 from reliability_support import FULL, Ledger, in_process
 
 from claw_adapters.persistence.keyring import data_keys_of
+from claw_adapters.projections.backends import open_projection_store
 from claw_adapters.projections.catalogue import all_projections
-from claw_adapters.projections.store import open_projection_store
 from claw_domain.privacy import FORGOTTEN
 from claw_service.audit import timeline
 from claw_service.privacy import forget_subject
@@ -61,7 +61,7 @@ async def test_a_backup_read_after_forgetting_reveals_nothing_of_the_forgotten(
             )
         store = open_projection_store(venue.runtime.config.database)
         try:
-            projector = Projector(app, store, all_projections(0.1))
+            projector = Projector(app, store, all_projections())
             await asyncio.to_thread(projector.rebuild)
         finally:
             store.close()

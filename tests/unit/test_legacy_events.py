@@ -109,6 +109,6 @@ def test_old_and_new_replies_read_the_same_everywhere() -> None:
 
     for customer, name in ((OLD, "ReplySent"), (NEW, "TextSent")):
         entries = timeline(app, conversation_id=conversation_id(LINE, customer))
-        [reply] = [entry for entry in entries if entry.event.value == name]
+        [reply] = [entry for entry in entries if entry.event == name]
         assert reply.body == ANSWER
         assert reply.conversation_id == conversation_id(LINE, customer)

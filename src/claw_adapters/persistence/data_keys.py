@@ -169,9 +169,10 @@ class DataKeys:
         deleted = self.table.delete_keys(subject)
         with self._lock:
             cached = self._by_subject.pop(subject, None)
-            shredded = {cached[1] if cached is not None else None}
-            shredded.add(stored.key_id if stored is not None else None)
-            for key_id in shredded - {None}:
+            shredded = {stored.key_id} if stored is not None else set()
+            if cached is not None:
+                shredded.add(cached[1])
+            for key_id in shredded:
                 self._by_id[key_id] = (self._monotonic(), None)
         _cipher.cache_clear()
         return deleted

@@ -11,11 +11,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import typing
+from collections.abc import Iterable, Mapping
 from datetime import datetime, time
 from functools import cache
 from typing import Any
 from uuid import UUID
 
+import attrs
 import cattrs
 from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent
 from eventsourcing.utils import get_topic, resolve_topic
@@ -115,3 +117,28 @@ class CattrsMapper(Mapper[UUID]):
             originator_version=stored_event.originator_version,
             **kwargs,
         )
+
+
+@attrs.frozen
+class EventClasses:
+    """Some event classes and the topics they are stored under: the only place topics are read.
+
+    A follower asks the database for these topics alone (the library's
+    ``select_notifications(topics=...)``), and learns which class a stored event
+    claims to be even when it no longer decodes. Everything past the mapper
+    routes by class.
+    """
+
+    by_topic: Mapping[str, type]
+
+    @classmethod
+    def of(cls, classes: Iterable[type]) -> EventClasses:
+        return cls({get_topic(event_class): event_class for event_class in classes})
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        return tuple(self.by_topic)
+
+    def class_of(self, stored_event: StoredEvent) -> type | None:
+        """The class ``stored_event`` was recorded as, if it is one of these."""
+        return self.by_topic.get(stored_event.topic)

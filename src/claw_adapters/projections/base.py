@@ -1,29 +1,32 @@
-"""What every projection is: a name, the events it reads, and how it folds one in."""
+"""What every projection is (a name and its folds by event class), and the folds they share."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Protocol
 from uuid import UUID
 
 from claw_adapters.projections.events import RecordedEvent, mask_number
 from claw_adapters.projections.store import Document, Documents
 
+Fold = Callable[[RecordedEvent, Documents], None]
+
 
 class Projection(Protocol):
-    """A fold of events into documents.
+    """A fold of events into documents, routed by the event's class.
 
-    ``apply`` must depend only on the events and the documents (never on a
-    clock or on the object's own attributes changing), so a rebuild from the
-    log gives exactly the documents the live projection holds.
+    ``folds`` maps each event class the projection reads to the function that
+    folds one in; the projector reads only those classes. A fold must depend
+    only on the event and the documents (never on a clock or on the object's
+    own attributes changing), so a rebuild from the log gives exactly the
+    documents the live projection holds.
     """
 
     @property
     def name(self) -> str: ...
 
     @property
-    def events(self) -> frozenset[str]: ...
-
-    def apply(self, event: RecordedEvent, documents: Documents) -> None: ...
+    def folds(self) -> Mapping[type, Fold]: ...
 
 
 def conversation_state_key(conversation_id: UUID) -> str:
@@ -86,8 +89,7 @@ def remember_text(event: RecordedEvent, documents: Documents) -> None:
     """
     key = conversation_state_key(event.originator_id)
     state = documents.get(key) or {"customer": None}
-    recorded = event.event
-    text = recorded.text
+    text = event.event.text
     state["text"] = text if isinstance(text, str) else text.body
     documents.put(key, state)
 
@@ -96,3 +98,23 @@ def text_of_decision(documents: Documents, conversation_id: UUID) -> str:
     """The customer's text the conversation's latest decision was about ("" if none kept)."""
     text = conversation_state(documents, conversation_id).get("text")
     return text if isinstance(text, str) else ""
+
+
+def updating_row(*updates: Callable[[RecordedEvent, Document], None]) -> Fold:
+    """A fold that applies ``updates`` in turn to the row keyed by the event's aggregate, if any."""
+
+    def fold(event: RecordedEvent, documents: Documents) -> None:
+        key = str(event.originator_id)
+        row = documents.get(key)
+        if row is None:
+            return
+        for update in updates:
+            update(event, row)
+        documents.put(key, row)
+
+    return fold
+
+
+def decision_key(conversation_id: object, number: int) -> str:
+    """A staff queue row's key: the conversation and the decision that opened it."""
+    return f"{conversation_id}:{number}"

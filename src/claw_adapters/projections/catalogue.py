@@ -6,19 +6,16 @@ from claw_adapters.projections.audit import AuditProjection
 from claw_adapters.projections.base import Projection
 from claw_adapters.projections.conversations import ConversationsProjection
 from claw_adapters.projections.pending_actions import PendingActionsProjection
-from claw_adapters.projections.review_queue import ReviewQueueProjection
+from claw_adapters.projections.staff_queues import review_queue, tickets
 from claw_adapters.projections.statistics import StatisticsProjection
-from claw_adapters.projections.tickets import TicketsProjection
-from claw_adapters.projections.work import DEFAULT_DEBOUNCE_SECONDS, WorkProjection
 
 
-def all_projections(debounce_seconds: float = DEFAULT_DEBOUNCE_SECONDS) -> list[Projection]:
+def all_projections() -> list[Projection]:
     return [
         AuditProjection(),
         StatisticsProjection(),
-        ReviewQueueProjection(),
+        review_queue(),
         PendingActionsProjection(),
-        TicketsProjection(),
+        tickets(),
         ConversationsProjection(),
-        WorkProjection(debounce_seconds=debounce_seconds),
     ]

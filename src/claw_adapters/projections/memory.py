@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from claw_adapters.projections.store import (
     PRIVATE_PREFIX,
+    Commit,
     Document,
     PositionConflictError,
     Row,
     Scalar,
+    SwapIn,
     check_field,
     encode,
 )
@@ -75,20 +77,35 @@ class MemoryProjectionStore:
         expected: int,
         position: int,
     ) -> None:
+        self.commit_all([Commit(projection, changes, expected=expected, position=position)])
+
+    def commit_all(self, commits: Sequence[Commit]) -> None:
         # Encode everything first: a bad document must leave nothing half-written.
-        encoded = {key: None if doc is None else encode(doc) for key, doc in changes.items()}
+        encoded = [(c, _encoded(c)) for c in commits]
         with self._lock:
-            current = self._positions.get(projection, 0)
-            if current != expected:
-                msg = f"projection {projection} is at {current}, not {expected}"
-                raise PositionConflictError(msg)
-            documents = self._documents.setdefault(projection, {})
-            for key, text in encoded.items():
-                if text is None:
-                    documents.pop(key, None)
-                else:
-                    documents[key] = text
-            self._positions[projection] = position
+            for c in commits:
+                self._check(c.projection, c.expected)
+            for c, texts in encoded:
+                _apply(self._documents.setdefault(c.projection, {}), texts)
+                self._positions[c.projection] = c.position
+
+    def swap_in(self, swaps: Sequence[SwapIn]) -> None:
+        encoded = [(swap, _encoded(swap.last)) for swap in swaps]
+        with self._lock:
+            for swap in swaps:
+                self._check(swap.source, swap.last.expected)
+            for swap, texts in encoded:
+                documents = self._documents.pop(swap.source, {})
+                _apply(documents, texts)
+                self._documents[swap.projection] = documents
+                self._positions.pop(swap.source, None)
+                self._positions[swap.projection] = swap.last.position
+
+    def _check(self, projection: str, expected: int) -> None:
+        current = self._positions.get(projection, 0)
+        if current != expected:
+            msg = f"projection {projection} is at {current}, not {expected}"
+            raise PositionConflictError(msg)
 
     def drop(self, projection: str) -> None:
         with self._lock:
@@ -102,3 +119,15 @@ class MemoryProjectionStore:
 
     def close(self) -> None:
         return None
+
+
+def _encoded(commit: Commit) -> dict[str, str | None]:
+    return {key: None if doc is None else encode(doc) for key, doc in commit.changes.items()}
+
+
+def _apply(documents: dict[str, str], texts: Mapping[str, str | None]) -> None:
+    for key, text in texts.items():
+        if text is None:
+            documents.pop(key, None)
+        else:
+            documents[key] = text

@@ -11,23 +11,19 @@ and need none of it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from claw_adapters.projections.events import DECISION_EVENTS, EventName
+from claw_adapters.projections.events import DECISIONS, REPLY_OUTCOMES
+from claw_domain import events
 from claw_domain.decisions import Decision, DecisionKind
 
 # Decisions whose reply is queued for sending straight away (the others draft or summarise).
 _QUEUING_DECISIONS = frozenset(
     {DecisionKind.RESPOND, DecisionKind.REQUEST_CONFIRMATION, DecisionKind.EXECUTE}
 )
-REPLY_OUTCOMES = frozenset(
-    {
-        EventName.REPLY_SENT,
-        EventName.REPLY_FAILED,
-        EventName.REPLY_OUTCOME_UNKNOWN,
-        EventName.REPLY_WITHHELD,
-    }
-)
+State = dict[str, Any]
+Follow = Callable[[Any, State], str | None]
 
 
 # Replies remembered per conversation: a legacy outcome followed its reply within
@@ -35,7 +31,7 @@ REPLY_OUTCOMES = frozenset(
 REPLIES_KEPT = 20
 
 
-def _queue(state: dict[str, Any], body: str) -> None:
+def _queue(state: State, body: str) -> None:
     state["queued"] = state.get("queued", 0) + 1
     replies: dict[str, str] = state.setdefault("replies", {})
     replies[str(state["queued"])] = body
@@ -43,36 +39,80 @@ def _queue(state: dict[str, Any], body: str) -> None:
         del replies[number]
 
 
-def follow_replies(name: EventName, recorded: Any, state: dict[str, Any]) -> str | None:
-    """Update ``state`` for one conversation event; for an outcome, the reply's text."""
-    replies: dict[str, str] = state.setdefault("replies", {})
+def _drafts(state: State) -> dict[str, str | None]:
     drafts: dict[str, str | None] = state.setdefault("drafts", {})
-    if name in DECISION_EVENTS:
-        decision: Decision = recorded.decision
-        if decision.kind in _QUEUING_DECISIONS and recorded.reply is not None:
-            _queue(state, recorded.reply)
-        if decision.kind is DecisionKind.SUGGEST:
-            drafts[str(recorded.number)] = (
-                recorded.reply if recorded.reply is not None else decision.reply
-            )
-    elif name is EventName.NOTICE_QUEUED:
-        state["queued"] = recorded.number - 1
-        _queue(state, recorded.body)
-    elif name is EventName.SUGGESTION_DRAFTED:
-        drafts[str(recorded.decision_number)] = recorded.draft
-    elif name in (EventName.SUGGESTION_APPROVED, EventName.SUGGESTION_EDITED):
-        draft = drafts.pop(str(recorded.decision_number), None)
-        body = recorded.text if name is EventName.SUGGESTION_EDITED else draft
-        _queue(state, body or "")
-        return body
-    elif name is EventName.SUGGESTION_REJECTED:
-        drafts.pop(str(recorded.decision_number), None)
-    elif name is EventName.OPTED_OUT:
-        replies.clear()  # the aggregate withholds every queued reply with the opt-out
-    elif name in REPLY_OUTCOMES:
-        number = str(recorded.number)
-        # A retryable failure leaves the reply queued for the next attempt.
-        if name is EventName.REPLY_FAILED and recorded.retryable:
-            return replies.get(number)
-        return replies.pop(number, None)
-    return None
+    return drafts
+
+
+def _decided(recorded: Any, state: State) -> None:
+    decision: Decision = recorded.decision
+    if decision.kind in _QUEUING_DECISIONS and recorded.reply is not None:
+        _queue(state, recorded.reply)
+    if decision.kind is DecisionKind.SUGGEST:
+        _drafts(state)[str(recorded.number)] = (
+            recorded.reply if recorded.reply is not None else decision.reply
+        )
+
+
+def _notice_queued(recorded: Any, state: State) -> None:
+    state["queued"] = recorded.number - 1
+    _queue(state, recorded.body)
+
+
+def _drafted(recorded: Any, state: State) -> None:
+    _drafts(state)[str(recorded.decision_number)] = recorded.draft
+
+
+def _approved(recorded: Any, state: State) -> str | None:
+    body = _drafts(state).pop(str(recorded.decision_number), None)
+    _queue(state, body or "")
+    return body
+
+
+def _edited(recorded: Any, state: State) -> str | None:
+    _drafts(state).pop(str(recorded.decision_number), None)
+    body: str = recorded.text
+    _queue(state, body or "")
+    return body
+
+
+def _rejected(recorded: Any, state: State) -> None:
+    _drafts(state).pop(str(recorded.decision_number), None)
+
+
+def _opted_out(_recorded: Any, state: State) -> None:
+    state.setdefault("replies", {}).clear()  # the aggregate withholds every queued reply
+
+
+def _outcome(recorded: Any, state: State) -> str | None:
+    replies: dict[str, str] = state.setdefault("replies", {})
+    return replies.pop(str(recorded.number), None)
+
+
+def _failed(recorded: Any, state: State) -> str | None:
+    # A retryable failure leaves the reply queued for the next attempt.
+    if recorded.retryable:
+        replies: dict[str, str] = state.setdefault("replies", {})
+        return replies.get(str(recorded.number))
+    return _outcome(recorded, state)
+
+
+_FOLLOW: Mapping[type, Follow] = {
+    **dict.fromkeys(DECISIONS, _decided),
+    events.NoticeQueued: _notice_queued,
+    events.SuggestionDrafted: _drafted,
+    events.SuggestionApproved: _approved,
+    events.SuggestionEdited: _edited,
+    events.SuggestionRejected: _rejected,
+    events.OptedOut: _opted_out,
+    **dict.fromkeys(REPLY_OUTCOMES, _outcome),
+    events.ReplyFailed: _failed,
+}
+# Every event that changes the bookkeeping: a projection that follows replies reads these.
+FOLLOWED: frozenset[type] = frozenset(_FOLLOW)
+
+
+def follow_replies(recorded: Any, state: State) -> str | None:
+    """Update ``state`` for one conversation event; for an outcome or approval, the reply's text."""
+    follow = _FOLLOW.get(type(recorded))
+    return follow(recorded, state) if follow is not None else None

@@ -5,18 +5,20 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from claw_adapters.projections.store import (
     PRIVATE_PREFIX,
+    Commit,
     Document,
     PositionConflictError,
     Row,
     Scalar,
+    SwapIn,
     check_field,
-    encode,
+    encoded_changes,
 )
 
 _SCHEMA = (
@@ -148,26 +150,25 @@ class SqliteProjectionStore:
         expected: int,
         position: int,
     ) -> None:
+        self.commit_all([Commit(projection, changes, expected=expected, position=position)])
+
+    def commit_all(self, commits: Sequence[Commit]) -> None:
+        encoded = [(c, encoded_changes(c)) for c in commits]  # before the write lock is taken
         with self._transaction() as connection:
-            current = _position(connection, projection)
-            if current != expected:
-                msg = f"projection {projection} is at {current}, not {expected}"
-                raise PositionConflictError(msg)
-            # executemany: the statement is prepared once for the batch.
-            connection.executemany(
-                "DELETE FROM claw_projection_documents WHERE projection = ? AND key = ?",
-                [(projection, key) for key, document in changes.items() if document is None],
-            )
-            connection.executemany(
-                "INSERT OR REPLACE INTO claw_projection_documents"
-                " (projection, key, document) VALUES (?, ?, ?)",
-                [
-                    (projection, key, encode(document))
-                    for key, document in changes.items()
-                    if document is not None
-                ],
-            )
-            _set_position(connection, projection, position)
+            for c, (deleted, upserted) in encoded:
+                _check_position(connection, c.projection, c.expected)
+                _write(connection, c.projection, deleted, upserted)
+                _set_position(connection, c.projection, c.position)
+
+    def swap_in(self, swaps: Sequence[SwapIn]) -> None:
+        encoded = [(swap, encoded_changes(swap.last)) for swap in swaps]
+        with self._transaction() as connection:
+            for swap, (deleted, upserted) in encoded:
+                _check_position(connection, swap.source, swap.last.expected)
+                _drop(connection, swap.projection)
+                _move(connection, swap.source, swap.projection)
+                _write(connection, swap.projection, deleted, upserted)
+                _set_position(connection, swap.projection, swap.last.position)
 
     def drop(self, projection: str) -> None:
         with self._transaction() as connection:
@@ -177,13 +178,7 @@ class SqliteProjectionStore:
         with self._transaction() as connection:
             position = _position(connection, source)
             _drop(connection, projection)
-            connection.execute(
-                "UPDATE claw_projection_documents SET projection = ? WHERE projection = ?",
-                (projection, source),
-            )
-            connection.execute(
-                "DELETE FROM claw_projection_positions WHERE projection = ?", (source,)
-            )
+            _move(connection, source, projection)
             _set_position(connection, projection, position)
 
     def close(self) -> None:
@@ -213,3 +208,37 @@ def _set_position(connection: sqlite3.Connection, projection: str, position: int
 def _drop(connection: sqlite3.Connection, projection: str) -> None:
     connection.execute("DELETE FROM claw_projection_documents WHERE projection = ?", (projection,))
     connection.execute("DELETE FROM claw_projection_positions WHERE projection = ?", (projection,))
+
+
+def _check_position(connection: sqlite3.Connection, projection: str, expected: int) -> None:
+    current = _position(connection, projection)
+    if current != expected:
+        msg = f"projection {projection} is at {current}, not {expected}"
+        raise PositionConflictError(msg)
+
+
+def _write(
+    connection: sqlite3.Connection,
+    projection: str,
+    deleted: list[str],
+    upserted: list[tuple[str, str]],
+) -> None:
+    # executemany: the statement is prepared once for the batch.
+    connection.executemany(
+        "DELETE FROM claw_projection_documents WHERE projection = ? AND key = ?",
+        [(projection, key) for key in deleted],
+    )
+    connection.executemany(
+        "INSERT OR REPLACE INTO claw_projection_documents (projection, key, document)"
+        " VALUES (?, ?, ?)",
+        [(projection, key, document) for key, document in upserted],
+    )
+
+
+def _move(connection: sqlite3.Connection, source: str, projection: str) -> None:
+    """``source``'s rows become ``projection``'s, and ``source``'s position goes."""
+    connection.execute(
+        "UPDATE claw_projection_documents SET projection = ? WHERE projection = ?",
+        (projection, source),
+    )
+    connection.execute("DELETE FROM claw_projection_positions WHERE projection = ?", (source,))

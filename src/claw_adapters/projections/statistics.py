@@ -11,7 +11,7 @@ sample, rebuilds to exactly the same numbers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -19,20 +19,21 @@ from uuid import UUID
 import attrs
 
 from claw_adapters.projections.base import (
+    Fold,
     action_state_key,
     conversation_state_key,
     outbox_item,
     remember_outbox_item,
 )
 from claw_adapters.projections.events import (
-    DECISION_EVENTS,
-    EventName,
+    DECISIONS,
     RecordedEvent,
     iso,
     parse_iso,
     settles_text,
 )
 from claw_adapters.projections.store import Document, Documents, ProjectionStore
+from claw_domain import events
 from claw_domain.decisions import Decision, DecisionKind
 from claw_domain.values import Classification, LlmUsage
 
@@ -75,34 +76,34 @@ _DECISION_COUNTER = {
     DecisionKind.ESCALATE: "escalations",
     DecisionKind.IGNORE: "ignored",
 }
-_ACTION_COUNTER = {
-    EventName.CUSTOMER_CONFIRMED: "confirmed",
-    EventName.CUSTOMER_DECLINED: "declined",
-    EventName.ACTION_EXPIRED: "expired",
-    EventName.ACTION_SUCCEEDED: "actions_succeeded",
-    EventName.ACTION_FAILED: "actions_failed",
-    EventName.ACTION_OUTCOME_UNKNOWN: "actions_unknown",
+_ACTION_COUNTER: Mapping[type, str] = {
+    events.CustomerConfirmed: "confirmed",
+    events.CustomerDeclined: "declined",
+    events.ActionExpired: "expired",
+    events.ActionSucceeded: "actions_succeeded",
+    events.ActionFailed: "actions_failed",
+    events.ActionOutcomeUnknown: "actions_unknown",
 }
-_SUGGESTION_COUNTER = {
-    EventName.SUGGESTION_APPROVED: "approved",
-    EventName.SUGGESTION_EDITED: "edited",
-    EventName.SUGGESTION_REJECTED: "rejected",
+_SUGGESTION_COUNTER: Mapping[type, str] = {
+    events.SuggestionApproved: "approved",
+    events.SuggestionEdited: "edited",
+    events.SuggestionRejected: "rejected",
 }
 # Outbox texts' outcomes, counted in the totals under the names replies always had.
-_TEXT_COUNTER = {
-    EventName.TEXT_SENT: "replies_sent",
-    EventName.TEXT_WITHHELD: "replies_withheld",
-    EventName.TEXT_FAILED: "replies_failed",
+_TEXT_COUNTER: Mapping[type, str] = {
+    events.TextSent: "replies_sent",
+    events.TextWithheld: "replies_withheld",
+    events.TextFailed: "replies_failed",
 }
 _CLOSING = frozenset(
     {
-        EventName.CUSTOMER_DECLINED,
-        EventName.ACTION_EXPIRED,
-        EventName.ACTION_SUCCEEDED,
-        EventName.ACTION_FAILED,
-        EventName.ACTION_OUTCOME_UNKNOWN,
-        EventName.STAFF_REJECTED,
-        EventName.ACTION_CANCELLED,
+        events.CustomerDeclined,
+        events.ActionExpired,
+        events.ActionSucceeded,
+        events.ActionFailed,
+        events.ActionOutcomeUnknown,
+        events.StaffRejected,
+        events.ActionCancelled,
     }
 )
 
@@ -124,128 +125,152 @@ def bucket_of(seconds: float) -> int:
     return len(LATENCY_BUCKETS)
 
 
-class StatisticsProjection:
-    name = STATISTICS
-    events: frozenset[str] = frozenset(
-        DECISION_EVENTS
-        | _ACTION_COUNTER.keys()
-        | _SUGGESTION_COUNTER.keys()
-        | _CLOSING
-        | {
-            EventName.CONVERSATION_STARTED,
-            EventName.TEXT_RECEIVED,
-            EventName.TEXT_CLASSIFIED,
-            EventName.SUGGESTION_DRAFTED,
-            EventName.REPLY_SENT,
-            EventName.REPLY_WITHHELD,
-            EventName.REPLY_FAILED,
-            EventName.FEEDBACK_RECEIVED,
-            EventName.ACTION_REQUESTED,
-            EventName.TEXT_QUEUED,
-            *_TEXT_COUNTER,
-        }
-    )
+def _conversation_started(_event: RecordedEvent, documents: Documents) -> None:
+    _count_total(documents, "conversations")
 
-    def apply(self, event: RecordedEvent, documents: Documents) -> None:
-        name = event.name
-        recorded = event.event
-        if name is EventName.CONVERSATION_STARTED:
-            _count_total(documents, "conversations")
-        elif name is EventName.ACTION_REQUESTED:
-            documents.put(action_state_key(event.originator_id), {"intent": recorded.intent.value})
-            if recorded.requires_confirmation:
-                _count(documents, recorded.intent.value, "confirmations_requested")
-        elif name in _ACTION_COUNTER or name in _CLOSING:
-            self._action(event, documents)
-        elif name is EventName.TEXT_QUEUED:
-            remember_outbox_item(event, documents)
-        elif name in _TEXT_COUNTER:
-            self._text(event, documents)
-        else:
-            self._conversation(event, documents)
 
-    def _text(self, event: RecordedEvent, documents: Documents) -> None:
-        """An outbox text's outcome counts as its conversation's reply outcome did."""
-        recorded = event.event
-        settled = settles_text(event.name, recorded)
-        item = outbox_item(documents, event.originator_id, settled=settled)
-        _count_total(documents, _TEXT_COUNTER[event.name])
-        if event.name is EventName.TEXT_SENT and item is not None:
-            key = conversation_state_key(UUID(item["conversation_id"]))
-            state = documents.get(key)
-            if state is not None:
-                self._time_reply(documents, state, recorded.at)
-                documents.put(key, state)
+def _action_requested(event: RecordedEvent, documents: Documents) -> None:
+    recorded = event.event
+    documents.put(action_state_key(event.originator_id), {"intent": recorded.intent.value})
+    if recorded.requires_confirmation:
+        _count(documents, recorded.intent.value, "confirmations_requested")
 
-    def _action(self, event: RecordedEvent, documents: Documents) -> None:
-        key = action_state_key(event.originator_id)
-        state = documents.get(key)
-        if state is None:
-            return
-        counter = _ACTION_COUNTER.get(event.name)
-        if counter is not None:
-            _count(documents, state["intent"], counter)
-        if event.name in _CLOSING:
-            documents.delete(key)
 
-    def _conversation(self, event: RecordedEvent, documents: Documents) -> None:
+def _action(event: RecordedEvent, documents: Documents) -> None:
+    key = action_state_key(event.originator_id)
+    state = documents.get(key)
+    if state is None:
+        return
+    counter = _ACTION_COUNTER.get(event.event_class)
+    if counter is not None:
+        _count(documents, state["intent"], counter)
+    if event.event_class in _CLOSING:
+        documents.delete(key)
+
+
+# A conversation event's effect on the counters, given the conversation's private notes.
+Count = Callable[[RecordedEvent, Document, Documents], None]
+
+
+def _on_conversation(count: Count) -> Fold:
+    def fold(event: RecordedEvent, documents: Documents) -> None:
         key = conversation_state_key(event.originator_id)
         state = documents.get(key) or {"unanswered": [], "drafts": {}, "intent": None}
-        recorded = event.event
-        name = event.name
-        if name is EventName.TEXT_RECEIVED:
-            _count_total(documents, "texts_received")
-            _count_texts_hour(documents, event.at)
-            if len(state["unanswered"]) < UNANSWERED_KEPT:
-                state["unanswered"].append(iso(recorded.text.sent_at))
-        elif name is EventName.TEXT_CLASSIFIED:
-            _classified(documents, recorded.classification)
-        elif name in DECISION_EVENTS:
-            decision: Decision = recorded.decision
-            state["intent"] = decision.intent.value
-            _count_total(documents, "by_kind", decision.kind.value)
-            _count_total(documents, "by_reason", decision.reason.value)
-            counter = _DECISION_COUNTER.get(decision.kind)
-            if counter is not None:
-                _count(documents, decision.intent.value, counter)
-            if decision.kind is DecisionKind.SUGGEST:
-                state["drafts"][str(recorded.number)] = decision.intent.value
-            if decision.kind in (DecisionKind.IGNORE, DecisionKind.ESCALATE):
-                # No reply will answer these texts: timing them to a later reply would lie.
-                state["unanswered"] = []
-            _count_hour(documents, event.at, decision)
-        elif name is EventName.SUGGESTION_DRAFTED:
-            intent = state["drafts"].get(str(recorded.decision_number))
-            if intent is not None:
-                _llm_usage(documents, intent, recorded.usage)
-        elif name in _SUGGESTION_COUNTER:
-            intent = state["drafts"].pop(str(recorded.decision_number), None)
-            if intent is not None:
-                _count(documents, intent, _SUGGESTION_COUNTER[name])
-        elif name is EventName.REPLY_SENT:
-            _count_total(documents, "replies_sent")
-            self._time_reply(documents, state, recorded.at)
-        elif name is EventName.REPLY_WITHHELD:
-            _count_total(documents, "replies_withheld")
-        elif name is EventName.REPLY_FAILED:
-            _count_total(documents, "replies_failed")
-        elif name is EventName.FEEDBACK_RECEIVED and state["intent"] is not None:
-            counter = "feedback_positive" if recorded.positive else "feedback_negative"
-            _count(documents, state["intent"], counter)
+        count(event, state, documents)
         documents.put(key, state)
 
-    @staticmethod
-    def _time_reply(documents: Documents, state: Document, sent_at: datetime) -> None:
-        """Each text waiting for an answer is answered by the first reply after it."""
-        if not state["unanswered"] or state["intent"] is None:
-            return
-        feature = _feature(documents, state["intent"])
-        for received in state["unanswered"]:
-            seconds = max(0.0, (sent_at - parse_iso(received)).total_seconds())
-            feature["latency_buckets"][bucket_of(seconds)] += 1
-            feature["replies_timed"] += 1
-        documents.put(f"intent:{state['intent']}", feature)
+    return fold
+
+
+def _text_received(event: RecordedEvent, state: Document, documents: Documents) -> None:
+    _count_total(documents, "texts_received")
+    _count_texts_hour(documents, event.at)
+    if len(state["unanswered"]) < UNANSWERED_KEPT:
+        state["unanswered"].append(iso(event.event.text.sent_at))
+
+
+def _text_classified(event: RecordedEvent, documents: Documents) -> None:
+    _classified(documents, event.event.classification)
+
+
+def _decided(event: RecordedEvent, state: Document, documents: Documents) -> None:
+    recorded = event.event
+    decision: Decision = recorded.decision
+    state["intent"] = decision.intent.value
+    _count_total(documents, "by_kind", decision.kind.value)
+    _count_total(documents, "by_reason", decision.reason.value)
+    counter = _DECISION_COUNTER.get(decision.kind)
+    if counter is not None:
+        _count(documents, decision.intent.value, counter)
+    if decision.kind is DecisionKind.SUGGEST:
+        state["drafts"][str(recorded.number)] = decision.intent.value
+    if decision.kind in (DecisionKind.IGNORE, DecisionKind.ESCALATE):
+        # No reply will answer these texts: timing them to a later reply would lie.
         state["unanswered"] = []
+    _count_hour(documents, event.at, decision)
+
+
+def _suggestion_drafted(event: RecordedEvent, state: Document, documents: Documents) -> None:
+    recorded = event.event
+    intent = state["drafts"].get(str(recorded.decision_number))
+    if intent is not None:
+        _llm_usage(documents, intent, recorded.usage)
+
+
+def _suggestion_decided(event: RecordedEvent, state: Document, documents: Documents) -> None:
+    intent = state["drafts"].pop(str(event.event.decision_number), None)
+    if intent is not None:
+        _count(documents, intent, _SUGGESTION_COUNTER[event.event_class])
+
+
+def _reply_sent(event: RecordedEvent, state: Document, documents: Documents) -> None:
+    _count_total(documents, "replies_sent")
+    _time_reply(documents, state, event.event.at)
+
+
+def _reply_withheld(_event: RecordedEvent, documents: Documents) -> None:
+    _count_total(documents, "replies_withheld")
+
+
+def _reply_failed(_event: RecordedEvent, documents: Documents) -> None:
+    _count_total(documents, "replies_failed")
+
+
+def _text_queued(event: RecordedEvent, documents: Documents) -> None:
+    remember_outbox_item(event, documents)
+
+
+def _text_outcome(event: RecordedEvent, documents: Documents) -> None:
+    """An outbox text's outcome counts as its conversation's reply outcome did."""
+    recorded = event.event
+    item = outbox_item(documents, event.originator_id, settled=settles_text(recorded))
+    _count_total(documents, _TEXT_COUNTER[event.event_class])
+    if event.event_class is events.TextSent and item is not None:
+        key = conversation_state_key(UUID(item["conversation_id"]))
+        state = documents.get(key)
+        if state is not None:
+            _time_reply(documents, state, recorded.at)
+            documents.put(key, state)
+
+
+def _feedback(event: RecordedEvent, state: Document, documents: Documents) -> None:
+    if state["intent"] is not None:
+        counter = "feedback_positive" if event.event.positive else "feedback_negative"
+        _count(documents, state["intent"], counter)
+
+
+def _time_reply(documents: Documents, state: Document, sent_at: datetime) -> None:
+    """Each text waiting for an answer is answered by the first reply after it."""
+    if not state["unanswered"] or state["intent"] is None:
+        return
+    feature = _feature(documents, state["intent"])
+    for received in state["unanswered"]:
+        seconds = max(0.0, (sent_at - parse_iso(received)).total_seconds())
+        feature["latency_buckets"][bucket_of(seconds)] += 1
+        feature["replies_timed"] += 1
+    documents.put(f"intent:{state['intent']}", feature)
+    state["unanswered"] = []
+
+
+class StatisticsProjection:
+    name = STATISTICS
+    folds: Mapping[type, Fold] = {
+        events.TextReceived: _on_conversation(_text_received),
+        events.TextClassified: _text_classified,
+        **dict.fromkeys(DECISIONS, _on_conversation(_decided)),
+        events.SuggestionDrafted: _on_conversation(_suggestion_drafted),
+        **dict.fromkeys(_SUGGESTION_COUNTER, _on_conversation(_suggestion_decided)),
+        events.ReplySent: _on_conversation(_reply_sent),
+        events.ReplyWithheld: _reply_withheld,
+        events.ReplyFailed: _reply_failed,
+        events.TextQueued: _text_queued,
+        **dict.fromkeys(_TEXT_COUNTER, _text_outcome),
+        events.FeedbackReceived: _on_conversation(_feedback),
+        events.ConversationStarted: _conversation_started,
+        # Pending actions
+        events.ActionRequested: _action_requested,
+        **dict.fromkeys(_ACTION_COUNTER.keys() | _CLOSING, _action),
+    }
 
 
 def _feature(documents: Documents, intent: str) -> Document:

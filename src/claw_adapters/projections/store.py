@@ -16,12 +16,10 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 import attrs
-
-from claw_adapters.persistence.database import Backend, DatabaseConfig
 
 Document = dict[str, Any]
 Scalar = str | int | float | bool | None
@@ -38,6 +36,30 @@ class PositionConflictError(Exception):
 class Row:
     key: str
     document: Document
+
+
+@attrs.frozen
+class Commit:
+    """One projection's share of a write: its changes, and the position they move it along."""
+
+    projection: str
+    changes: Mapping[str, Document | None]
+    expected: int
+    position: int
+
+
+@attrs.frozen
+class SwapIn:
+    """A rebuilt projection taking the place of the live one, with its last batch.
+
+    ``source`` holds the rows of the earlier batches; ``last`` is the final batch,
+    committed against ``source``'s position. Written straight under the live name,
+    the final batch is never written twice (once beside, once moved).
+    """
+
+    projection: str
+    source: str
+    last: Commit
 
 
 class ProjectionStore(Protocol):
@@ -70,8 +92,17 @@ class ProjectionStore(Protocol):
         """Write ``changes`` (None deletes) and move the position, all or nothing."""
         ...
 
+    def commit_all(self, commits: Sequence[Commit]) -> None:
+        """Several projections' commits in one transaction: all of them, or none."""
+        ...
+
     def drop(self, projection: str) -> None:
         """Forget every document and the position."""
+        ...
+
+    def swap_in(self, swaps: Sequence[SwapIn]) -> None:
+        """For each swap, in one transaction for all: ``source``'s rows, with ``last``
+        applied on top, become ``projection``'s; the old rows and ``source`` go."""
         ...
 
     def replace(self, projection: str, source: str) -> None:
@@ -169,16 +200,11 @@ def _without_unstorable(value: Any) -> Any:
     return value
 
 
-def open_projection_store(config: DatabaseConfig) -> ProjectionStore:
-    """The store beside the events of ``config``'s database."""
-    if config.backend == Backend.SQLITE and config.sqlite_path is not None:
-        from claw_adapters.projections.sqlite import SqliteProjectionStore  # noqa: PLC0415
-
-        return SqliteProjectionStore(config.sqlite_path)
-    if config.backend == Backend.POSTGRES and config.postgres_dsn is not None:
-        from claw_adapters.projections.postgres import PostgresProjectionStore  # noqa: PLC0415
-
-        return PostgresProjectionStore(config.postgres_dsn)
-    from claw_adapters.projections.memory import MemoryProjectionStore  # noqa: PLC0415
-
-    return MemoryProjectionStore()
+def encoded_changes(commit: Commit) -> tuple[list[str], list[tuple[str, str]]]:
+    """The keys ``commit`` deletes, and the documents it writes, encoded."""
+    changes = commit.changes
+    deleted = [key for key, document in changes.items() if document is None]
+    upserted = [
+        (key, encode(document)) for key, document in changes.items() if document is not None
+    ]
+    return deleted, upserted

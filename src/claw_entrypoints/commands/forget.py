@@ -18,15 +18,13 @@ from datetime import UTC, datetime, timedelta
 
 from claw_adapters.persistence.data_keys import parse_master_key
 from claw_adapters.persistence.keyring import data_keys_of
-from claw_adapters.projections.catalogue import all_projections
-from claw_adapters.projections.store import open_projection_store
+from claw_adapters.projections.backends import open_projection_store
 from claw_domain.errors import ConfigurationError
-from claw_entrypoints.bootstrap import open_application
+from claw_entrypoints.bootstrap import open_application, open_projector
 from claw_entrypoints.commands.operator import operator_name, typed_text
 from claw_entrypoints.config import ClawConfig, load_config
 from claw_service.application import ClawApplication
 from claw_service.privacy import ForgetReport, forget_subject, idle_subjects
-from claw_service.projector import Projector
 
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 
@@ -74,7 +72,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _rebuild(config: ClawConfig, app: ClawApplication) -> None:
     store = open_projection_store(config.database)
     try:
-        Projector(app, store, all_projections(config.debounce_seconds)).rebuild()
+        open_projector(app, store).rebuild()
     finally:
         store.close()
 

@@ -11,14 +11,13 @@ from uuid import UUID
 
 from tqdm import tqdm
 
-from claw_adapters.projections.catalogue import all_projections
+from claw_adapters.projections.backends import open_projection_store
 from claw_adapters.projections.failures import ProjectionFailure
-from claw_adapters.projections.store import open_projection_store
 from claw_domain.errors import ConfigurationError
-from claw_entrypoints.bootstrap import open_application
+from claw_entrypoints.bootstrap import open_application, open_projector
 from claw_entrypoints.config import load_config
 from claw_service.audit import TimelineEntry, load_settings_file, timeline, what_if
-from claw_service.projector import Projector, UnknownProjectionError
+from claw_service.projector import UnknownProjectionError
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -60,9 +59,7 @@ def rebuild_projections(args: argparse.Namespace) -> int:
     store = open_projection_store(config.database)
     skipped: list[ProjectionFailure] = []
     try:
-        projector = Projector(
-            app, store, all_projections(config.debounce_seconds), on_failure=skipped.append
-        )
+        projector = open_projector(app, store, on_failure=skipped.append)
         total = app.recorder.max_notification_id() or 0
         with tqdm(total=total, unit="event", desc="rebuilding", file=sys.stderr) as bar:
 

@@ -23,12 +23,12 @@ from uuid import UUID
 import structlog
 
 from claw_adapters.projections.conversations import CONVERSATIONS
-from claw_adapters.projections.events import EventName, iso
+from claw_adapters.projections.events import iso
 from claw_adapters.projections.pending_actions import PENDING_ACTIONS
-from claw_adapters.projections.review_queue import REVIEW_QUEUE
+from claw_adapters.projections.staff_queues import REVIEW_QUEUE, TICKETS
 from claw_adapters.projections.statistics import read_statistics, read_totals
 from claw_adapters.projections.store import Document, ProjectionStore
-from claw_adapters.projections.tickets import TICKETS
+from claw_domain import events
 from claw_domain.actions import action_spec
 from claw_domain.decisions import DecisionKind, Reason
 from claw_domain.privacy import FORGOTTEN
@@ -52,15 +52,15 @@ _AUTOMATIC = frozenset(
 )
 _CUSTOMER_EVENTS = frozenset(
     {
-        EventName.TEXT_RECEIVED,
-        EventName.OPTED_OUT,
-        EventName.OPTED_IN,
-        EventName.FEEDBACK_RECEIVED,
-        EventName.CUSTOMER_CONFIRMED,
-        EventName.CUSTOMER_DECLINED,
+        events.TextReceived,
+        events.OptedOut,
+        events.OptedIn,
+        events.FeedbackReceived,
+        events.CustomerConfirmed,
+        events.CustomerDeclined,
     }
 )
-_VENDOR_EVENTS = frozenset({EventName.REPLY_FAILED, EventName.REPLY_OUTCOME_UNKNOWN})
+_VENDOR_EVENTS = frozenset({events.ReplyFailed, events.ReplyOutcomeUnknown})
 
 
 class ConsoleQueries(Protocol):
@@ -324,7 +324,7 @@ def _timeline_entry(entry: TimelineEntry) -> Document:
     if entry.customer is not None:
         document["customer"] = short_customer(entry.customer)
     reason = entry.reason
-    if reason is None and entry.event is EventName.REPLY_WITHHELD and entry.detail:
+    if reason is None and entry.event_class is events.ReplyWithheld and entry.detail:
         try:
             reason = Reason(entry.detail)
         except ValueError:
@@ -334,11 +334,11 @@ def _timeline_entry(entry: TimelineEntry) -> Document:
         document["reason_text"] = explain(reason)
     if entry.body is not None:
         document["reply"] = entry.body
-    if entry.event in _CUSTOMER_EVENTS:
+    if entry.event_class in _CUSTOMER_EVENTS:
         document["who"] = "customer"
-    elif entry.event in _VENDOR_EVENTS:
+    elif entry.event_class in _VENDOR_EVENTS:
         document["who"] = "vendor"
-    elif entry.actor is not None or entry.event is EventName.STAFF_TEXT_SENT:
+    elif entry.actor is not None or entry.event_class is events.StaffTextSent:
         document["who"] = "staff"
     else:
         document["who"] = "claw"

@@ -12,20 +12,18 @@ from typing import Any
 from uuid import UUID
 
 import attrs
-from eventsourcing.utils import get_topic
 
 from claw_adapters.projections.events import (
     ALERT_OUTCOMES,
-    DECISION_EVENTS,
-    SETTINGS_EVENTS,
+    DECISIONS,
+    REPLY_OUTCOMES,
+    SETTINGS_CHANGES,
     TEXT_OUTCOMES,
-    EventName,
     RecordedEvent,
-    event_name_of,
     mask_number,
 )
-from claw_adapters.projections.replies import REPLY_OUTCOMES, follow_replies
-from claw_domain.conversation import Conversation
+from claw_adapters.projections.replies import follow_replies
+from claw_domain import events as recorded_events
 from claw_domain.decisions import Decision, DecisionKind, Reason
 from claw_domain.policy import Situation
 from claw_domain.settings import (
@@ -33,6 +31,7 @@ from claw_domain.settings import (
 )
 from claw_domain.values import ClassificationSource, Entities, Intent, LlmUsage
 from claw_service.application import ClawApplication
+from claw_service.follower import LogFollower
 
 _SCAN_BATCH = 1000
 
@@ -42,7 +41,7 @@ class TimelineEntry:
     """One thing that happened, in the words an operator reads an incident in."""
 
     at: datetime  # domain time: when it happened, not when it was written
-    event: EventName
+    event: str  # the event's class name, as staff read it
     summary: str
     conversation_id: UUID | None = None
     customer: str | None = None  # masked
@@ -59,13 +58,14 @@ class TimelineEntry:
     action_id: UUID | None = None
     actor: str | None = None
     detail: str | None = None
-    # What what_if re-judges; left out of the JSON (the fields above say it).
+    # What what_if re-judges, and what routes the entry; left out of the JSON.
     recorded_decision: Decision | None = attrs.field(default=None, eq=False, repr=False)
     situation: Situation | None = attrs.field(default=None, eq=False, repr=False)
+    event_class: type | None = attrs.field(default=None, eq=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict without empty fields; ``at`` and ``event`` are always there."""
-        skipped = ("recorded_decision", "situation")
+        skipped = ("recorded_decision", "situation", "event_class")
         plain = attrs.asdict(self, recurse=True, filter=lambda a, _v: a.name not in skipped)
         return {name: _jsonable(value) for name, value in plain.items() if value is not None}
 
@@ -111,12 +111,10 @@ def timeline(
 
 
 def _recorded(event: Any, position: int = 0) -> RecordedEvent | None:
-    name = event_name_of(type(event).__qualname__)
-    if name is None:
+    if type(event) not in recorded_events.EVERY_EVENT:
         return None
     return RecordedEvent(
         position=position,
-        name=name,
         originator_id=event.originator_id,
         originator_version=event.originator_version,
         event=event,
@@ -159,17 +157,17 @@ def _conversation_events(app: ClawApplication, ids: Iterable[UUID]) -> list[Reco
 
 
 def _conversations_of(app: ClawApplication, phone: str) -> list[UUID]:
-    topic = f"{get_topic(Conversation)}.{EventName.CONVERSATION_STARTED.value}"
+    follower = LogFollower(app, [recorded_events.ConversationStarted])
     found = []
-    start = 1
-    while notifications := app.recorder.select_notifications(
-        start=start, limit=_SCAN_BATCH, topics=[topic]
-    ):
-        for notification in notifications:
-            started: Any = app.mapper.to_domain_event(notification)
-            if started.customer_number == phone:
+    position = 0
+    while True:
+        batch = follower.read(position, _SCAN_BATCH)
+        for started in batch.events:
+            if started.event.customer_number == phone:
                 found.append(started.originator_id)
-        start = notifications[-1].id + 1
+        if batch.reached <= position:
+            break
+        position = batch.reached
     return found + [c for c in _sealed_conversations_of(app, phone) if c not in found]
 
 
@@ -184,27 +182,21 @@ def _sealed_conversations_of(app: ClawApplication, phone: str) -> list[UUID]:
         return []
     conversations = []
     for stream in keys.streams_of(keys.subject_of(phone)):
-        first = app.recorder.select_events(stream, limit=1)
-        if first and first[0].topic.endswith(EventName.CONVERSATION_STARTED.value):
+        first = app.events.get(stream, limit=1)
+        if any(type(event) is recorded_events.ConversationStarted for event in first):
             conversations.append(stream)
     return conversations
 
 
 def _scan(app: ClawApplication) -> Iterator[RecordedEvent]:
-    start = 1
-    while notifications := app.recorder.select_notifications(start=start, limit=_SCAN_BATCH):
-        for notification in notifications:
-            name = event_name_of(notification.topic)
-            if name is not None:
-                event = app.mapper.to_domain_event(notification)
-                yield RecordedEvent(
-                    notification.id,
-                    name,
-                    event.originator_id,
-                    notification.originator_version,
-                    event,
-                )
-        start = notifications[-1].id + 1
+    follower = LogFollower(app, recorded_events.EVERY_EVENT)
+    position = 0
+    while True:
+        batch = follower.read(position, _SCAN_BATCH)
+        yield from batch.events
+        if batch.reached <= position:
+            return
+        position = batch.reached
 
 
 # From events to entries ----------------------------------------------------------------------
@@ -221,27 +213,26 @@ def _entries(events: Sequence[RecordedEvent]) -> list[TimelineEntry]:
         recorded = item.event
         sent = None
         if item.originator_id in customers:
-            sent = follow_replies(
-                item.name, recorded, reply_books.setdefault(item.originator_id, {})
-            )
-        if item.name is EventName.CONVERSATION_STARTED:
+            sent = follow_replies(recorded, reply_books.setdefault(item.originator_id, {}))
+        kind = item.event_class
+        if kind is recorded_events.ConversationStarted:
             customers[item.originator_id] = mask_number(recorded.customer_number)
-        if item.name in (EventName.ACTION_REQUESTED, EventName.TEXT_QUEUED, EventName.ALERT_RAISED):
+        if kind in _BELONGING:
             belongs_to[item.originator_id] = recorded.conversation_id
-        if item.name is EventName.TEXT_QUEUED:
+        if kind is recorded_events.TextQueued:
             outbox_words[item.originator_id] = (recorded.purpose.value, recorded.body)
-        elif item.name is EventName.ALERT_RAISED:
+        elif kind is recorded_events.AlertRaised:
             outbox_words[item.originator_id] = (recorded.title, recorded.body)
-        if item.name in SETTINGS_EVENTS:
+        if kind in SETTINGS_CHANGES:
             conversation = None
         elif item.originator_id in belongs_to:
             conversation = belongs_to[item.originator_id]
         else:
             conversation = item.originator_id
         entry = _entry(item)
-        if item.name in REPLY_OUTCOMES:
+        if kind in REPLY_OUTCOMES:
             entry = attrs.evolve(entry, body=sent)
-        elif item.name in TEXT_OUTCOMES | ALERT_OUTCOMES:
+        elif kind in _OUTBOX_OUTCOMES:
             entry = _outbox_entry(entry, item, outbox_words.get(item.originator_id))
         entries.append(
             attrs.evolve(
@@ -249,7 +240,7 @@ def _entries(events: Sequence[RecordedEvent]) -> list[TimelineEntry]:
                 conversation_id=conversation,
                 customer=customers.get(conversation) if conversation else None,
                 action_id=entry.action_id
-                or (item.originator_id if item.name in _ACTION_NAMES else None),
+                or (item.originator_id if kind in _ACTION_EVENTS else None),
             )
         )
     return entries
@@ -260,69 +251,78 @@ def _outbox_entry(
 ) -> TimelineEntry:
     """What became of a text or an alert, told with the words it was created with."""
     recorded = item.event
-    name = item.name
+    kind = item.event_class
     label, body = words or ("", None)
     outcome = {
-        EventName.TEXT_SENT: "text sent",
-        EventName.TEXT_FAILED: "text failed ("
+        recorded_events.TextSent: "text sent",
+        recorded_events.TextFailed: "text failed ("
         + ("will retry" if getattr(recorded, "retryable", False) else "gave up")
         + ")",
-        EventName.TEXT_OUTCOME_UNKNOWN: "text's outcome unknown",
-        EventName.TEXT_WITHHELD: f"text withheld: {getattr(recorded, 'reason', '')}",
-        EventName.ALERT_DELIVERED: f"staff alert '{label}': sent",
-        EventName.ALERT_FAILED: f"staff alert '{label}': failed",
-        EventName.ALERT_DROPPED: f"staff alert '{label}': dropped",
-    }[name]
-    if name in TEXT_OUTCOMES and label:
+        recorded_events.TextOutcomeUnknown: "text's outcome unknown",
+        recorded_events.TextWithheld: f"text withheld: {getattr(recorded, 'reason', '')}",
+        recorded_events.AlertDelivered: f"staff alert '{label}': sent",
+        recorded_events.AlertFailed: f"staff alert '{label}': failed",
+        recorded_events.AlertDropped: f"staff alert '{label}': dropped",
+    }[kind]
+    if kind in TEXT_OUTCOMES and label:
         outcome = f"{label} {outcome}"
     return attrs.evolve(entry, summary=outcome, body=body)
 
 
-_ACTION_NAMES = frozenset(
+_OUTBOX_OUTCOMES = frozenset(TEXT_OUTCOMES + ALERT_OUTCOMES)
+# Events of a pending action: their entries name the action.
+_ACTION_EVENTS = frozenset(
     {
-        EventName.ACTION_REQUESTED,
-        EventName.CUSTOMER_CONFIRMED,
-        EventName.CUSTOMER_DECLINED,
-        EventName.STAFF_APPROVED,
-        EventName.APPROVAL_REQUESTED,
-        EventName.STAFF_APPROVAL_IGNORED,
-        EventName.STAFF_REJECTED,
-        EventName.ACTION_CANCELLED,
-        EventName.ACTION_EXPIRED,
-        EventName.EXECUTION_STARTED,
-        EventName.ACTION_SUCCEEDED,
-        EventName.ACTION_FAILED,
-        EventName.ACTION_OUTCOME_UNKNOWN,
+        recorded_events.ActionRequested,
+        recorded_events.CustomerConfirmed,
+        recorded_events.CustomerDeclined,
+        recorded_events.StaffApproved,
+        recorded_events.ApprovalRequested,
+        recorded_events.StaffApprovalIgnored,
+        recorded_events.StaffRejected,
+        recorded_events.ActionCancelled,
+        recorded_events.ActionExpired,
+        recorded_events.ExecutionStarted,
+        recorded_events.ActionSucceeded,
+        recorded_events.ActionFailed,
+        recorded_events.ActionOutcomeUnknown,
     }
 )
-_PLAIN_SUMMARIES = {
-    EventName.CONVERSATION_STARTED: "conversation started",
-    EventName.OPTED_OUT: "customer opted out",
-    EventName.OPTED_IN: "customer opted back in",
-    EventName.TEXTS_PROCESSED: "texts handled without a decision",
-    EventName.CUSTOMER_CONFIRMED: "customer confirmed the action",
-    EventName.CUSTOMER_DECLINED: "customer declined the action",
-    EventName.ACTION_EXPIRED: "action expired: no answer before the deadline",
-    EventName.EXECUTION_STARTED: "action started",
-    EventName.AWAITED_ACTION_CLOSED: "claw stopped waiting for the customer's answer",
-    EventName.SETTINGS_INITIALISED: "settings initialised",
+# Aggregates created for a conversation: a pending action, a text or an alert.
+_BELONGING = frozenset(
+    {recorded_events.ActionRequested, recorded_events.TextQueued, recorded_events.AlertRaised}
+)
+
+
+_PLAIN_SUMMARIES: dict[type, str] = {
+    recorded_events.ConversationStarted: "conversation started",
+    recorded_events.OptedOut: "customer opted out",
+    recorded_events.OptedIn: "customer opted back in",
+    recorded_events.TextsProcessed: "texts handled without a decision",
+    recorded_events.CustomerConfirmed: "customer confirmed the action",
+    recorded_events.CustomerDeclined: "customer declined the action",
+    recorded_events.ActionExpired: "action expired: no answer before the deadline",
+    recorded_events.ExecutionStarted: "action started",
+    recorded_events.AwaitedActionClosed: "claw stopped waiting for the customer's answer",
+    recorded_events.SettingsInitialised: "settings initialised",
 }
 
 
 def _entry(item: RecordedEvent) -> TimelineEntry:
     recorded = item.event
-    name = item.name
+    kind = item.event_class
     base = TimelineEntry(
         at=item.at,
-        event=name,
-        summary=_PLAIN_SUMMARIES.get(name, name.value),
+        event=item.name,
+        summary=_PLAIN_SUMMARIES.get(kind, item.name),
         actor=getattr(recorded, "actor", None),
+        event_class=kind,
     )
-    if name in DECISION_EVENTS:
+    if kind in DECISIONS:
         return _decision_entry(base, recorded)
-    if name is EventName.TEXT_RECEIVED:
+    if kind is recorded_events.TextReceived:
         return attrs.evolve(base, summary="customer texted", body=recorded.text.body)
-    if name is EventName.TEXT_CLASSIFIED:
+    if kind is recorded_events.TextClassified:
         found = recorded.classification
         usage = " via the LLM" if found.llm_usage else ""
         return attrs.evolve(
@@ -336,7 +336,7 @@ def _entry(item: RecordedEvent) -> TimelineEntry:
             entities=found.entities,
             llm_usage=found.llm_usage,
         )
-    if name is EventName.SUGGESTION_DRAFTED:
+    if kind is recorded_events.SuggestionDrafted:
         return attrs.evolve(
             base,
             summary=f"suggestion {recorded.decision_number} drafted by {recorded.usage.model}",
@@ -344,19 +344,19 @@ def _entry(item: RecordedEvent) -> TimelineEntry:
             llm_usage=recorded.usage,
             decision_number=recorded.decision_number,
         )
-    if name is EventName.TEXT_QUEUED:
+    if kind is recorded_events.TextQueued:
         return attrs.evolve(
             base, summary=f"{recorded.purpose.value} text queued", body=recorded.body
         )
-    if name is EventName.ALERT_RAISED:
+    if kind is recorded_events.AlertRaised:
         return attrs.evolve(
             base,
             summary=f"staff alert '{recorded.title}' raised ({recorded.severity.value})",
             body=recorded.body,
         )
-    if name in (EventName.NOTICE_QUEUED, EventName.SUGGESTION_EDITED):
+    if kind in (recorded_events.NoticeQueued, recorded_events.SuggestionEdited):
         body = getattr(recorded, "body", None) or getattr(recorded, "text", None)
-        return attrs.evolve(base, summary=f"{name.value}: text queued", body=body)
+        return attrs.evolve(base, summary=f"{item.name}: text queued", body=body)
     return attrs.evolve(base, summary=_summary(item, base.summary), detail=_detail(recorded))
 
 
@@ -384,25 +384,25 @@ def _decision_entry(base: TimelineEntry, recorded: Any) -> TimelineEntry:
 
 def _summary(item: RecordedEvent, default: str) -> str:
     recorded = item.event
-    name = item.name
-    if name is EventName.REPLY_SENT:
+    kind = item.event_class
+    if kind is recorded_events.ReplySent:
         return f"reply {recorded.number} sent"
-    if name is EventName.REPLY_FAILED:
+    if kind is recorded_events.ReplyFailed:
         retry = "will retry" if recorded.retryable else "gave up"
         return f"reply {recorded.number} failed ({retry})"
-    if name is EventName.REPLY_WITHHELD:
+    if kind is recorded_events.ReplyWithheld:
         return f"reply {recorded.number} withheld: {recorded.reason.value}"
-    if name is EventName.CUSTOMER_FORGOTTEN:
+    if kind is recorded_events.CustomerForgotten:
         return f"customer's personal data forgotten by {recorded.actor}"
-    if name is EventName.STAFF_ALERT_RECORDED:
+    if kind is recorded_events.StaffAlertRecorded:
         return f"staff alert '{recorded.subject}': {recorded.outcome.value}"
-    if name is EventName.ACTION_REQUESTED:
+    if kind is recorded_events.ActionRequested:
         return f"{recorded.kind.value} requested, deadline {recorded.deadline.isoformat()}"
-    if name is EventName.STAFF_TEXT_SENT:
+    if kind is recorded_events.StaffTextSent:
         return f"staff texted by hand; claw paused until {recorded.paused_until.isoformat()}"
-    if name is EventName.FEEDBACK_RECEIVED:
+    if kind is recorded_events.FeedbackReceived:
         return f"customer feedback: {'positive' if recorded.positive else 'negative'}"
-    if name is EventName.FEATURE_SETTINGS_CHANGED:
+    if kind is recorded_events.FeatureSettingsChanged:
         return f"{recorded.intent.value} set to {recorded.settings.mode.value}"
     return default
 
