@@ -204,7 +204,7 @@ class EffectDispatcher:
         )
         self._observe(UNREADABLE_EFFECT, "skipped")
         body = (
-            f"claw could not read event {event.position} ({event.name}) of conversation "
+            f"claw could not read event {event.position} ({event.name}) of stream "
             f"{event.originator_id}, so whatever it called for (a reply, an action, an "
             f"alert) was not done. Please look at that conversation yourself. Why: {reason}"
         )

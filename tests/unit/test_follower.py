@@ -196,7 +196,7 @@ def test_the_dispatcher_records_an_unreadable_effect_tells_staff_and_goes_on(
         on_effect=lambda effect, outcome: counted.append((effect, outcome)),
         failures=failures,
     )
-    broken = _broken(app, events.DecidedToRespond)
+    broken = _broken(app, events.TextQueued)
     _text(app, clock, 0, "what are your hours")
     clock.advance(timedelta(seconds=10))
     _decide(app, clock, 0)
@@ -208,12 +208,12 @@ def test_the_dispatcher_records_an_unreadable_effect_tells_staff_and_goes_on(
     assert len(messenger.sent) == 1  # the reply after the broken event still went out
     [alert] = staff.alerts
     assert alert.severity is AlertSeverity.URGENT
-    assert f"event {broken} (DecidedToRespond)" in alert.body
+    assert f"event {broken} (TextQueued)" in alert.body
     [failure] = failures.recorded()
     assert (failure.projection, failure.position, failure.event) == (
         dispatcher.name,
         broken,
-        "DecidedToRespond",
+        "TextQueued",
     )
     assert failure.reported is ReportState.SENT
     assert (UNREADABLE_EFFECT, "skipped") in counted
