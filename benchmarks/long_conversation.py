@@ -254,6 +254,10 @@ async def _reply_loads(runtime: Runtime, builder: Builder, stream: Stream) -> in
     messenger = runtime.ports.messenger
     if not isinstance(messenger, MemoryMessenger):
         return None
+    # Whatever the stream's building queued is sent first, uncounted: the count is of
+    # the one approved reply.
+    while await runtime.dispatcher.run_once() > 0:
+        pass
     before = messenger.sent_count
     await asyncio.to_thread(builder.review, stream.conversation)
     with counting_loads(runtime.app, stream.conversation) as loads:
