@@ -34,6 +34,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -167,14 +168,15 @@ class Builder:
         while await self.dispatcher.run_once() > 0:
             pass
 
-    def review(self, conversation: UUID) -> None:
+    def review(self, conversation: UUID, *, may_reject: bool = True) -> None:
+        """Staff work the queue: one suggestion in five rejected (unless ``may_reject`` is off)."""
         now = self.clock.now()
         conv = self.app.conversation(conversation)
         for number, suggestion in list(conv.suggestions.items()):
             if suggestion.status is not SuggestionStatus.WAITING:
                 continue
             self.reviewed += 1
-            if self.reviewed % 5 == 0:
+            if may_reject and self.reviewed % 5 == 0:
                 self.app.reject_suggestion(conversation, number, STAFF, "answered by phone", now)
             elif suggestion.draft:
                 self.app.approve_suggestion(conversation, number, STAFF, now)
@@ -249,7 +251,7 @@ async def _reply_loads(runtime: Runtime, builder: Builder, stream: Stream) -> in
     """Conversation loads by ``claw serve``'s dispatcher to send one reply staff approved.
 
     The timed text is a suggestion: staff approve it (the builder, uncounted), then
-    the composition root's dispatcher sends it, counted. None when staff rejected it.
+    the composition root's dispatcher sends it, counted. None if it was not sent.
     """
     messenger = runtime.ports.messenger
     if not isinstance(messenger, MemoryMessenger):
@@ -259,7 +261,7 @@ async def _reply_loads(runtime: Runtime, builder: Builder, stream: Stream) -> in
     while await runtime.dispatcher.run_once() > 0:
         pass
     before = messenger.sent_count
-    await asyncio.to_thread(builder.review, stream.conversation)
+    await asyncio.to_thread(partial(builder.review, may_reject=False), stream.conversation)
     with counting_loads(runtime.app, stream.conversation) as loads:
         while await runtime.dispatcher.run_once() > 0:
             pass
