@@ -85,6 +85,11 @@ _EFFECTS_BY_EVENT: dict[type, EffectKind] = {
     events.AlertRaised: EffectKind.ALERT_STAFF,
     events.DecidedToExecute: EffectKind.EXECUTE_ACTION,
 }
+# Effects carried out per run. The worker decides new texts between runs, and sending is
+# paced by the vendor (OpenPhone: 10 texts a second), so a long run holds every new
+# decision back behind it: 200 texts a run took 20 s, and decisions under load fell from
+# hundreds a second to tens.
+EFFECTS_PER_RUN = 20
 # The metric an effect-carrying event counts under when it cannot be read.
 UNREADABLE_EFFECT = "unreadable_event"
 
@@ -125,7 +130,7 @@ class EffectDispatcher:
         name: str = DISPATCHER_NAME,
         on_effect: Callable[[str, str], None] | None = None,
         failures: ProjectionFailureLog | None = None,
-        batch_size: int = 200,
+        batch_size: int = EFFECTS_PER_RUN,
     ) -> None:
         self.app = app
         self.ports = ports
