@@ -249,7 +249,33 @@ class ClawApplication(Application[UUID]):
 
     def texts_of(self, conv: Conversation) -> list[OutboundText]:
         """Every text claw queued for this conversation, oldest first (their ids are derived)."""
+        found = self._texts(conv.id, self._text_causes(conv, self._opened_actions(conv)))
+        return sorted(found, key=lambda text: (text.queued_at, text.cause))
+
+    def alerts_of(self, conv: Conversation) -> list[OutboundAlert]:
+        """Every alert to staff about this conversation, oldest first (their ids are derived)."""
+        actions = self._opened_actions(conv)
         causes = [
+            cause
+            for number in range(1, conv.next_decision_number)
+            for cause in (Cause.decision(number), Cause.approval(number))
+        ] + [Cause.action_outcome(action_id) for action_id in actions]
+        # A text's undelivered alert is keyed by the text's id, which its cause derives.
+        causes += [
+            Cause.text_undelivered(OutboundText.create_id(conv.id, cause))
+            for cause in self._text_causes(conv, actions)
+        ]
+        alerts = (self._find(OutboundAlert.create_id(conv.id, c), OutboundAlert) for c in causes)
+        found = [alert for alert in alerts if alert is not None]
+        return sorted(found, key=lambda alert: (alert.raised_at, alert.cause))
+
+    def _opened_actions(self, conv: Conversation) -> tuple[UUID, ...]:
+        return conversation_history(self, conv.id).action_ids
+
+    @staticmethod
+    def _text_causes(conv: Conversation, actions: Iterable[UUID]) -> list[str]:
+        """Every cause a text of this conversation can have had."""
+        return [
             cause
             for number in range(1, conv.next_decision_number)
             for cause in (
@@ -259,26 +285,9 @@ class ClawApplication(Application[UUID]):
             )
         ] + [
             cause
-            for action_id in conversation_history(self, conv.id).action_ids
+            for action_id in actions
             for cause in (Cause.action_outcome(action_id), Cause.action_expired(action_id))
         ]
-        found = self._texts(conv.id, causes)
-        return sorted(found, key=lambda text: (text.queued_at, text.cause))
-
-    def alerts_of(self, conv: Conversation) -> list[OutboundAlert]:
-        """Every alert to staff about this conversation, oldest first (their ids are derived)."""
-        causes = [
-            cause
-            for number in range(1, conv.next_decision_number)
-            for cause in (Cause.decision(number), Cause.approval(number))
-        ] + [
-            Cause.action_outcome(action_id)
-            for action_id in conversation_history(self, conv.id).action_ids
-        ]
-        causes += [Cause.text_undelivered(text.id) for text in self.texts_of(conv)]
-        alerts = (self._find(OutboundAlert.create_id(conv.id, c), OutboundAlert) for c in causes)
-        found = [alert for alert in alerts if alert is not None]
-        return sorted(found, key=lambda alert: (alert.raised_at, alert.cause))
 
     def _texts(self, conversation: UUID, causes: Iterable[str]) -> list[OutboundText]:
         texts = (self._find(OutboundText.create_id(conversation, c), OutboundText) for c in causes)
