@@ -154,13 +154,9 @@ async def _long_conversation(app: ClawApplication, target_events: int) -> tuple[
 
 def audit_replay(env: Mapping[str, str], events: int, runs: int) -> dict[str, Any]:
     config = load_config(env)
-    knowledge = load_venue_knowledge(config.knowledge_file)
-    # The builder caches aggregates (fast-forwarding from the log), so building a
-    # long stream is not itself quadratic; the replay below reads without a cache.
-    builder = ClawApplication(
-        knowledge,
-        env={**config.database.eventsourcing_env(), "AGGREGATE_CACHE_MAXSIZE": "16"},
-    )
+    # Built as the server builds it (the composition root: personal fields sealed, each
+    # stream registered to its customer); snapshots keep a long build linear.
+    builder = open_application(config)
     try:
         began = time.perf_counter()
         conversation, version = asyncio.run(_long_conversation(builder, events))

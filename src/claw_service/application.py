@@ -29,6 +29,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import get_topic
 
 from claw_adapters.persistence.mapper import CattrsMapper
+from claw_adapters.persistence.streams import select_streams
 from claw_domain import wording
 from claw_domain.actions import action_spec, describe_target
 from claw_domain.budget import HourlyBudget, hour_start
@@ -249,33 +250,69 @@ class ClawApplication(Application[UUID]):
 
     def texts_of(self, conv: Conversation) -> list[OutboundText]:
         """Every text claw queued for this conversation, oldest first (their ids are derived)."""
-        found = self._texts(conv.id, self._text_causes(conv, self._opened_actions(conv)))
+        ids = self._text_ids(conv, self._opened_actions(conv))
+        found = self._outbox_items(ids, OutboundText)
         return sorted(found, key=lambda text: (text.queued_at, text.cause))
 
     def alerts_of(self, conv: Conversation) -> list[OutboundAlert]:
         """Every alert to staff about this conversation, oldest first (their ids are derived)."""
-        actions = self._opened_actions(conv)
+        streams = self.outbox_streams(conv).values()
+        found = [
+            alert for events in streams if isinstance(alert := _replay(None, events), OutboundAlert)
+        ]
+        return sorted(found, key=lambda alert: (alert.raised_at, alert.cause))
+
+    def outbox_streams(
+        self, conv: Conversation, actions: Sequence[UUID] | None = None
+    ) -> dict[UUID, list[Any]]:
+        """The events of every text and alert of this conversation, found by their causes.
+
+        ``actions``: the pending actions it opened, when the caller has read them already.
+        Two reads: the texts and alerts every decision and action could have caused,
+        then the alerts about those of the texts that exist and went undelivered.
+        """
+        if actions is None:
+            actions = self._opened_actions(conv)
+        texts = self._text_ids(conv, actions)
         causes = [
             cause
             for number in range(1, conv.next_decision_number)
             for cause in (Cause.decision(number), Cause.approval(number))
         ] + [Cause.action_outcome(action_id) for action_id in actions]
+        alerts = [OutboundAlert.create_id(conv.id, cause) for cause in causes]
+        streams = self.read_streams(texts + alerts)
         # A text's undelivered alert is keyed by the text's id, which its cause derives.
-        causes += [
-            Cause.text_undelivered(OutboundText.create_id(conv.id, cause))
-            for cause in self._text_causes(conv, actions)
+        undelivered = [
+            OutboundAlert.create_id(conv.id, Cause.text_undelivered(text))
+            for text in texts
+            if text in streams
         ]
-        alerts = (self._find(OutboundAlert.create_id(conv.id, c), OutboundAlert) for c in causes)
-        found = [alert for alert in alerts if alert is not None]
-        return sorted(found, key=lambda alert: (alert.raised_at, alert.cause))
+        streams.update(self.read_streams(undelivered))
+        return streams
+
+    def read_streams(self, ids: Sequence[UUID]) -> dict[UUID, list[Any]]:
+        """The events of many streams in one query (missing streams are left out).
+
+        Outbox items are small aggregates of their own, so reading a conversation's
+        texts and alerts one stream at a time cost a query per possible cause.
+        """
+        streams: dict[UUID, list[Any]] = {}
+        for stored in select_streams(self.recorder, ids):
+            event = self.mapper.to_domain_event(stored)
+            streams.setdefault(event.originator_id, []).append(event)
+        return streams
+
+    def _outbox_items(self, ids: Sequence[UUID], kind: type[TAggregate]) -> list[TAggregate]:
+        items = (_replay(None, events) for events in self.read_streams(ids).values())
+        return [item for item in items if isinstance(item, kind)]
 
     def _opened_actions(self, conv: Conversation) -> tuple[UUID, ...]:
         return conversation_history(self, conv.id).action_ids
 
     @staticmethod
-    def _text_causes(conv: Conversation, actions: Iterable[UUID]) -> list[str]:
-        """Every cause a text of this conversation can have had."""
-        return [
+    def _text_ids(conv: Conversation, actions: Iterable[UUID]) -> list[UUID]:
+        """The id of every text this conversation can have had, by its possible causes."""
+        causes = [
             cause
             for number in range(1, conv.next_decision_number)
             for cause in (
@@ -288,10 +325,7 @@ class ClawApplication(Application[UUID]):
             for action_id in actions
             for cause in (Cause.action_outcome(action_id), Cause.action_expired(action_id))
         ]
-
-    def _texts(self, conversation: UUID, causes: Iterable[str]) -> list[OutboundText]:
-        texts = (self._find(OutboundText.create_id(conversation, c), OutboundText) for c in causes)
-        return [text for text in texts if text is not None]
+        return [OutboundText.create_id(conv.id, cause) for cause in causes]
 
     # Settings ------------------------------------------------------------------------
 
@@ -430,7 +464,9 @@ class ClawApplication(Application[UUID]):
             for action_id in conv.recent_action_ids[-ECHO_ACTIONS:]
             for cause in (Cause.action_outcome(action_id), Cause.action_expired(action_id))
         ]
-        return self._texts(conv.id, causes)
+        return self._outbox_items(
+            [OutboundText.create_id(conv.id, cause) for cause in causes], OutboundText
+        )
 
     # Understanding and deciding ----------------------------------------------------------
 

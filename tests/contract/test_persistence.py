@@ -203,6 +203,40 @@ def test_events_read_back_through_the_mapper_equal_the_originals(
     assert read_back == story.app.saved_events
 
 
+def test_many_streams_read_in_one_call_equal_their_streams_read_one_by_one(
+    database_url: str, open_app: OpenApp
+) -> None:
+    story = Story(open_app(database_url))
+    story.full_reset_conversation()
+    reopened = open_app(database_url)
+    ids = list(story.app.live)
+    missing = OutboundText.create_id(CONVERSATION, Cause.decision(999))
+
+    streams = reopened.read_streams([*ids, missing, ids[0]])
+
+    assert set(streams) == set(ids)  # a stream that was never written is left out
+    for aggregate_id in ids:
+        one_by_one = list(reopened.events.get(aggregate_id))
+        assert streams[aggregate_id] == one_by_one
+
+
+def test_a_conversations_texts_and_alerts_are_found_through_their_causes(
+    database_url: str, open_app: OpenApp
+) -> None:
+    story = Story(open_app(database_url))
+    story.full_reset_conversation()
+    reopened = open_app(database_url)
+    conversation = reopened.conversation(CONVERSATION)
+
+    texts = reopened.texts_of(conversation)
+
+    assert [text.id for text in texts] == sorted(
+        (a.id for a in story.app.live.values() if isinstance(a, OutboundText)),
+        key=lambda id_: reopened.outbound_text(id_).queued_at,
+    )
+    assert set(reopened.outbox_streams(conversation)) == {text.id for text in texts}
+
+
 def test_notification_ids_increase_and_page(database_url: str, open_app: OpenApp) -> None:
     story = Story(open_app(database_url))
     story.full_reset_conversation()

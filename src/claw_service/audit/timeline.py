@@ -138,7 +138,9 @@ def _conversation_events(app: ClawApplication, ids: Iterable[UUID]) -> list[Reco
         for action in actions:
             stream += _stream(app, action)
         if stream:
-            stream += _outbox_events(app, conversation, seen={conversation, *actions})
+            stream += _outbox_events(
+                app, conversation, list(actions), seen={conversation, *actions}
+            )
         events += stream
     if events:
         # Settings changed while these conversations went on explain their decisions.
@@ -156,33 +158,29 @@ _OUTBOX_OPENERS = (recorded_events.TextQueued, recorded_events.AlertRaised)
 
 
 def _outbox_events(
-    app: ClawApplication, conversation: UUID, seen: set[UUID]
+    app: ClawApplication, conversation: UUID, actions: list[UUID], seen: set[UUID]
 ) -> list[RecordedEvent]:
     """What claw sent in the conversation: each text and alert is its own aggregate.
 
-    The customer's data keys list every stream of theirs (one query), so the texts and
-    alerts are read once each; looking each up by every cause it could have had cost
-    several reads per decision (a 1,000-event conversation took most of a second).
-    Without data keys, they are found by their causes.
+    The customer's data keys list every stream of theirs; without data keys, the ids
+    every cause could have given are the candidates. Either way the candidates are
+    read in one query: reading each as a stream of its own cost most of a second for
+    a 1,000-event conversation.
     """
     keys = getattr(app.mapper, "keys", None)
     subject = keys.subject_of_stream(conversation) if keys is not None else None
     if keys is None or subject is None:
-        aggregate = app.conversation(conversation)
-        outbox = [item.id for item in app.texts_of(aggregate)]
-        outbox += [item.id for item in app.alerts_of(aggregate)]
-        return [event for item in outbox for event in _stream(app, item)]
+        streams = app.outbox_streams(app.conversation(conversation), actions)
+    else:
+        streams = app.read_streams([id_ for id_ in keys.streams_of(subject) if id_ not in seen])
     found: list[RecordedEvent] = []
-    for stream in keys.streams_of(subject):
-        if stream in seen:
-            continue
-        events = _stream(app, stream)
-        opener: Any = events[0].event if events else None
+    for events in streams.values():
+        opener = events[0]
         if (
             isinstance(opener, _OUTBOX_OPENERS)
             and getattr(opener, "conversation_id", None) == conversation
         ):
-            found += events
+            found += [item for event in events if (item := _recorded(event))]
     return found
 
 
