@@ -162,6 +162,8 @@ class ClawApplication(Application[UUID]):
         # The current hour's budget as last read: fast-forwarded from the log on use.
         self._budget_seen: HourlyBudget | None = None
         self._budget_lock = threading.Lock()
+        self._settings_seen: AutomationSettings | None = None
+        self._settings_lock = threading.Lock()
 
     def construct_recorder(self) -> ProcessRecorder:
         # A process recorder stores the dispatcher's tracking position in the same
@@ -346,10 +348,28 @@ class ClawApplication(Application[UUID]):
         return self._store(settings)
 
     def settings(self) -> SettingsSnapshot:
-        settings = self._find(settings_id(), AutomationSettings)
-        if settings is None:
-            msg = "automation settings are not initialised; run claw once with a knowledge file"
-            raise SettingsMissingError(msg)
+        """The settings as recorded now (by any process), read with one query.
+
+        Every decision reads them (twice), and replaying the whole settings stream each
+        time cost two queries and a decode of every change ever made. The last settings
+        read are kept and brought up to date with only the changes recorded since.
+        """
+        with self._settings_lock:
+            seen = self._settings_seen
+        if seen is None:
+            settings = self._find(settings_id(), AutomationSettings)
+            if settings is None:
+                msg = "automation settings are not initialised; run claw once with a knowledge file"
+                raise SettingsMissingError(msg)
+        else:
+            changes = list(self.events.get(settings_id(), gt=seen.version))
+            if not changes:
+                return seen.snapshot()
+            # The kept copy is never changed: another thread may be reading it.
+            settings = _replay(copy.deepcopy(seen), changes)
+        with self._settings_lock:
+            if self._settings_seen is None or self._settings_seen.version < settings.version:
+                self._settings_seen = settings
         return settings.snapshot()
 
     @retry_on_conflict

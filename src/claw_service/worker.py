@@ -74,10 +74,18 @@ class Worker:
         self.alarm = alarm
         self.idle_seconds = idle_seconds
         self.wake = asyncio.Event()
+        self.effects_wake = asyncio.Event()
         self.ticks = 0
 
     async def tick(self) -> bool:
-        """One pass over everything due; returns whether anything happened."""
+        """One pass over everything due, effects included; returns whether anything happened."""
+        busy = await self.decide()
+        busy |= await self.carry_out()
+        self.ticks += 1
+        return busy
+
+    async def decide(self) -> bool:
+        """Timers, understanding and deciding, the read side: everything but the effects."""
         busy = False
         busy |= await asyncio.to_thread(self.work.catch_up) > 0
         now = self.clock.now()
@@ -87,14 +95,17 @@ class Worker:
         for action_id in await asyncio.to_thread(self.work.due_actions, now):
             await self._guarded(self._expire, action_id)
             busy = True
-        if await asyncio.to_thread(self.lease.try_acquire):
-            busy |= await self.dispatcher.run_once() > 0
         if self.read_side is not None:
             busy |= await self._project() > 0
         if self.alarm is not None:
             await self._raise_alarm(self.alarm)
-        self.ticks += 1
         return busy
+
+    async def carry_out(self) -> bool:
+        """One dispatcher run, by the process that holds the lease."""
+        if await asyncio.to_thread(self.lease.try_acquire):
+            return await self.dispatcher.run_once() > 0
+        return False
 
     async def _project(self) -> int:
         if self.read_side is None:
@@ -124,20 +135,43 @@ class Worker:
             log.info("work_skipped", item=str(item), reason=str(error))
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Tick until ``stop`` is set; a failing tick is logged and retried, never fatal."""
+        """Decide and carry out until ``stop`` is set, as two loops side by side.
+
+        Sending is paced (OpenPhone takes 10 texts a second), so one dispatcher run
+        can take seconds; in one loop, texts that arrived meanwhile waited for it to
+        finish before they were even understood. A failing pass is logged and
+        retried, never fatal.
+        """
+        try:
+            await asyncio.gather(
+                self._loop(self._decide_pass, self.wake, stop),
+                self._loop(self.carry_out, self.effects_wake, stop),
+            )
+        finally:
+            await asyncio.to_thread(self.lease.release)
+
+    async def _decide_pass(self) -> bool:
+        busy = await self.decide()
+        self.ticks += 1
+        if busy:
+            self.effects_wake.set()  # a decision may have queued an effect
+        return busy
+
+    async def _loop(
+        self, step: Callable[[], Awaitable[bool]], wake: asyncio.Event, stop: asyncio.Event
+    ) -> None:
         while not stop.is_set():
             try:
-                busy = await self.tick()
+                busy = await step()
             except Exception:
-                log.exception("worker_tick_failed")
+                log.exception("worker_tick_failed", step=step.__name__)
                 busy = False
             if busy:
                 continue
-            self.wake.clear()
-            waiters = [asyncio.ensure_future(self.wake.wait()), asyncio.ensure_future(stop.wait())]
+            wake.clear()
+            waiters = [asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())]
             await asyncio.wait(
                 waiters, timeout=self.idle_seconds, return_when=asyncio.FIRST_COMPLETED
             )
             for waiter in waiters:
                 waiter.cancel()
-        await asyncio.to_thread(self.lease.release)
