@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from uuid import UUID
 
@@ -58,21 +59,19 @@ def decided(app: ClawApplication, conversation: UUID) -> bool:
 
 
 async def wait_for(condition: Callable[[], bool], what: str) -> None:
-    try:
-        async with asyncio.timeout(10):
-            while not condition():
-                await asyncio.sleep(0.01)
-    except TimeoutError:
-        raise AssertionError(f"gave up waiting for {what}") from None
+    deadline = time.monotonic() + 10
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        await asyncio.sleep(0.01)
 
 
 async def test_a_text_is_decided_while_an_earlier_reply_is_still_being_sent() -> None:
     # The timers debounce from when the log recorded a text: the real clock.
     clock = SystemClock()
     app = construct_application(MEMORY_DATABASE_URL, InMemoryVenue())
-    app.ensure_settings(
-        {Intent.HOURS: FeatureSettings(mode=FeatureMode.AUTO)}, GlobalSettings(), "test", clock.now()
-    )
+    features = {Intent.HOURS: FeatureSettings(mode=FeatureMode.AUTO)}
+    app.ensure_settings(features, GlobalSettings(), "test", clock.now())
     messenger = HeldMessenger()
     dispatcher = EffectDispatcher(
         app, effect_ports(messenger, MemoryDevices(), MemoryDoors(), MemoryStaff()), clock
