@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
@@ -29,6 +30,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import get_topic
 
 from claw_adapters.persistence.mapper import CattrsMapper
+from claw_adapters.persistence.sealing import customer_number_of
 from claw_adapters.persistence.streams import select_streams
 from claw_domain import wording
 from claw_domain.actions import action_spec, describe_target
@@ -207,11 +209,19 @@ class ClawApplication(Application[UUID]):
                 due_snapshots.append(aggregate)
         if not events and tracking is None:
             return None
-        recordings: list[Recording[UUID]] = self.events.put(events, tracking=tracking)
+        with self._keys_ready(events):
+            recordings: list[Recording[UUID]] = self.events.put(events, tracking=tracking)
         for aggregate in due_snapshots:
             self._put_snapshot(aggregate)
         self._notify(recordings)
         return recordings[-1].notification.id if recordings else None
+
+    def _keys_ready(self, events: Sequence[Any]) -> AbstractContextManager[None]:
+        """The customers' streams and keys, made ready for sealing these events at once."""
+        keys = self.mapper.keys if isinstance(self.mapper, CattrsMapper) else None
+        if keys is None:
+            return nullcontext()
+        return keys.ready_for((event.originator_id, customer_number_of(event)) for event in events)
 
     def _put_snapshot(self, aggregate: Aggregate) -> None:
         """Store the aggregate's state as it was just recorded; a snapshot is never news."""

@@ -20,7 +20,8 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from uuid import UUID
 
@@ -29,6 +30,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from claw_adapters.persistence.key_tables import KeyTable, StoredKey
 from claw_domain.errors import ConfigurationError
+from claw_domain.privacy import FORGOTTEN
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -79,6 +81,7 @@ class DataKeys:
         self._by_subject: dict[str, tuple[float, str, bytes]] = {}
         self._by_id: dict[str, tuple[float, bytes | None]] = {}
         self._streams: dict[str, str] = {}  # a stream's subject never changes: kept for good
+        self._fresh = threading.local()  # keys read for the write this thread is making
         self._pepper = base64.b64decode(
             table.meta(_PEPPER, base64.b64encode(secrets.token_bytes(KEY_BYTES)).decode())
         )
@@ -100,6 +103,45 @@ class DataKeys:
         self.table.register_stream(key, subject)
         with self._lock:
             self._streams[key] = subject
+
+    @contextmanager
+    def ready_for(self, owners: Iterable[tuple[UUID, str | None]]) -> Iterator[None]:
+        """Streams registered, keys made and read for one write, in one transaction.
+
+        Sealing registers each stream and makes each customer's key on first use, one
+        committed write apiece, and reads the key from the table for every event: a
+        burst of texts from new customers spent most of its time in those commits.
+        ``owners``: each event's stream and the customer number it carries, or None
+        (the stream's customer, if this process knows it). Within this block, this
+        thread's sealing uses the keys read here, at the start
+        of the write (as fresh as reading each one a moment later). Nothing depends on
+        it: without it, sealing does the same one event at a time.
+        """
+        owners = list(owners)
+        wanted = [
+            (str(originator_id), self.subject_of(number))
+            for originator_id, number in owners
+            if number is not None and number != FORGOTTEN
+        ]
+        with self._lock:
+            # An event without a number seals with its stream's customer, when known here.
+            known = [self._streams.get(str(originator_id)) for originator_id, number in owners]
+        subjects = list(dict.fromkeys([s for _stream, s in wanted] + [s for s in known if s]))
+        if not subjects:
+            yield
+            return
+        with self._lock:
+            streams = {s: subject for s, subject in wanted if self._streams.get(s) != subject}
+            unkeyed = [subject for subject in subjects if subject not in self._by_subject]
+        keys = {subject: self._new_key() for subject in unkeyed}
+        fresh = self.table.prepare(list(streams.items()), list(keys.items()), subjects)
+        with self._lock:
+            self._streams.update(streams)
+        self._fresh.keys = fresh
+        try:
+            yield
+        finally:
+            self._fresh.keys = {}
 
     def subject_of_stream(self, originator_id: UUID) -> str | None:
         key = str(originator_id)
@@ -131,7 +173,9 @@ class DataKeys:
         unwrapping is cached.
         """
         now = self._monotonic()
-        stored = self.table.key_of_subject(subject, None)
+        stored = getattr(self._fresh, "keys", {}).get(subject)
+        if stored is None:
+            stored = self.table.key_of_subject(subject, None)
         if stored is None:
             stored = self.table.key_of_subject(subject, self._new_key())
         if stored is None:  # pragma: no cover - the insert above guarantees a row

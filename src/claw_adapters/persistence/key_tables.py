@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
@@ -39,6 +39,12 @@ class KeyTable(Protocol):
     def key_by_id(self, key_id: str) -> StoredKey | None: ...
     def subject_of_stream(self, originator_id: str) -> str | None: ...
     def register_stream(self, originator_id: str, subject: str) -> None: ...
+    def prepare(
+        self,
+        streams: Sequence[tuple[str, str]],
+        keys: Sequence[tuple[str, StoredKey]],
+        subjects: Sequence[str],
+    ) -> dict[str, StoredKey]: ...
     def streams_of(self, subject: str) -> list[str]: ...
     def subjects_with_keys(self) -> list[str]: ...
     def delete_keys(self, subject: str) -> int: ...
@@ -76,6 +82,19 @@ class MemoryKeyTable:
     def register_stream(self, originator_id: str, subject: str) -> None:
         with self._lock:
             self._streams.setdefault(originator_id, subject)
+
+    def prepare(
+        self,
+        streams: Sequence[tuple[str, str]],
+        keys: Sequence[tuple[str, StoredKey]],
+        subjects: Sequence[str],
+    ) -> dict[str, StoredKey]:
+        for stream, subject in streams:
+            self.register_stream(stream, subject)
+        for subject, key in keys:
+            self.key_of_subject(subject, key)
+        found = {subject: self.key_of_subject(subject, None) for subject in subjects}
+        return {subject: key for subject, key in found.items() if key is not None}
 
     def streams_of(self, subject: str) -> list[str]:
         with self._lock:
@@ -205,6 +224,35 @@ class SqlKeyTable:
             originator_id,
             subject,
         )
+
+    def prepare(
+        self,
+        streams: Sequence[tuple[str, str]],
+        keys: Sequence[tuple[str, StoredKey]],
+        subjects: Sequence[str],
+    ) -> dict[str, StoredKey]:
+        """Register streams, create keys where none exists, and read the subjects' keys:
+        one transaction (a read-only one when there is nothing to write)."""
+        with self._transaction(bool(streams or keys)) as cursor:
+            if streams:
+                cursor.executemany(
+                    self._sql(f"INSERT INTO {self._streams} VALUES (?, ?) ON CONFLICT DO NOTHING"),
+                    list(streams),
+                )
+            if keys:
+                insert = f"INSERT INTO {self._keys} VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"
+                cursor.executemany(
+                    self._sql(insert),
+                    [(k.key_id, subject, k.material, int(k.wrapped)) for subject, k in keys],
+                )
+            if not subjects:
+                return {}
+            select = f"SELECT key_id, subject, material, wrapped FROM {self._keys} WHERE subject"
+            if self._postgres:
+                cursor.execute(f"{select} = ANY(%s)", [list(subjects)])
+            else:
+                cursor.execute(f"{select} IN ({', '.join('?' * len(subjects))})", list(subjects))
+            return {str(row["subject"]): self._stored(row) for row in cursor.fetchall()}
 
     def streams_of(self, subject: str) -> list[str]:
         rows = self._rows(f"SELECT originator_id FROM {self._streams} WHERE subject = ?", subject)

@@ -41,6 +41,15 @@ def _customer_number(state: dict[str, Any]) -> str | None:
     return None
 
 
+def customer_number_of(event: Any) -> str | None:
+    """The customer number a domain event carries, found where ``_customer_number`` finds it."""
+    number = getattr(event, "customer_number", None)
+    if isinstance(number, str):
+        return number
+    held = getattr(getattr(event, "text", None), "customer_number", None)
+    return held if isinstance(held, str) else None
+
+
 def _has_personal(value: Any, personal: bool = False) -> bool:
     if isinstance(value, dict):
         return any(_has_personal(v, k in PERSONAL_FIELDS) for k, v in value.items())
