@@ -17,8 +17,9 @@ from collections.abc import Iterable, Mapping, Sequence
 import attrs
 
 from claw_adapters.understanding.safety import with_safety_topics
+from claw_adapters.understanding.unwanted import looks_like_injection, looks_like_spam
 from claw_domain.replies import tokens
-from claw_domain.sentiment import detect_sentiment
+from claw_domain.sentiment import detect_sentiment, reads_as_praise
 from claw_domain.values import Classification, ClassificationSource, Entities, Intent
 
 
@@ -255,6 +256,14 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
 )
 
 
+# Intents that report a fault with the venue's equipment or doors: praise that names
+# the equipment ("trackman is spot on tonight") is none of them.
+FAULT_INTENTS = frozenset(
+    {Intent.TRACKMAN_RESET, Intent.SIDE_SCREEN, Intent.EQUIPMENT, Intent.DOOR_ACCESS}
+)
+PRAISE_CONFIDENCE = 0.9
+
+
 def _normalise_phrase(text: str) -> str:
     return " ".join(tokens(text.replace("_", " ").replace("-", " ")))
 
@@ -425,11 +434,20 @@ class PatternClassifier:
         return {rule.intent for rule in self.rules if rule.matches(text)}
 
     def classify(self, text: str) -> Classification | None:
-        """A PATTERN classification when exactly one intent's rule fires, else None."""
+        """A PATTERN classification when exactly one intent's rule fires, else None.
+
+        Injection attempts and spam are OTHER whatever they name; praise with no fault
+        and no question is FEEDBACK_POSITIVE even when it names equipment.
+        """
         topic = self.blacklisted_topic(text)
         matched = [rule for rule in self.rules if rule.matches(text)]
         intents = {rule.intent for rule in matched}
-        if len(intents) == 1:
+        if looks_like_injection(text) or looks_like_spam(text):
+            intent, confidence = Intent.OTHER, 1.0
+        elif intents <= FAULT_INTENTS and reads_as_praise(text):
+            # "The simulator works great today": a mention of equipment, not a fault.
+            intent, confidence = Intent.FEEDBACK_POSITIVE, PRAISE_CONFIDENCE
+        elif len(intents) == 1:
             intent = intents.pop()
             confidence = max(rule.confidence for rule in matched)
         elif topic is not None:
