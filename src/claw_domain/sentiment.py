@@ -316,6 +316,16 @@ _WRONG = frozenset(
         "bug",
         "problem",
         "issue",
+        "crashed",
+        "crashing",
+        "crashes",
+        "frozen",
+        "froze",
+        "freezing",
+        "stuck",
+        "glitching",
+        "offline",
+        "lagging",
     }
 )
 _QUESTION_OPENERS = frozenset(
@@ -355,3 +365,27 @@ def reads_as_praise(text: str) -> bool:
         # "awesome spot, do you have lefty clubs": a question without its question mark.
         return False
     return detect_sentiment(text) is Sentiment.POSITIVE
+
+
+# Asking for a fix is a fault report even without saying what broke ("reboot it please").
+_FIX_REQUESTS = frozenset({"reset", "restart", "reboot", "fix", "repair", "replace"})
+
+
+def asks_without_fault(text: str) -> bool:
+    """A question that names no fault: "how does the simulator track the ball?".
+
+    A statistical model that reads a fault into it (equipment words are in every
+    fault example) is not to be believed: nothing is broken, nothing to restart.
+    """
+    words = tokens(text)
+    if not words:
+        return False
+    asking = "?" in text or words[0] in _QUESTION_OPENERS
+    if not asking:
+        return False
+    faulty = (
+        reports_problem(text)
+        or _complains(words)
+        or any(word in _FIX_REQUESTS for word in words)
+    )
+    return not faulty
