@@ -26,8 +26,8 @@ from claw_domain.decisions import (
     StaffApproval,
 )
 from claw_domain.pending_action import ActionStatus
-from claw_domain.topics import is_problem_report
 from claw_domain.settings import FeatureMode, FeatureSettings, SettingsSnapshot
+from claw_domain.topics import is_problem_report
 from claw_domain.values import (
     ACTION_FOR_INTENT,
     ActionKind,

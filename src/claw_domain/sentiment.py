@@ -384,8 +384,6 @@ def asks_without_fault(text: str) -> bool:
     if not asking:
         return False
     faulty = (
-        reports_problem(text)
-        or _complains(words)
-        or any(word in _FIX_REQUESTS for word in words)
+        reports_problem(text) or _complains(words) or any(word in _FIX_REQUESTS for word in words)
     )
     return not faulty

@@ -27,9 +27,13 @@ import attrs
 from claw_adapters.fakes.memory import SettableClock
 from claw_adapters.knowledge.venue import VenueKnowledge
 from claw_domain.decisions import Decision, DecisionKind, Reason
+from claw_domain.ports import Understanding
 from claw_domain.values import Classification, ClassificationSource, InboundText, Intent
-from claw_entrypoints.bootstrap import MEMORY_DATABASE_URL, build_understanding
-from claw_entrypoints.bootstrap import construct_application
+from claw_entrypoints.bootstrap import (
+    MEMORY_DATABASE_URL,
+    build_understanding,
+    construct_application,
+)
 from claw_service.processor import ConversationProcessor
 
 DEFAULT_VENUE_SET = Path("tests/data/venue_texts.jsonl")
@@ -171,10 +175,10 @@ class VenueResult:
         return self.source is not ClassificationSource.FALLBACK
 
 
-class _RecordingUnderstanding:
+class RecordingUnderstanding:
     """The real understanding, remembering what it read last (for the LLM share)."""
 
-    def __init__(self, inner: Any) -> None:
+    def __init__(self, inner: Understanding) -> None:
         self.inner = inner
         self.last: Classification | None = None
 
@@ -183,23 +187,49 @@ class _RecordingUnderstanding:
         return self.last
 
 
-async def _run_record(
-    record: VenueRecord, knowledge: VenueKnowledge, understanding: _RecordingUnderstanding
-) -> VenueResult:
+def venue_understanding(knowledge: VenueKnowledge) -> RecordingUnderstanding:
+    """The composition root's understanding for this venue, with no language model."""
+    return RecordingUnderstanding(build_understanding(knowledge, None))
+
+
+@attrs.frozen
+class Replayed:
+    """The decision on a conversation's last text, and how that text was understood."""
+
+    decision: Decision | None
+    # None when the last text needed no understanding (a yes, a verdict on an answer).
+    classification: Classification | None
+
+
+async def replay_conversation(
+    texts: Sequence[str],
+    knowledge: VenueKnowledge,
+    understanding: RecordingUnderstanding,
+    sender: str = STRANGER,
+) -> Replayed:
+    """One customer's texts, in order, through a fresh in-memory application."""
     clock = SettableClock()
     app = construct_application(MEMORY_DATABASE_URL, knowledge)
     features, global_settings = knowledge.initial_domain_settings()
     app.ensure_settings(features, global_settings, ACTOR, clock.now())
     processor = ConversationProcessor(app, understanding, clock)
     decision: Decision | None = None
-    texts = (*record.context, record.text)
     for number, body in enumerate(texts, start=1):
         understanding.last = None
-        text = InboundText(f"{record.id}-{number}", VENUE_LINE, record.sender, body, clock.now())
+        text = InboundText(f"text-{number}", VENUE_LINE, sender, body, clock.now())
         conversation = app.receive_text(text, clock.now()).conversation_id
         decision = await processor.process(conversation)
         clock.advance(BETWEEN_TEXTS)
-    last = understanding.last
+    return Replayed(decision, understanding.last)
+
+
+async def _run_record(
+    record: VenueRecord, knowledge: VenueKnowledge, understanding: RecordingUnderstanding
+) -> VenueResult:
+    replayed = await replay_conversation(
+        (*record.context, record.text), knowledge, understanding, record.sender
+    )
+    decision, last = replayed.decision, replayed.classification
     return VenueResult(
         record=record,
         kind=decision.kind if decision else None,
@@ -223,7 +253,7 @@ async def run_venue_set(
     records: Sequence[VenueRecord], knowledge: VenueKnowledge
 ) -> list[VenueResult]:
     """Each record in its own fresh application, through the composition root, no LLM."""
-    understanding = _RecordingUnderstanding(build_understanding(knowledge, None))
+    understanding = venue_understanding(knowledge)
     return [await _run_record(record, knowledge, understanding) for record in records]
 
 

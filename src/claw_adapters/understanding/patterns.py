@@ -200,7 +200,8 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\b(book|reserve)\b.{0,20}\b(box|bay|sim|simulator|session|time|slot|room|tee time)\b",
             r"\b(make|want|need) a (booking|reservation)\b",
             r"\b(any|have) (boxes|bays|sims|availability|openings)\b",
-            r"\b(room|space|availability) for\b.{0,30}\b(party|group|event|league|\d+ (people|of us))\b",
+            r"\b(room|space|availability) for\b.{0,30}"
+            r"\b(party|group|event|league|\d+ (people|of us))\b",
             r"\bhow (do|can) (i|we) (book|reserve)\b",
             r"\b(get|grab|want|need)\b.{0,10}\b(a |an )?(box|bay|sim|simulator)\b.{0,25}"
             r"\b(tonight|today|tomorrow|this (morning|afternoon|evening|weekend)|at \d)",
@@ -355,7 +356,8 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\b(had|have) (a|an|the) (great|amazing|awesome|fantastic|wonderful|fun|blast)\b",
             r"\b(love|loved) (this|the|your) (place|club|venue|setup|spot)\b",
         ),
-        _rx(r"\b(but|however|except|though)\b", r"\?"),
+        # Praise beside a fault ("love this place, sadly the sim crashed") is the fault.
+        _rx(r"\b(but|however|except|though)\b", r"\?", r"\b" + _BROKEN + r"\b"),
         confidence=0.9,
     ),
 )
