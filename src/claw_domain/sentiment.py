@@ -296,6 +296,18 @@ _WENT_WRONG = frozenset(
         "received",
         "get",
         "got",
+        "track",
+        "tracking",
+        "register",
+        "registering",
+        "read",
+        "reading",
+        "pick",
+        "picking",
+        "connect",
+        "connecting",
+        "turn",
+        "turning",
     }
     | OUTCOME
 )

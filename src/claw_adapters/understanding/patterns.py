@@ -222,6 +222,7 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\b(log|sign) ?(in|into|on)\b",
             r"\b(create|make|set up|need|have)\b.{0,10}\baccount\b",
             r"\bdownload\b.{0,20}\bapp\b",
+            r"\b(forgot|reset|change|lost)\b.{0,15}\bpassword\b",
             r"\b(website|web site|booking page|calendar)\b.{0,30}\b(load|work|open)\w*\b",
         ),
         _rx(r"\b(wi-?fi|door|gift|refund|charged|membership)\b"),
@@ -296,7 +297,12 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\b(left[- ]?hand\w*|lefty|lefties)\b",
         ),
         # "left" as in left behind, not left-handed.
-        _rx(r"\bleft\b(?![- ]?hand)", r"\b(lost|forgot|forgotten)\b", r"\bbroken\b"),
+        _rx(
+            r"\bleft\b(?![- ]?hand)",
+            r"\b(lost|forgot|forgotten)\b",
+            r"\bbroken\b",
+            r"\bgift ?(card|certificate|voucher)",
+        ),
         confidence=0.9,
     ),
     IntentRule(
@@ -306,7 +312,8 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\b(left|lost|forgot|forgotten|dropped)\b.{0,25}\b(phone|wallet|keys?|glove|jacket|coat|clubs?|"
             r"bag|card|sunglasses|glasses|hat|cap|watch|airpods|headphones|driver|putter|purse|charger)\b",
         ),
-        _rx(r"\bleft[- ]?hand\w*", r"\blefty\b"),
+        # Left-handed clubs, and money left on a card, are nothing left behind.
+        _rx(r"\bleft[- ]?hand\w*", r"\blefty\b", r"\bleft on (my|the|your|a)\b"),
         confidence=0.9,
     ),
     IntentRule(
