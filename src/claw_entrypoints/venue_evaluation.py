@@ -182,8 +182,9 @@ class RecordingUnderstanding:
         self.inner = inner
         self.last: Classification | None = None
 
-    async def understand(self, text: str) -> Classification:
-        self.last = await self.inner.understand(text)
+    async def understand(self, text: str, *context: Any) -> Classification:
+        # Whatever else the port passes (the conversation so far) goes through unchanged.
+        self.last = await self.inner.understand(text, *context)
         return self.last
 
 

@@ -190,6 +190,9 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\b(change|move|reschedule|cancel|modify|extend|shift|push back)\b.{0,20}"
             r"\b(booking|reservation|session|tee time|time slot|slot)\b",
             r"\b(booking|reservation)\b.{0,20}\b(change|move|reschedule|cancel|modify|extend)\w*\b",
+            # What cancelling costs is asked before cancelling, not complained about after.
+            r"\bif (i|we) (cancel|reschedule|change|move|can'?t make it|don'?t show)\b",
+            r"\b(cancellation|cancelation|no[- ]show) (policy|rules)\b",
         ),
         _rx(r"\bmembership\b", r"\brefund"),
         confidence=0.9,
@@ -275,6 +278,9 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\bputt(ing|s)?\b.{0,30}\b(screen|simulator|sim|automatic|auto)\b",
             r"\b(how accurate|track(s)? the ball)\b",
             r"\b(games|game modes?|skills challenge|scramble)\b",
+            r"\b(what|which) (kind|type|model|version|brand) of "
+            r"(simulator|sim|trackman|software|launch monitor|system)\b",
+            r"\b(same|different) (trackman|simulators?|sims?|software|setup|system)\b",
         ),
         _rx(
             "\\b" + _BROKEN + "\\b",
@@ -349,8 +355,10 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\b(fit|play) in (a|one|each|the same) (box|bay|sim)\b",
             r"\b(address|located|location address|directions|wheelchair|accessible|washrooms?|"
             r"bathrooms?|lockers?|coat)\b",
+            r"\b(music|bluetooth|speakers?|aux cable|spotify)\b",
         ),
         _rx(
+            r"\b(loud|noisy|too)\b",
             r"\b(book|reserve|reservation|tonight|tomorrow)\b",
             r"\b(left|lost|forgot\w*)\b",
             r"\b(gross|dirty|filthy|smell\w*)\b",
