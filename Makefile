@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run serve test test-deep lint eval bench reliability clean
+.PHONY: install run serve test test-deep lint eval eval-venue bench reliability clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ bench: $(STAMP)
 
 eval: $(STAMP)
 	$(BIN)/claw eval --path ../shared/datasets/clinc150/data_full.json
+
+# The venue evaluation set through the whole application (no LLM), held-out third.
+eval-venue: $(STAMP)
+	$(BIN)/claw eval --venue
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

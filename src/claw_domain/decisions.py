@@ -54,6 +54,8 @@ class Reason(enum.StrEnum):
     REPEATED_FAILURE = "repeated_failure"
     RAPID_MESSAGES = "rapid_messages"
     DOOR_NOT_AUTHORISED = "door_not_authorised"
+    # Something went wrong with a topic claw only has a how-to answer for.
+    PROBLEM_REPORT = "problem_report"
     # Ignore
     OWN_NUMBER = "own_number"
     OPTED_OUT = "opted_out"

@@ -27,6 +27,7 @@ from claw_domain.decisions import (
 )
 from claw_domain.pending_action import ActionStatus
 from claw_domain.settings import FeatureMode, FeatureSettings, SettingsSnapshot
+from claw_domain.topics import is_problem_report
 from claw_domain.values import (
     ACTION_FOR_INTENT,
     ActionKind,
@@ -373,6 +374,9 @@ def _on_customer_text(facts: Situation, settings: SettingsSnapshot) -> Decision:
         return _decision(facts, settings, DecisionKind.ESCALATE, Reason.NEGATIVE_SENTIMENT)
     if conversation.consecutive_failures >= REPEATED_FAILURES:
         return _decision(facts, settings, DecisionKind.ESCALATE, Reason.REPEATED_FAILURE)
+    if is_problem_report(classification.intent, facts.text):
+        # "My gift card did not apply" is no how-to question: the FAQ would not listen.
+        return _decision(facts, settings, DecisionKind.ESCALATE, Reason.PROBLEM_REPORT)
 
     feature = settings.feature(classification.intent)
     if feature is None or feature.mode is FeatureMode.OFF:

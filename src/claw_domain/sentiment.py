@@ -5,6 +5,12 @@
 described. "trackman not working in bay 3" is how a reset is asked for and stays
 NEUTRAL; "still not working" and "this is ridiculous" are NEGATIVE.
 
+``reports_problem`` says whether a text tells of something that went wrong ("my gift
+card did not apply", "payment failed") rather than asking how something works ("how
+do I use my gift card"): a problem with a topic goes to staff, never to the topic's
+FAQ. ``reads_as_praise`` says whether a text is praise with no fault and no question
+in it ("the simulator works great today"): a mention of equipment is no fault report.
+
 ``recognise_feedback`` is the verdict on an automatic answer or action, read only from
 the customer's next text: did it help? "not great" and "same problem" are NEGATIVE
 there (the fix failed), where as a mood they would only be NEUTRAL. A frustrated text
@@ -70,6 +76,15 @@ PRAISE = frozenset(
         "good",
         "love",
         "loved",
+        "perfectly",
+        "enjoyed",
+        "fun",
+        "blast",
+        "accurate",
+        "smooth",
+        "crisp",
+        "impressed",
+        "best",
     }
 )
 # Saying it worked: a verdict, but no mood ("is bay 2 working?" is a question).
@@ -242,3 +257,145 @@ def _emphatic(text: str) -> bool:
         and sum(ch.isupper() for ch in letters) / len(letters) > _SHOUTING_SHARE
     )
     return shouting or "!!!" in text or "?!" in text
+
+
+# What a negator turns into a report that something went wrong with a payment, a
+# booking, a login or a card: "did not apply", "won't let me log in", "didn't go through".
+_WENT_WRONG = frozenset(
+    {
+        "apply",
+        "applied",
+        "applying",
+        "accept",
+        "accepted",
+        "accepting",
+        "take",
+        "took",
+        "taking",
+        "go",
+        "went",
+        "going",
+        "let",
+        "log",
+        "login",
+        "sign",
+        "show",
+        "showing",
+        "showed",
+        "scan",
+        "scanning",
+        "recognise",
+        "recognize",
+        "recognised",
+        "recognized",
+        "deducted",
+        "come",
+        "arrive",
+        "arrived",
+        "receive",
+        "received",
+        "get",
+        "got",
+        "track",
+        "tracking",
+        "register",
+        "registering",
+        "read",
+        "reading",
+        "pick",
+        "picking",
+        "connect",
+        "connecting",
+        "turn",
+        "turning",
+    }
+    | OUTCOME
+)
+# Words that alone say it went wrong ("code invalid", "card declined", "payment failed").
+_WRONG = frozenset(
+    {
+        "invalid",
+        "declined",
+        "rejected",
+        "failed",
+        "fails",
+        "failing",
+        "error",
+        "errors",
+        "broken",
+        "glitch",
+        "glitched",
+        "bug",
+        "problem",
+        "issue",
+        "crashed",
+        "crashing",
+        "crashes",
+        "frozen",
+        "froze",
+        "freezing",
+        "stuck",
+        "glitching",
+        "offline",
+        "lagging",
+    }
+)
+_QUESTION_OPENERS = frozenset(
+    {"how", "can", "could", "do", "does", "is", "are", "what", "when", "where", "will", "which"}
+)
+
+
+def reports_problem(text: str) -> bool:
+    """Whether the text tells of something that went wrong, not how to do something.
+
+    "my gift card did not apply", "the app won't let me log in", "payment failed"
+    are reports; "how do I use my gift card" and "do gift cards expire" are not.
+    """
+    words = tokens(text)
+    for index, word in enumerate(words):
+        if word in _WRONG:
+            return True
+        if word in _WENT_WRONG and _negated(words, index):
+            return True
+    return False
+
+
+def reads_as_praise(text: str) -> bool:
+    """Praise or thanks with no fault and no question in it: nothing to answer or fix.
+
+    "the simulator works great today" mentions equipment and is no fault report;
+    "love it! are you open Sunday?" is a question, "great, but the screen froze" a fault.
+    """
+    words = tokens(text)
+    if not words or "?" in text or words[0] in _QUESTION_OPENERS:
+        return False
+    if _complains(words) or reports_problem(text):
+        return False
+    if any(word in _QUESTION_OPENERS for word in words[1:]) and any(
+        word in {"you", "i", "we"} for word in words
+    ):
+        # "awesome spot, do you have lefty clubs": a question without its question mark.
+        return False
+    return detect_sentiment(text) is Sentiment.POSITIVE
+
+
+# Asking for a fix is a fault report even without saying what broke ("reboot it please").
+_FIX_REQUESTS = frozenset({"reset", "restart", "reboot", "fix", "repair", "replace"})
+
+
+def asks_without_fault(text: str) -> bool:
+    """A question that names no fault: "how does the simulator track the ball?".
+
+    A statistical model that reads a fault into it (equipment words are in every
+    fault example) is not to be believed: nothing is broken, nothing to restart.
+    """
+    words = tokens(text)
+    if not words:
+        return False
+    asking = "?" in text or words[0] in _QUESTION_OPENERS
+    if not asking:
+        return False
+    faulty = (
+        reports_problem(text) or _complains(words) or any(word in _FIX_REQUESTS for word in words)
+    )
+    return not faulty

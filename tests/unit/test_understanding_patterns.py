@@ -95,9 +95,7 @@ def test_near_misses_do_not_trigger(
     assert result is None or result.intent is not not_intent
 
 
-@pytest.mark.parametrize(
-    "text", ["hello", "who is this", "is anyone there?", "trackman is working great"]
-)
+@pytest.mark.parametrize("text", ["hello", "who is this", "is anyone there?"])
 def test_unclear_texts_defer_to_the_next_stage(patterns: PatternClassifier, text: str) -> None:
     assert patterns.classify(text) is None
 

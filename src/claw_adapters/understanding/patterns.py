@@ -17,8 +17,9 @@ from collections.abc import Iterable, Mapping, Sequence
 import attrs
 
 from claw_adapters.understanding.safety import with_safety_topics
+from claw_adapters.understanding.unwanted import looks_like_injection, looks_like_spam
 from claw_domain.replies import tokens
-from claw_domain.sentiment import detect_sentiment
+from claw_domain.sentiment import detect_sentiment, reads_as_praise
 from claw_domain.values import Classification, ClassificationSource, Entities, Intent
 
 
@@ -72,6 +73,13 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\b(sell|offer|have|do)\b.{0,15}\bgift ?(card|certificate|voucher)s\b",
             r"\bgift ?(card|certificate|voucher)s?\b.{0,20}"
             r"\b(for sale|available|to buy|as a (gift|present))\b",
+            # A voucher or a present is how many customers say gift card.
+            r"\b(sell|do|have|offer|buy|get|purchase|order)\b.{0,20}\b(gift )?vouchers?\b",
+            r"\bvouchers?\b.{0,30}\b(birthday|christmas|present|gift|for (my|a|his|her))\b",
+            r"\b(present|gift)\b.{0,40}\b(golfer|golf|sim time|session|hour)\b",
+            r"\b(golf|sim time|session|hours?|round)\b.{0,30}\bas a (present|gift)\b",
+            r"\bgift (a|an|some|them|him|her)\b.{0,20}\b(session|hour|time|round|golf)\b",
+            r"\b(put|load)\b.{0,10}\bon a gift ?card\b",
         ),
         _rx(
             r"\b(use|using|redeem\w*|apply|applied|balance|activate|code|number|expire\w*)\b",
@@ -91,6 +99,8 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\b(i|we) (have|got|received|was given|were given)\b.{0,10}"
             r"\bgift ?(card|certificate|voucher)",
             r"\b(balance|code|number)\b.{0,15}\bgift ?(card|certificate|voucher)",
+            r"\b(use|using|redeem\w*|apply|applied|spend)\b.{0,25}\bvouchers?\b",
+            r"\bvouchers?\b.{0,25}\b(code|balance|redeem\w*|expire\w*)\b",
         ),
         _rx(r"\b(buy|purchase|order)\b.{0,25}\bgift ?(card|certificate|voucher)"),
         confidence=0.95,
@@ -148,6 +158,7 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\bopen (24|late|on (sunday|saturday|holidays?|christmas|thanksgiving)|"
             r"today|tonight|tomorrow)\b",
             r"\bwhen (do|does) (you|it) (open|close)\b",
+            r"^\W*(your |the )?hours\b\W*((for|at|in|of) (the )?[a-z]+( one| location)?)?\W*$",
         ),
         _rx(r"\b(door|gift|lock|unlock)\b"),
         confidence=0.93,
@@ -179,6 +190,9 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\b(change|move|reschedule|cancel|modify|extend|shift|push back)\b.{0,20}"
             r"\b(booking|reservation|session|tee time|time slot|slot)\b",
             r"\b(booking|reservation)\b.{0,20}\b(change|move|reschedule|cancel|modify|extend)\w*\b",
+            # What cancelling costs is asked before cancelling, not complained about after.
+            r"\bif (i|we) (cancel|reschedule|change|move|can'?t make it|don'?t show)\b",
+            r"\b(cancellation|cancelation|no[- ]show) (policy|rules)\b",
         ),
         _rx(r"\bmembership\b", r"\brefund"),
         confidence=0.9,
@@ -189,12 +203,88 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\b(book|reserve)\b.{0,20}\b(box|bay|sim|simulator|session|time|slot|room|tee time)\b",
             r"\b(make|want|need) a (booking|reservation)\b",
             r"\b(any|have) (boxes|bays|sims|availability|openings)\b",
+            r"\b(room|space|availability) for\b.{0,30}"
+            r"\b(party|group|event|league|\d+ (people|of us))\b",
             r"\bhow (do|can) (i|we) (book|reserve)\b",
+            r"\b(get|grab|want|need)\b.{0,10}\b(a |an )?(box|bay|sim|simulator)\b.{0,25}"
+            r"\b(tonight|today|tomorrow|this (morning|afternoon|evening|weekend)|at \d)",
         ),
         _rx(
+            r"\b(app|account|log ?in|sign ?in|website)\b",
             r"\b(change|move|reschedule|cancel|modify|extend)\b",
             r"\bgift\b",
             r"\bmembership\b",
+        ),
+        confidence=0.9,
+    ),
+    IntentRule(
+        Intent.BOOKING_APP,
+        _rx(
+            r"\b(booking|reservation)s? (app|site|website|page|system|account|portal)\b",
+            r"\b(the|your|an|a) app\b",
+            r"\b(log|sign) ?(in|into|on)\b",
+            r"\b(create|make|set up|need|have)\b.{0,10}\baccount\b",
+            r"\bdownload\b.{0,20}\bapp\b",
+            r"\b(forgot|reset|change|lost)\b.{0,15}\bpassword\b",
+            r"\b(website|web site|booking page|calendar)\b.{0,30}\b(load|work|open)\w*\b",
+        ),
+        _rx(r"\b(wi-?fi|door|gift|refund|charged|membership)\b"),
+        confidence=0.9,
+    ),
+    IntentRule(
+        Intent.KIDS,
+        _rx(
+            r"\b(kids?|children|child|toddlers?|teen(ager)?s?|juniors?|bab(y|ies)|minors?)\b.{0,40}"
+            r"\b(allowed|play|welcome|come|bring|ok|okay|age|supervis\w*|adult|parents?|friendly)\b",
+            r"\b(allowed|play|welcome|come|bring|ok|okay)\b.{0,25}"
+            r"\b(kids?|children|child|toddlers?|teen(ager)?s?|bab(y|ies))\b",
+            r"\b(age limit|minimum age|age requirement|how old)\b",
+            r"\b\d{1,2}[- ]?(year|yr)s?[- ]?olds?\b",
+        ),
+        _rx(
+            r"\bclubs?\b",
+            r"\b(left|lost|forgot\w*)\b",
+            r"\b(gift|voucher|present)\b",
+            r"\b(book|reserve|reservation)\b",
+        ),
+        confidence=0.9,
+    ),
+    IntentRule(
+        Intent.DRESS_CODE,
+        _rx(
+            r"\b(wear|wearing|dress code|dress up|attire|clothing|clothes|outfit)\b",
+            r"\b(golf shoes|spikes|sneakers|running shoes|shoes)\b.{0,20}"
+            r"\b(allowed|ok|okay|required|need\w*|fine)\b",
+            r"\b(need|bring|required|have to)\b.{0,20}\b(golf shoes|spikes|special shoes|shoes)\b",
+        ),
+        _rx(r"\b(left|lost|forgot\w*)\b", r"\bgloves?\b"),
+        confidence=0.9,
+    ),
+    IntentRule(
+        Intent.GAMEPLAY,
+        _rx(
+            r"(?<!of )\bcourses\b",
+            r"\b(which|what|any|change|switch|pick|choose|select)\b.{0,15}\bcourse\b",
+            r"\bdriving range\b",
+            r"\bclosest to (the )?pin\b",
+            r"\blong drive\b",
+            r"\b(swing|shot|ball) (data|stats|speed)\b",
+            r"\b(club (speed|path)|spin rate|launch angle|carry distance)\b",
+            r"\b(change|switch|pick|choose|select|set)\b.{0,20}\btees?\b",
+            r"\b(red|forward|back|blue|white|ladies) tees\b",
+            r"\bhandicap\b",
+            r"\bpractic\w*\b.{0,20}\b(chipping|putting|short game|driving|swing|irons)\b",
+            r"\b(\d+|nine|eighteen) holes\b",
+            r"\bputt(ing|s)?\b.{0,30}\b(screen|simulator|sim|automatic|auto)\b",
+            r"\b(how accurate|track(s)? the ball)\b",
+            r"\b(games|game modes?|skills challenge|scramble)\b",
+            r"\b(what|which) (kind|type|model|version|brand) of "
+            r"(simulator|sim|trackman|software|launch monitor|system)\b",
+            r"\b(same|different) (trackman|simulators?|sims?|software|setup|system)\b",
+        ),
+        _rx(
+            "\\b" + _BROKEN + "\\b",
+            r"\b(book|reserve|reservation|price|cost|how much)\b",
         ),
         confidence=0.9,
     ),
@@ -210,8 +300,15 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\bclubs?\b.{0,15}\b(rent|rental|available|provided|to borrow)\b",
             r"\b(do|will) (you|they) (have|provide|supply) (golf )?clubs\b",
             r"\bbring (my|our) own clubs\b",
+            r"\b(left[- ]?hand\w*|lefty|lefties)\b",
         ),
-        _rx(r"\b(left|lost|forgot|forgotten)\b", r"\bbroken\b"),
+        # "left" as in left behind, not left-handed.
+        _rx(
+            r"\bleft\b(?![- ]?hand)",
+            r"\b(lost|forgot|forgotten)\b",
+            r"\bbroken\b",
+            r"\bgift ?(card|certificate|voucher)",
+        ),
         confidence=0.9,
     ),
     IntentRule(
@@ -221,6 +318,8 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\b(left|lost|forgot|forgotten|dropped)\b.{0,25}\b(phone|wallet|keys?|glove|jacket|coat|clubs?|"
             r"bag|card|sunglasses|glasses|hat|cap|watch|airpods|headphones|driver|putter|purse|charger)\b",
         ),
+        # Left-handed clubs, and money left on a card, are nothing left behind.
+        _rx(r"\bleft[- ]?hand\w*", r"\blefty\b", r"\bleft on (my|the|your|a)\b"),
         confidence=0.9,
     ),
     IntentRule(
@@ -231,6 +330,8 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\b(double|over)[- ]?charged\b",
             r"\bmoney back\b",
             r"\bchargeback\b",
+            r"\bcompensat\w*",
+            r"\b(credit|discount)\b.{0,15}\b(for|on)\b.{0,20}\b(time|hour|session)\b.{0,10}\blost\b",
         ),
         confidence=0.92,
     ),
@@ -244,15 +345,45 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
         confidence=0.9,
     ),
     IntentRule(
+        Intent.FACILITY,
+        _rx(
+            r"\bpark(ing)?\b",
+            r"\bhow many (people|players|golfers|of us|guys|persons)\b.{0,30}"
+            r"\b(box|bay|sim|room|at once|per|fit|share)\b",
+            r"\b(\d+|six|seven|eight|nine|ten) (of us|people|players|golfers)\b.{0,20}"
+            r"\b(in|per|share) (a|one|each|the same|1) (box|bay|sim|room)\b",
+            r"\b(fit|play) in (a|one|each|the same) (box|bay|sim)\b",
+            r"\b(address|located|location address|directions|wheelchair|accessible|washrooms?|"
+            r"bathrooms?|lockers?|coat)\b",
+            r"\b(music|bluetooth|speakers?|aux cable|spotify)\b",
+        ),
+        _rx(
+            r"\b(loud|noisy|too)\b",
+            r"\b(book|reserve|reservation|tonight|tomorrow)\b",
+            r"\b(left|lost|forgot\w*)\b",
+            r"\b(gross|dirty|filthy|smell\w*)\b",
+        ),
+        confidence=0.9,
+    ),
+    IntentRule(
         Intent.FEEDBACK_POSITIVE,
         _rx(
             r"\b(had|have) (a|an|the) (great|amazing|awesome|fantastic|wonderful|fun|blast)\b",
             r"\b(love|loved) (this|the|your) (place|club|venue|setup|spot)\b",
         ),
-        _rx(r"\b(but|however|except|though)\b", r"\?"),
+        # Praise beside a fault ("love this place, sadly the sim crashed") is the fault.
+        _rx(r"\b(but|however|except|though)\b", r"\?", r"\b" + _BROKEN + r"\b"),
         confidence=0.9,
     ),
 )
+
+
+# Intents that report a fault with the venue's equipment or doors: praise that names
+# the equipment ("trackman is spot on tonight") is none of them.
+FAULT_INTENTS = frozenset(
+    {Intent.TRACKMAN_RESET, Intent.SIDE_SCREEN, Intent.EQUIPMENT, Intent.DOOR_ACCESS}
+)
+PRAISE_CONFIDENCE = 0.9
 
 
 def _normalise_phrase(text: str) -> str:
@@ -425,11 +556,20 @@ class PatternClassifier:
         return {rule.intent for rule in self.rules if rule.matches(text)}
 
     def classify(self, text: str) -> Classification | None:
-        """A PATTERN classification when exactly one intent's rule fires, else None."""
+        """A PATTERN classification when exactly one intent's rule fires, else None.
+
+        Injection attempts and spam are OTHER whatever they name; praise with no fault
+        and no question is FEEDBACK_POSITIVE even when it names equipment.
+        """
         topic = self.blacklisted_topic(text)
         matched = [rule for rule in self.rules if rule.matches(text)]
         intents = {rule.intent for rule in matched}
-        if len(intents) == 1:
+        if looks_like_injection(text) or looks_like_spam(text):
+            intent, confidence = Intent.OTHER, 1.0
+        elif intents <= FAULT_INTENTS and reads_as_praise(text):
+            # "The simulator works great today": a mention of equipment, not a fault.
+            intent, confidence = Intent.FEEDBACK_POSITIVE, PRAISE_CONFIDENCE
+        elif len(intents) == 1:
             intent = intents.pop()
             confidence = max(rule.confidence for rule in matched)
         elif topic is not None:

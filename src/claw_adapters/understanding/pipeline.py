@@ -17,7 +17,7 @@ import structlog
 
 from claw_adapters.understanding.patterns import PatternClassifier
 from claw_domain.ports import LlmClassification, TextClassifier
-from claw_domain.sentiment import detect_sentiment
+from claw_domain.sentiment import asks_without_fault, detect_sentiment
 from claw_domain.values import Classification, ClassificationSource, Entities, Intent
 
 # The LLM stage: the text in, the model's reading out. Typically
@@ -25,6 +25,11 @@ from claw_domain.values import Classification, ClassificationSource, Entities, I
 LlmFallback = Callable[[str], Awaitable[LlmClassification]]
 
 log = structlog.get_logger("claw.understanding")
+
+# Intents whose answer treats the text as a fault to repair. A question naming the
+# equipment with no fault in it is none of them; a question about the door ("how do
+# we get in?") or the side screen ("how do we turn it on?") still is what it says.
+_REPAIR_INTENTS = frozenset({Intent.TRACKMAN_RESET, Intent.EQUIPMENT})
 
 
 @attrs.frozen
@@ -66,8 +71,13 @@ class UnderstandingPipeline:
             return decided
         for stage in self.local:
             decided = stage.classify(text)
-            if decided is not None:
-                return self._enrich(text, decided)
+            if decided is None:
+                continue
+            if decided.intent in _REPAIR_INTENTS and asks_without_fault(text):
+                # Equipment words in a question are no fault ("how does the sim track
+                # the ball?"): the model's guess is not believed, a later stage decides.
+                continue
+            return self._enrich(text, decided)
         return None
 
     async def understand(self, text: str) -> Understood:

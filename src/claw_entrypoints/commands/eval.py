@@ -11,6 +11,7 @@ from typing import Any
 import attrs
 
 DEFAULT_DATASET = Path("../shared/datasets/clinc150/data_full.json")
+DEFAULT_VENUE_SET = Path("tests/data/venue_texts.jsonl")
 
 
 def register(subparsers: Any) -> None:
@@ -40,6 +41,24 @@ def register(subparsers: Any) -> None:
         help="messages to time one at a time (default: %(default)s)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead")
+    venue = parser.add_argument_group(
+        "venue evaluation",
+        "run labelled customer texts through the whole application (demo venue, fake "
+        "vendors, no LLM) and judge claw's decisions instead",
+    )
+    venue.add_argument("--venue", action="store_true", help="evaluate decisions on a venue set")
+    venue.add_argument(
+        "--venue-file",
+        type=Path,
+        default=DEFAULT_VENUE_SET,
+        help="JSON-lines venue evaluation set (default: %(default)s)",
+    )
+    venue.add_argument(
+        "--split",
+        choices=("heldout", "train"),
+        default="heldout",
+        help="which part of the venue set the headline numbers are on (default: %(default)s)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -73,6 +92,10 @@ def _table(report: dict[str, Any], path: Path) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.venue:
+        from claw_entrypoints.commands.venue_eval import run_venue  # noqa: PLC0415
+
+        return run_venue(args)
     # Imported here so that `claw --help` does not pay for scikit-learn.
     from claw_adapters.understanding.evaluation import (  # noqa: PLC0415
         DatasetError,
