@@ -54,6 +54,7 @@ class Reason(enum.StrEnum):
     REPEATED_FAILURE = "repeated_failure"
     RAPID_MESSAGES = "rapid_messages"
     DOOR_NOT_AUTHORISED = "door_not_authorised"
+    DETAILS_NOT_GIVEN = "details_not_given"  # asked twice for the box or location, in vain
     # Ignore
     OWN_NUMBER = "own_number"
     OPTED_OUT = "opted_out"

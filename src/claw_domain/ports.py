@@ -166,6 +166,10 @@ class Venue(KnowledgeBase, CustomerDirectory, Protocol):
         """The vendor ids for an action's target, or None when the text did not say enough."""
         ...
 
+    def known_location(self, entities: Entities) -> str | None:
+        """The location the text names, or the venue's only one; None when unclear."""
+        ...
+
     def is_own_number(self, phone: str) -> bool:
         """The venue's own lines: claw never answers them."""
         ...

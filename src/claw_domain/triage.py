@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import attrs
 
 from claw_domain import wording
-from claw_domain.decisions import Decision, DecisionKind
+from claw_domain.decisions import Decision, DecisionKind, Reason
 from claw_domain.replies import SubscriptionKeyword, recognise_yes_no
 from claw_domain.sentiment import recognise_feedback
 from claw_domain.subscription import recognise_subscription
@@ -77,7 +77,12 @@ def triage(
         answer = recognise_yes_no(combined)
         if answer is not None:
             return Triage(Handling.CONFIRMATION_REPLY, combined, answer=answer)
-    invites_feedback = last_decision is not None and last_decision.kind in _INVITES_FEEDBACK
+    # "Which box are you in?" asks a question: what comes back answers it, never a verdict.
+    invites_feedback = (
+        last_decision is not None
+        and last_decision.kind in _INVITES_FEEDBACK
+        and last_decision.reason is not Reason.DETAILS_NEEDED
+    )
     feedback = recognise_feedback(combined) if invites_feedback else None
     if feedback in (Sentiment.POSITIVE, Sentiment.NEGATIVE):
         positive = feedback is Sentiment.POSITIVE

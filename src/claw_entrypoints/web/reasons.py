@@ -34,6 +34,10 @@ REASON_TEXT: dict[Reason, str] = {
     Reason.REPEATED_FAILURE: "Automatic help failed repeatedly in this conversation.",
     Reason.RAPID_MESSAGES: "The customer sent many texts in a short time.",
     Reason.DOOR_NOT_AUTHORISED: "The number is not a known member or booking for that door.",
+    Reason.DETAILS_NOT_GIVEN: (
+        "claw asked twice for the location or box and still could not tell which, "
+        "so a person takes over."
+    ),
     Reason.OWN_NUMBER: "The text came from one of the venue's own numbers.",
     Reason.OPTED_OUT: "The customer opted out; claw never texts them.",
     Reason.CONVERSATION_LOOP: "The conversation looks like a loop between machines.",
