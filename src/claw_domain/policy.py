@@ -131,6 +131,8 @@ class Situation:
     # how often it already asked about this intent in the open window.
     missing_details: tuple[Slot, ...] = ()
     details_asked: int = 0
+    # The last question's details are all still missing: claw says it did not catch that.
+    details_still_missing: bool = False
 
 
 def decide(facts: Situation, settings: SettingsSnapshot) -> Decision:
@@ -560,7 +562,7 @@ def _message(
         if decision.reason is Reason.CUSTOMER_DECLINED:
             return Message(Template.CUSTOMER_DECLINED, action=action)
         if action is not None and decision.reason is Reason.DETAILS_NEEDED:
-            again = facts.details_asked > 0
+            again = facts.details_still_missing
             template = Template.DETAILS_NEEDED_AGAIN if again else Template.DETAILS_NEEDED
             return Message(template, action=action, missing=facts.missing_details)
         if action is not None and decision.reason is Reason.ALREADY_IN_PROGRESS:

@@ -267,6 +267,22 @@ def _number(raw: str) -> int:
     return _NUMBER_WORDS[lowered] if lowered in _NUMBER_WORDS else int(lowered)
 
 
+# "the one by the window": after these, "one" is a pronoun, not a box number.
+_ONE_AS_PRONOUN = re.compile(
+    r"\b(?:the|that|this|which|a|any|other|same|\w+(?:st|nd|rd|th))\s+one\b", re.IGNORECASE
+)
+
+
+def _bare_numbers(text: str) -> set[int]:
+    numbers = set()
+    pronouns = {match.end() for match in _ONE_AS_PRONOUN.finditer(text)}
+    for match in _BARE_NUMBER.finditer(text):
+        if match.group(1).lower() == "one" and match.end(1) in pronouns:
+            continue
+        numbers.add(_number(match.group(1)))
+    return numbers
+
+
 def box_in_answer(text: str) -> int | None:
     """The box a reply to "Which box are you in?" names: "3", "box three", "the 2nd one".
 
@@ -275,7 +291,7 @@ def box_in_answer(text: str) -> int | None:
     """
     named = {_number(match.group(1)) for match in _NAMED_BOX.finditer(text)}
     if not named and len(text.split()) <= SHORT_ANSWER_WORDS:
-        named = {_number(match.group(1)) for match in _BARE_NUMBER.finditer(text)}
+        named = _bare_numbers(text)
         named |= {_ORDINAL_WORDS[match.group(1).lower()] for match in _ORDINAL.finditer(text)}
     named.discard(0)
     return named.pop() if len(named) == 1 else None

@@ -735,10 +735,17 @@ class ClawApplication(Application[UUID]):
             else None
         )
         waiting = conv.open_intent
-        asked = (
-            waiting.asked
-            if waiting is not None and waiting.is_open(now) and waiting.intent is intent
-            else 0
+        if waiting is not None and not (waiting.is_open(now) and waiting.intent is intent):
+            waiting = None
+        missing = (
+            missing_details(
+                action_kind,
+                entities,
+                location_known=self.venue.known_location(entities) is not None,
+                target_found=named_target,
+            )
+            if action_kind is not None and entities is not None
+            else ()
         )
         target_location = (
             pending.parameters.location
@@ -762,17 +769,9 @@ class ClawApplication(Application[UUID]):
             ),
             customer_number=conv.customer_number,
             text=conv.inbound[-1].body if conv.inbound else "",
-            missing_details=(
-                missing_details(
-                    action_kind,
-                    entities,
-                    location_known=self.venue.known_location(entities) is not None,
-                    target_found=named_target,
-                )
-                if action_kind is not None and entities is not None
-                else ()
-            ),
-            details_asked=asked,
+            missing_details=missing,
+            details_asked=waiting.asked if waiting is not None else 0,
+            details_still_missing=waiting is not None and set(waiting.missing) <= set(missing),
         )
 
     def describe(self, action: PendingAction) -> str:
