@@ -27,7 +27,14 @@ from claw_domain.outbox import ReplyPurpose
 from claw_domain.pending_action import FINISHED, ActionStatus, PendingAction
 from claw_domain.policy import LOOP_MESSAGES, RAPID_MESSAGES, Situation, Trigger
 from claw_domain.privacy import FORGOTTEN
-from claw_domain.slots import AnsweredIntent, ContextUse, OpenIntent, answered_intent
+from claw_domain.slots import (
+    AnsweredIntent,
+    ContextUse,
+    ConversationContext,
+    OpenIntent,
+    answered_intent,
+    context_of,
+)
 from claw_domain.values import Classification, InboundText, Intent, LlmUsage
 
 T = TypeVar("T")
@@ -215,6 +222,19 @@ class Conversation(Aggregate):
         for _at, succeeded in sorted(outcomes, key=lambda outcome: outcome[0]):
             failures = 0 if succeeded else failures + 1
         return failures
+
+    def context(self, now: datetime) -> ConversationContext:
+        """What came before the unprocessed texts: the customer's last texts, claw's last reply."""
+        first_kept = self.texts_received - len(self.inbound)
+        earlier = self.inbound[: max(0, self.processed_inbound - first_kept)]
+        last = self.last_decision
+        return context_of(
+            [text.body for text in earlier],
+            last.reply if last is not None and last.sends_text else None,
+            waiting=self.open_intent,
+            answered=self.last_answer,
+            now=now,
+        )
 
     def staff_active(self, now: datetime) -> bool:
         return self.staff_active_until is not None and now < self.staff_active_until

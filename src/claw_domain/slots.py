@@ -102,6 +102,68 @@ class InContext:
     intent: Intent  # the open or answered intent the text was read against
 
 
+# What an understanding stage is told of the conversation: enough to read "3" or "and on
+# Saturday?", bounded so a long conversation costs no more tokens than a short one.
+CONTEXT_TURNS = 4
+CONTEXT_TURN_CHARACTERS = 300
+# An answer this recent is named to the LLM as what a follow-up may continue (a hint only:
+# ``read_in_context`` applies the settings' pending window to the local reading).
+CONTEXT_ANSWER_WINDOW = timedelta(minutes=30)
+
+
+class Speaker(enum.StrEnum):
+    CUSTOMER = "customer"
+    CLAW = "claw"
+
+
+@attrs.frozen
+class Turn:
+    speaker: Speaker
+    text: str
+
+
+@attrs.frozen
+class ConversationContext:
+    """The conversation before the text being read, for a stage that reads in context (the LLM)."""
+
+    turns: tuple[Turn, ...] = ()
+    # The intent claw asked details for, and which, while the question is open.
+    waiting_for: Intent | None = None
+    missing: tuple[Slot, ...] = ()
+    # The intent claw last answered from the venue's knowledge.
+    last_answered: Intent | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.turns and self.waiting_for is None and self.last_answered is None
+
+
+def context_of(
+    earlier_texts: list[str],
+    claw_said: str | None,
+    *,
+    waiting: OpenIntent | None,
+    answered: AnsweredIntent | None,
+    now: datetime,
+) -> ConversationContext:
+    """The last turns (oldest first, each cut short) and what claw waits for or answered."""
+    turns = [Turn(Speaker.CUSTOMER, text) for text in earlier_texts]
+    if claw_said:
+        turns.append(Turn(Speaker.CLAW, claw_said))
+    kept = tuple(
+        attrs.evolve(turn, text=turn.text[:CONTEXT_TURN_CHARACTERS])
+        for turn in turns[-CONTEXT_TURNS:]
+    )
+    open_now = waiting is not None and waiting.is_open(now)
+    recent = answered is not None and now - answered.answered_at <= CONTEXT_ANSWER_WINDOW
+    return ConversationContext(
+        turns=kept,
+        waiting_for=waiting.intent if waiting is not None and open_now else None,
+        missing=waiting.missing if waiting is not None and open_now else (),
+        last_answered=answered.intent if answered is not None and recent else None,
+    )
+
+
 def missing_details(
     kind: ActionKind, entities: Entities, location_known: bool, target_found: bool
 ) -> tuple[Slot, ...]:

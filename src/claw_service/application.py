@@ -71,7 +71,12 @@ from claw_domain.settings import (
     SettingsSnapshot,
     settings_id,
 )
-from claw_domain.slots import missing_details, open_intent, read_in_context
+from claw_domain.slots import (
+    ConversationContext,
+    missing_details,
+    open_intent,
+    read_in_context,
+)
 from claw_domain.triage import Handling, triage
 from claw_domain.values import (
     ACTION_FOR_INTENT,
@@ -131,6 +136,8 @@ class TextToUnderstand:
     through: int
     # The last text's correlation id, for the logs of understanding it.
     correlation_id: str = ""
+    # The conversation so far, for a stage that reads in context (the LLM).
+    context: ConversationContext | None = None
 
 
 @attrs.frozen
@@ -500,6 +507,7 @@ class ClawApplication(Application[UUID]):
             text=triaged.text,
             through=through,
             correlation_id=texts[-1].correlation_id,
+            context=conv.context(now),
         )
 
     @retry_on_conflict

@@ -29,11 +29,17 @@ from claw_domain.identity import conversation_id
 from claw_domain.policy import decide
 from claw_domain.settings import FeatureMode, FeatureSettings, GlobalSettings
 from claw_domain.slots import (
+    CONTEXT_TURN_CHARACTERS,
+    CONTEXT_TURNS,
     AnsweredIntent,
     ContextUse,
+    ConversationContext,
     OpenIntent,
     Slot,
+    Speaker,
+    Turn,
     box_in_answer,
+    context_of,
     is_follow_up,
     read_in_context,
 )
@@ -433,3 +439,32 @@ def test_a_follow_up_takes_the_new_location_over_the_answered_one() -> None:
     assert read is not None
     assert (read.use, read.classification.intent) == (ContextUse.FOLLOW_UP, Intent.HOURS)
     assert read.classification.entities.location == "dartmouth"
+
+
+def test_the_text_to_understand_carries_the_last_turns_and_what_claw_waits_for(
+    venue: Venue,
+) -> None:
+    venue.customer_texts("TrackMan frozen")
+    venue.count += 1
+    text = InboundText("AC-next", LINE, CUSTOMER, "the far one", venue.clock.now())
+    venue.app.receive_text(text, venue.clock.now())
+
+    work = venue.app.begin_processing(conversation_id(LINE, CUSTOMER), venue.clock.now())
+
+    assert isinstance(work, TextToUnderstand)
+    assert work.context == ConversationContext(
+        turns=(Turn(Speaker.CUSTOMER, "TrackMan frozen"), Turn(Speaker.CLAW, WHICH_BOX)),
+        waiting_for=Intent.TRACKMAN_RESET,
+        missing=(Slot.BOX,),
+    )
+
+
+def test_the_context_keeps_the_last_few_turns_each_cut_short() -> None:
+    texts = [f"text {n} " + "x" * 400 for n in range(10)]
+
+    context = context_of(texts, "claw's reply", waiting=None, answered=None, now=AT)
+
+    assert len(context.turns) == CONTEXT_TURNS
+    assert context.turns[-1] == Turn(Speaker.CLAW, "claw's reply")
+    assert all(len(turn.text) <= CONTEXT_TURN_CHARACTERS for turn in context.turns)
+    assert context.turns[0].text.startswith("text 7 ")

@@ -10,6 +10,7 @@ from claw_domain.conversation import SuggestionStatus
 from claw_domain.decisions import DecisionKind, Reason
 from claw_domain.ports import LlmDraft
 from claw_domain.settings import FeatureMode, FeatureSettings, GlobalSettings
+from claw_domain.slots import ConversationContext
 from claw_domain.values import (
     Classification,
     ClassificationSource,
@@ -29,9 +30,13 @@ class ScriptedUnderstanding:
     def __init__(self, classification: Classification) -> None:
         self.classification = classification
         self.seen: list[str] = []
+        self.contexts: list[ConversationContext | None] = []
 
-    async def understand(self, text: str) -> Classification:
+    async def understand(
+        self, text: str, context: ConversationContext | None = None
+    ) -> Classification:
         self.seen.append(text)
+        self.contexts.append(context)
         return self.classification
 
 
