@@ -77,13 +77,12 @@ def triage(
         answer = recognise_yes_no(combined)
         if answer is not None:
             return Triage(Handling.CONFIRMATION_REPLY, combined, answer=answer)
-    # "Which box are you in?" asks a question: what comes back answers it, never a verdict.
-    invites_feedback = (
-        last_decision is not None
-        and last_decision.kind in _INVITES_FEEDBACK
-        and last_decision.reason is not Reason.DETAILS_NEEDED
-    )
+    invites_feedback = last_decision is not None and last_decision.kind in _INVITES_FEEDBACK
     feedback = recognise_feedback(combined) if invites_feedback else None
+    if last_decision is not None and last_decision.reason is Reason.DETAILS_NEEDED:
+        # After "Which box are you in?", "still frozen" is no verdict on an answer (the
+        # pipeline reads it against the open question); "never mind, it works now" ends it.
+        feedback = feedback if feedback is Sentiment.POSITIVE else None
     if feedback in (Sentiment.POSITIVE, Sentiment.NEGATIVE):
         positive = feedback is Sentiment.POSITIVE
         classification = Classification(

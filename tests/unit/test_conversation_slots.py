@@ -224,6 +224,16 @@ def test_the_questions_leave_room_for_the_confirmation_within_the_reply_limit(
     assert _outcome(confirm) == (DecisionKind.REQUEST_CONFIRMATION, Reason.CONFIRMATION_REQUIRED)
 
 
+def test_it_works_now_after_the_question_ends_it_without_staff(venue: Venue) -> None:
+    venue.customer_texts("TrackMan frozen")
+
+    fine = venue.customer_texts("nvm it works now, thanks")
+
+    assert _outcome(fine) == (DecisionKind.IGNORE, Reason.ACKNOWLEDGEMENT)
+    assert venue.conversation().open_intent is None
+    assert venue.staff.alerts == []
+
+
 def test_an_answer_after_the_question_expired_stands_alone(venue: Venue) -> None:
     venue.customer_texts("TrackMan frozen")
     venue.clock.advance(timedelta(minutes=11))  # the pending window is 10 minutes
@@ -254,6 +264,18 @@ def test_and_on_saturday_after_an_hours_answer_is_an_hours_question(venue: Venue
     assert venue.last_text_to() == "We're open 24/7."
     [in_context] = venue.recorded(events.UnderstoodInContext)
     assert in_context.use is ContextUse.FOLLOW_UP  # type: ignore[attr-defined]
+
+
+def test_what_about_for_kids_after_a_price_answer_is_a_price_question() -> None:
+    prices = "A box is $50/hour before 5pm, $60 after. Juniors under 16 play for half."
+    venue = Venue(InMemoryVenue(answers={Intent.PRICING: prices}))
+    venue.customer_texts("how much is it per hour?")
+
+    follow_up = venue.customer_texts("what about for kids?")
+
+    assert _outcome(follow_up) == (DecisionKind.RESPOND, Reason.ANSWERED_FROM_KNOWLEDGE)
+    assert follow_up.intent is Intent.PRICING
+    assert venue.last_text_to() == prices
 
 
 def test_and_on_saturday_out_of_the_blue_or_long_after_goes_to_staff(venue: Venue) -> None:
