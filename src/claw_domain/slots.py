@@ -164,6 +164,21 @@ def context_of(
     )
 
 
+def answers_the_question(context: ConversationContext | None, text: str, said: Entities) -> bool:
+    """A short text that gives a detail claw asked for: "3", "box two", "Dartmouth".
+
+    The conversation reads it without a model (``read_in_context``), so the LLM stage
+    need not be asked about it.
+    """
+    if context is None or context.waiting_for is None or len(text.split()) > SHORT_ANSWER_WORDS:
+        return False
+    gives_box = Slot.BOX in context.missing and (
+        said.box is not None or box_in_answer(text) is not None
+    )
+    gives_location = Slot.LOCATION in context.missing and said.location is not None
+    return gives_box or gives_location
+
+
 def missing_details(
     kind: ActionKind, entities: Entities, location_known: bool, target_found: bool
 ) -> tuple[Slot, ...]:

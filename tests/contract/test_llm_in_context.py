@@ -202,6 +202,20 @@ async def test_the_model_reads_an_answer_after_claws_question_and_claw_still_ask
     assert venue.devices.resets == []  # the customer has not said yes
 
 
+async def test_a_plain_answer_to_claws_question_needs_no_model(
+    server: FakeOpenAIServer, model: OpenAILanguageModel
+) -> None:
+    venue = Venue(model)
+    await venue.customer_texts("TrackMan frozen")
+
+    confirm = await venue.customer_texts("its 3")
+
+    assert server.requests == []
+    assert _outcome(confirm) == (DecisionKind.REQUEST_CONFIRMATION, Reason.CONFIRMATION_REQUIRED)
+    assert confirm.opens is not None
+    assert confirm.opens.parameters.device_id == "103"
+
+
 async def test_a_model_talked_into_a_door_cannot_open_it_for_a_stranger_or_without_a_yes(
     server: FakeOpenAIServer, model: OpenAILanguageModel
 ) -> None:

@@ -38,6 +38,7 @@ from claw_domain.slots import (
     Slot,
     Speaker,
     Turn,
+    answers_the_question,
     box_in_answer,
     context_of,
     is_follow_up,
@@ -490,3 +491,22 @@ def test_the_context_keeps_the_last_few_turns_each_cut_short() -> None:
     assert context.turns[-1] == Turn(Speaker.CLAW, "claw's reply")
     assert all(len(turn.text) <= CONTEXT_TURN_CHARACTERS for turn in context.turns)
     assert context.turns[0].text.startswith("text 7 ")
+
+
+@pytest.mark.parametrize(
+    ("text", "said", "answers"),
+    [
+        ("3", Entities(), True),
+        ("box two", Entities(box=2), True),
+        ("dartmouth", Entities(location="dartmouth"), False),  # only the box is missing
+        ("the far one, next to the exit", Entities(), False),
+        ("3 and also can I get a refund for last week", Entities(), False),
+    ],
+)
+def test_only_a_short_answer_giving_a_missing_detail_skips_the_model(
+    text: str, said: Entities, answers: bool
+) -> None:
+    context = ConversationContext(waiting_for=Intent.TRACKMAN_RESET, missing=(Slot.BOX,))
+
+    assert answers_the_question(context, text, said) is answers
+    assert answers_the_question(ConversationContext(), text, said) is False

@@ -18,7 +18,7 @@ import structlog
 from claw_adapters.understanding.patterns import PatternClassifier
 from claw_domain.ports import LlmClassification, TextClassifier
 from claw_domain.sentiment import detect_sentiment
-from claw_domain.slots import ConversationContext
+from claw_domain.slots import ConversationContext, answers_the_question
 from claw_domain.values import Classification, ClassificationSource, Entities, Intent
 
 # The LLM stage: the text and the conversation before it in, the model's reading out
@@ -77,7 +77,8 @@ class UnderstandingPipeline:
         local = self.understand_locally(text)
         if local is not None:
             return Understood(local)
-        if self.llm is None:
+        if self.llm is None or answers_the_question(context, text, self.patterns.entities(text)):
+            # "3" after "Which box?" needs no model: the conversation gives it its meaning.
             return Understood(self._fallback(text))
         try:
             async with asyncio.timeout(self.llm_timeout_seconds):
