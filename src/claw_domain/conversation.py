@@ -125,7 +125,7 @@ def _without_personal_words(decision: Decision) -> Decision:
     )
 
 
-def answers_from_knowledge(decision: Decision) -> bool:
+def _answers_from_knowledge(decision: Decision) -> bool:
     """An automatic answer from the venue's knowledge: what a follow-up can continue."""
     return (
         decision.kind is DecisionKind.RESPOND and decision.reason is Reason.ANSWERED_FROM_KNOWLEDGE
@@ -484,7 +484,7 @@ class Conversation(Aggregate):
             # a new question is recorded after its decision (``DetailsRequested``).
             self.open_intent = None
         if (
-            answers_from_knowledge(decision)
+            _answers_from_knowledge(decision)
             and situation is not None
             and situation.classification is not None
         ):
