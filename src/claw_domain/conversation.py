@@ -27,6 +27,14 @@ from claw_domain.outbox import ReplyPurpose
 from claw_domain.pending_action import FINISHED, ActionStatus, PendingAction
 from claw_domain.policy import LOOP_MESSAGES, RAPID_MESSAGES, Situation, Trigger
 from claw_domain.privacy import FORGOTTEN
+from claw_domain.slots import (
+    AnsweredIntent,
+    ContextUse,
+    ConversationContext,
+    OpenIntent,
+    answered_intent,
+    context_of,
+)
 from claw_domain.values import Classification, InboundText, Intent, LlmUsage
 
 T = TypeVar("T")
@@ -117,6 +125,13 @@ def _without_personal_words(decision: Decision) -> Decision:
     )
 
 
+def _answers_from_knowledge(decision: Decision) -> bool:
+    """An automatic answer from the venue's knowledge: what a follow-up can continue."""
+    return (
+        decision.kind is DecisionKind.RESPOND and decision.reason is Reason.ANSWERED_FROM_KNOWLEDGE
+    )
+
+
 def _suggestion_settled(suggestion: Suggestion) -> bool:
     return suggestion.status is not SuggestionStatus.WAITING
 
@@ -160,6 +175,10 @@ class Conversation(Aggregate):
         self.recent_action_ids: list[UUID] = []
         self.forgotten_at: datetime | None = None
         self.rapid_escalated_at: datetime | None = None
+        # The one intent waiting for details claw asked for, and the last answered one
+        # (what a follow-up continues): one of each, so bounded (``slots.py``).
+        self.open_intent: OpenIntent | None = None
+        self.last_answer: AnsweredIntent | None = None
 
     # Queries -----------------------------------------------------------------
 
@@ -203,6 +222,19 @@ class Conversation(Aggregate):
         for _at, succeeded in sorted(outcomes, key=lambda outcome: outcome[0]):
             failures = 0 if succeeded else failures + 1
         return failures
+
+    def context(self, now: datetime) -> ConversationContext:
+        """What came before the unprocessed texts: the customer's last texts, claw's last reply."""
+        first_kept = self.texts_received - len(self.inbound)
+        earlier = self.inbound[: max(0, self.processed_inbound - first_kept)]
+        last = self.last_decision
+        return context_of(
+            [text.body for text in earlier],
+            last.reply if last is not None and last.sends_text else None,
+            waiting=self.open_intent,
+            answered=self.last_answer,
+            now=now,
+        )
 
     def staff_active(self, now: datetime) -> bool:
         return self.staff_active_until is not None and now < self.staff_active_until
@@ -273,6 +305,7 @@ class Conversation(Aggregate):
     def _opted_out(self, keyword: str, at: datetime) -> None:
         self.opted_out = True
         self.awaiting_action = None
+        self.open_intent = None
 
     def opt_in(self, keyword: str, at: datetime) -> None:
         if self.opted_out:
@@ -311,6 +344,44 @@ class Conversation(Aggregate):
         self, classification: Classification, text: str, through: int, at: datetime
     ) -> None:
         self.last_classification = classification
+
+    def record_understood_in_context(
+        self,
+        classification: Classification,
+        use: ContextUse,
+        about: Intent,
+        through: int,
+        at: datetime,
+    ) -> None:
+        """The latest text read against the open intent or the last answer (``slots.py``)."""
+        if through > self.texts_received or through <= 0:
+            msg = "a reading in context must cover texts that were received"
+            raise InvariantError(msg)
+        self._understood_in_context(
+            classification=classification, use=use, about=about, through=through, at=at
+        )
+
+    @event("UnderstoodInContext")
+    def _understood_in_context(
+        self,
+        classification: Classification,
+        use: ContextUse,
+        about: Intent,
+        through: int,
+        at: datetime,
+    ) -> None:
+        self.last_classification = classification
+
+    def request_details(self, waiting: OpenIntent, at: datetime) -> None:
+        """Claw asked for what the intent still lacks; the next text is read against it."""
+        if not waiting.is_open(at):
+            msg = "an open intent must stay open for a while after it is asked about"
+            raise InvariantError(msg)
+        self._details_requested(waiting=waiting, at=at)
+
+    @event("DetailsRequested")
+    def _details_requested(self, waiting: OpenIntent, at: datetime) -> None:
+        self.open_intent = waiting
 
     def record_feedback(self, positive: bool, at: datetime) -> None:
         self._feedback_received(positive=positive, at=at)
@@ -407,7 +478,20 @@ class Conversation(Aggregate):
         # follow-ups of a confirmation the customer asked for do not.
         situation = recorded.situation
         started_by_customer_text = situation is None or situation.trigger is Trigger.CUSTOMER_TEXT
-        if decision.sends_text and started_by_customer_text:
+        asks_for_details = decision.reason is Reason.DETAILS_NEEDED
+        if started_by_customer_text and not asks_for_details:
+            # Whatever claw decided on a new text, it no longer waits for the old details;
+            # a new question is recorded after its decision (``DetailsRequested``).
+            self.open_intent = None
+        if (
+            _answers_from_knowledge(decision)
+            and situation is not None
+            and situation.classification is not None
+        ):
+            self.last_answer = answered_intent(situation.classification, recorded.at)
+        # A question about the request's details is part of that request, not a reply of
+        # its own: "which box?" twice must leave room for the confirmation request.
+        if decision.sends_text and started_by_customer_text and not asks_for_details:
             self.auto_replies_by_intent[decision.intent] = (
                 self.auto_replies_by_intent.get(decision.intent, 0) + 1
             )

@@ -24,6 +24,7 @@ from eventsourcing.utils import get_topic
 
 from claw_domain.conversation import Conversation, Suggestion, Ticket
 from claw_domain.decisions import Decision
+from claw_domain.slots import AnsweredIntent, OpenIntent
 from claw_domain.values import Classification, InboundText, Intent
 
 # The library's bookkeeping attributes, stored under these names without the underscore.
@@ -59,6 +60,9 @@ class ConversationState:
     recent_action_ids: list[UUID]
     forgotten_at: datetime | None
     rapid_escalated_at: datetime | None
+    # Defaults: snapshots taken before conversations kept them still load.
+    open_intent: OpenIntent | None = None
+    last_answer: AnsweredIntent | None = None
 
 
 def state_attribute_names(aggregate: Any) -> set[str]:

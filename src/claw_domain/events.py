@@ -39,6 +39,8 @@ OptedIn = _recorded(Conversation, "OptedIn")
 TextsProcessed = _recorded(Conversation, "TextsProcessed")
 TextClassified = _recorded(Conversation, "TextClassified")
 FeedbackReceived = _recorded(Conversation, "FeedbackReceived")
+UnderstoodInContext = _recorded(Conversation, "UnderstoodInContext")
+DetailsRequested = _recorded(Conversation, "DetailsRequested")
 NoticeQueued = _recorded(Conversation, "NoticeQueued")
 ReplySent = _recorded(Conversation, "ReplySent")
 ReplyFailed = _recorded(Conversation, "ReplyFailed")
@@ -101,6 +103,8 @@ EVERY_EVENT: frozenset[EventClass] = frozenset(
         TextsProcessed,
         TextClassified,
         FeedbackReceived,
+        UnderstoodInContext,
+        DetailsRequested,
         NoticeQueued,
         ReplySent,
         ReplyFailed,

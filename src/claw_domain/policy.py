@@ -27,6 +27,7 @@ from claw_domain.decisions import (
 )
 from claw_domain.pending_action import ActionStatus
 from claw_domain.settings import FeatureMode, FeatureSettings, SettingsSnapshot
+from claw_domain.slots import MAX_DETAILS_QUESTIONS, Slot
 from claw_domain.topics import is_problem_report
 from claw_domain.values import (
     ACTION_FOR_INTENT,
@@ -127,6 +128,12 @@ class Situation:
     # Who wrote, and their latest text: what a staff alert tells staff.
     customer_number: str = ""
     text: str = ""
+    # What claw must ask for before it can find the action's target (``slots.py``), and
+    # how often it already asked about this intent in the open window.
+    missing_details: tuple[Slot, ...] = ()
+    details_asked: int = 0
+    # The last question's details are all still missing: claw says it did not catch that.
+    details_still_missing: bool = False
 
 
 def decide(facts: Situation, settings: SettingsSnapshot) -> Decision:
@@ -448,6 +455,11 @@ def _on_customer_text(facts: Situation, settings: SettingsSnapshot) -> Decision:
         )
     if not facts.action_target_known:
         # "Which box?" or "which location?" first: who may open a door depends on where.
+        # Asked at most twice; a customer who still cannot say needs a person.
+        if facts.details_asked >= MAX_DETAILS_QUESTIONS:
+            return _decision(
+                facts, settings, DecisionKind.ESCALATE, Reason.DETAILS_NOT_GIVEN, action=action
+            )
         return _decision(
             facts, settings, DecisionKind.RESPOND, Reason.DETAILS_NEEDED, action=action
         )
@@ -554,7 +566,9 @@ def _message(
         if decision.reason is Reason.CUSTOMER_DECLINED:
             return Message(Template.CUSTOMER_DECLINED, action=action)
         if action is not None and decision.reason is Reason.DETAILS_NEEDED:
-            return Message(Template.DETAILS_NEEDED, action=action)
+            again = facts.details_still_missing
+            template = Template.DETAILS_NEEDED_AGAIN if again else Template.DETAILS_NEEDED
+            return Message(template, action=action, missing=facts.missing_details)
         if action is not None and decision.reason is Reason.ALREADY_IN_PROGRESS:
             return Message(Template.ALREADY_IN_PROGRESS, action=action)
         return None

@@ -13,6 +13,7 @@ from typing import Protocol
 
 import attrs
 
+from claw_domain.slots import ConversationContext
 from claw_domain.values import (
     ActionKind,
     ActionParameters,
@@ -122,7 +123,14 @@ class StaffNotifier(Protocol):
 
 
 class LanguageModel(Protocol):
-    async def classify(self, text: str, intents: Sequence[Intent]) -> LlmClassification: ...
+    async def classify(
+        self,
+        text: str,
+        intents: Sequence[Intent],
+        context: ConversationContext | None = None,
+    ) -> LlmClassification:
+        """Which of ``intents`` the text is about, read after the conversation's last turns."""
+        ...
 
     async def draft_answer(self, question: str, knowledge: str) -> LlmDraft: ...
 
@@ -138,8 +146,13 @@ class TextClassifier(Protocol):
 class Understanding(Protocol):
     """The whole understanding pipeline: patterns, local model, then the LLM."""
 
-    async def understand(self, text: str) -> Classification:
-        """Always a classification: a failing LLM yields a fallback for staff."""
+    async def understand(
+        self, text: str, context: ConversationContext | None = None
+    ) -> Classification:
+        """Always a classification: a failing LLM yields a fallback for staff.
+
+        ``context``: the conversation before the text, for the stages that read it.
+        """
         ...
 
 
@@ -164,6 +177,10 @@ class Venue(KnowledgeBase, CustomerDirectory, Protocol):
 
     def action_parameters(self, kind: ActionKind, entities: Entities) -> ActionParameters | None:
         """The vendor ids for an action's target, or None when the text did not say enough."""
+        ...
+
+    def known_location(self, entities: Entities) -> str | None:
+        """The location the text names, or the venue's only one; None when unclear."""
         ...
 
     def is_own_number(self, phone: str) -> bool:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import attrs
 
 from claw_domain import wording
-from claw_domain.decisions import Decision, DecisionKind
+from claw_domain.decisions import Decision, DecisionKind, Reason
 from claw_domain.replies import SubscriptionKeyword, recognise_yes_no
 from claw_domain.sentiment import recognise_feedback
 from claw_domain.subscription import recognise_subscription
@@ -79,6 +79,10 @@ def triage(
             return Triage(Handling.CONFIRMATION_REPLY, combined, answer=answer)
     invites_feedback = last_decision is not None and last_decision.kind in _INVITES_FEEDBACK
     feedback = recognise_feedback(combined) if invites_feedback else None
+    if last_decision is not None and last_decision.reason is Reason.DETAILS_NEEDED:
+        # After "Which box are you in?", "still frozen" is no verdict on an answer (the
+        # pipeline reads it against the open question); "never mind, it works now" ends it.
+        feedback = feedback if feedback is Sentiment.POSITIVE else None
     if feedback in (Sentiment.POSITIVE, Sentiment.NEGATIVE):
         positive = feedback is Sentiment.POSITIVE
         classification = Classification(

@@ -14,6 +14,7 @@ from datetime import datetime
 import attrs
 
 from claw_domain.actions import ActionWords, action_spec
+from claw_domain.slots import Slot
 from claw_domain.values import ActionKind, Intent
 
 
@@ -22,6 +23,7 @@ class Template(enum.StrEnum):
 
     KNOWLEDGE_ANSWER = "knowledge_answer"  # the venue's prepared answer, word for word
     DETAILS_NEEDED = "details_needed"  # which box, which location
+    DETAILS_NEEDED_AGAIN = "details_needed_again"  # the answer did not say: asked once more
     ALREADY_IN_PROGRESS = "already_in_progress"
     CUSTOMER_DECLINED = "customer_declined"
     CONFIRMATION_REQUEST = "confirmation_request"
@@ -32,6 +34,7 @@ class Template(enum.StrEnum):
 _ABOUT_AN_ACTION = frozenset(
     {
         Template.DETAILS_NEEDED,
+        Template.DETAILS_NEEDED_AGAIN,
         Template.ALREADY_IN_PROGRESS,
         Template.CONFIRMATION_REQUEST,
         Template.AWAITING_APPROVAL,
@@ -49,6 +52,8 @@ class Message:
     target: str = ""
     # The knowledge base's answer (KNOWLEDGE_ANSWER only).
     text: str = ""
+    # What a DETAILS_NEEDED question asks for; () asks the action's own question.
+    missing: tuple[Slot, ...] = ()
 
     @action.validator
     def _names_its_action(
@@ -68,7 +73,9 @@ def render(message: Message) -> str:
         return declined()
     words = _words(message.action)
     if template is Template.DETAILS_NEEDED:
-        return words.target_question
+        return details_question(words, message.missing)
+    if template is Template.DETAILS_NEEDED_AGAIN:
+        return f"Sorry, I didn't catch that. {details_question(words, message.missing)}"
     if template is Template.ALREADY_IN_PROGRESS:
         return words.in_progress
     if template is Template.CONFIRMATION_REQUEST:
@@ -79,6 +86,17 @@ def render(message: Message) -> str:
         f"Thanks! A staff member needs to approve {words.approval_gerund} {message.target}; "
         "I'll text you shortly."
     )
+
+
+# One missing detail is asked for on its own; anything else gets the action's question.
+_ONE_DETAIL_QUESTIONS: dict[tuple[Slot, ...], str] = {
+    (Slot.BOX,): "Which box are you in? (the number, e.g. 2)",
+    (Slot.LOCATION,): "Which location are you at?",
+}
+
+
+def details_question(words: ActionWords, missing: tuple[Slot, ...]) -> str:
+    return _ONE_DETAIL_QUESTIONS.get(missing, words.target_question)
 
 
 def _words(kind: ActionKind | None) -> ActionWords:

@@ -53,6 +53,7 @@ from claw_adapters.understanding import (
     PipelineUnderstanding,
     UnderstandingPipeline,
 )
+from claw_adapters.understanding.pipeline import LlmFallback
 from claw_adapters.unifi import UniFiAccessDoorController, UniFiTls
 from claw_adapters.unifi.runner import DoorUnlock
 from claw_domain.ports import (
@@ -61,12 +62,14 @@ from claw_domain.ports import (
     DeviceController,
     DoorController,
     LanguageModel,
+    LlmClassification,
     LlmDraft,
     Messenger,
     StaffNotifier,
     Venue,
 )
 from claw_domain.senders import Lines
+from claw_domain.slots import ConversationContext
 from claw_domain.values import ActionKind, Intent
 from claw_entrypoints.config import ClawConfig
 from claw_entrypoints.runtime import Runtime
@@ -138,12 +141,18 @@ def build_understanding(
     local = LocalModelClassifier.train(
         knowledge.examples(), entities=EntityExtractor(knowledge.location_aliases())
     )
-    llm = (
-        functools.partial(language_model.classify, intents=list(Intent))
-        if language_model is not None
-        else None
-    )
+    llm = llm_stage(language_model) if language_model is not None else None
     return PipelineUnderstanding(UnderstandingPipeline(patterns=patterns, local=[local], llm=llm))
+
+
+def llm_stage(model: LanguageModel) -> LlmFallback:
+    """The pipeline's LLM stage: every intent offered, the conversation's last turns shown."""
+    intents = list(Intent)
+
+    async def read(text: str, context: ConversationContext | None) -> LlmClassification:
+        return await model.classify(text, intents, context)
+
+    return read
 
 
 async def _draft(model: LanguageModel, knowledge: str, question: str) -> LlmDraft:
@@ -275,7 +284,11 @@ async def bootstrap(
             timeout_seconds=config.llm.timeout_seconds or 20.0,
             max_retries=config.llm.max_retries,
         )
-        model = OpenAILanguageModel(settings, locations=knowledge.location_aliases())
+        model = OpenAILanguageModel(
+            settings,
+            locations=knowledge.location_aliases(),
+            knowledge=knowledge.reference_text(),
+        )
         closers.append(model.aclose)
         language_model = model
     metrics = Metrics.create()

@@ -42,6 +42,7 @@ from claw_domain.decisions import (
     Consent,
     Decision,
     DecisionKind,
+    Reason,
     StaffApproval,
 )
 from claw_domain.errors import InvariantError, NotFoundError
@@ -72,6 +73,12 @@ from claw_domain.settings import (
     GlobalSettings,
     SettingsSnapshot,
     settings_id,
+)
+from claw_domain.slots import (
+    ConversationContext,
+    missing_details,
+    open_intent,
+    read_in_context,
 )
 from claw_domain.triage import Handling, triage
 from claw_domain.values import (
@@ -132,6 +139,8 @@ class TextToUnderstand:
     through: int
     # The last text's correlation id, for the logs of understanding it.
     correlation_id: str = ""
+    # The conversation so far, for a stage that reads in context (the LLM).
+    context: ConversationContext | None = None
 
 
 @attrs.frozen
@@ -564,6 +573,7 @@ class ClawApplication(Application[UUID]):
             text=triaged.text,
             through=through,
             correlation_id=texts[-1].correlation_id,
+            context=conv.context(now),
         )
 
     @retry_on_conflict
@@ -580,8 +590,28 @@ class ClawApplication(Application[UUID]):
         if through <= conv.processed_inbound:
             return Outcome(notification_id=None)  # another worker decided these texts already
         conv.record_classification(classification, text, through, now)
+        settings = self.settings()
+        # "3" after "Which box?", "and on Saturday?" after an hours answer (``slots.py``).
+        in_context = read_in_context(
+            classification,
+            text,
+            waiting=conv.open_intent,
+            answered=conv.last_answer,
+            now=now,
+            follow_up_window=settings.globals.confirmation_timeout,
+        )
+        if in_context is not None:
+            classification = in_context.classification
+            conv.record_understood_in_context(
+                classification, in_context.use, in_context.intent, through, now
+            )
         return self._decide_and_store(
-            conv, now, through, trigger=Trigger.CUSTOMER_TEXT, classification=classification
+            conv,
+            now,
+            through,
+            trigger=Trigger.CUSTOMER_TEXT,
+            classification=classification,
+            settings=settings,
         )
 
     def _conversation_facts(
@@ -664,9 +694,10 @@ class ClawApplication(Application[UUID]):
         pending: PendingAction | None = None,
         answer: YesNo | None = None,
         also: Aggregate | None = None,
+        settings: SettingsSnapshot | None = None,
     ) -> Outcome:
         """Gather the facts, ask the policy, and apply and record what it decided."""
-        settings = self.settings()
+        settings = settings or self.settings()
         budget = self._budget(now)
         situation = self._situation(
             conv, now, trigger, budget.spent, classification, pending, answer
@@ -711,6 +742,17 @@ class ClawApplication(Application[UUID]):
             reply=decision.reply,
             situation=situation,
         )
+        if decision.reason is Reason.DETAILS_NEEDED and situation.classification is not None:
+            # The question stays open as long as a pending action would.
+            conv.request_details(
+                open_intent(
+                    situation.classification,
+                    situation.missing_details,
+                    situation.details_asked + 1,
+                    now + settings.globals.confirmation_timeout,
+                ),
+                now,
+            )
         changed_pending = pending if pending is not None and pending.pending_events else None
         text, alert = outbox_for_decision(
             conv.id,
@@ -750,6 +792,8 @@ class ClawApplication(Application[UUID]):
             if action_kind is not None and entities is not None
             else None
         )
+        # Found by the venue, even if incomplete: then the customer cannot add what is missing.
+        named_target = target is not None
         if action_kind is not None and target is not None:
             # A target missing what the action's runner needs is no target: claw asks.
             target = target if action_spec(action_kind).has_target(target) else None
@@ -763,6 +807,19 @@ class ClawApplication(Application[UUID]):
             self.venue.answer(intent, entities)
             if intent is not None and entities is not None and action_kind is None
             else None
+        )
+        waiting = conv.open_intent
+        if waiting is not None and not (waiting.is_open(now) and waiting.intent is intent):
+            waiting = None
+        missing = (
+            missing_details(
+                action_kind,
+                entities,
+                location_known=self.venue.known_location(entities) is not None,
+                target_found=named_target,
+            )
+            if action_kind is not None and entities is not None
+            else ()
         )
         target_location = (
             pending.parameters.location
@@ -786,6 +843,9 @@ class ClawApplication(Application[UUID]):
             ),
             customer_number=conv.customer_number,
             text=conv.inbound[-1].body if conv.inbound else "",
+            missing_details=missing,
+            details_asked=waiting.asked if waiting is not None else 0,
+            details_still_missing=waiting is not None and set(waiting.missing) <= set(missing),
         )
 
     def describe(self, action: PendingAction) -> str:

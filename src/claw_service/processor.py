@@ -55,7 +55,7 @@ class ConversationProcessor:
         work = await asyncio.to_thread(self.app.begin_processing, conversation_id, self.clock.now())
         if isinstance(work, TextToUnderstand):
             with structlog.contextvars.bound_contextvars(correlation_id=work.correlation_id):
-                classification = await self.understanding.understand(work.text)
+                classification = await self.understanding.understand(work.text, work.context)
                 log.info(
                     "text_understood",
                     intent=classification.intent.value,

@@ -34,10 +34,13 @@ class InMemoryVenue:
     def may_open_door(self, phone: str, location: str) -> bool:
         return (phone, location) in self.door_allowed
 
-    def action_parameters(self, kind: ActionKind, entities: Entities) -> ActionParameters | None:
-        location = entities.location or (
+    def known_location(self, entities: Entities) -> str | None:
+        return entities.location or (
             next(iter(self.locations)) if len(self.locations) == 1 else None
         )
+
+    def action_parameters(self, kind: ActionKind, entities: Entities) -> ActionParameters | None:
+        location = self.known_location(entities)
         if location is None:
             return None
         if kind is ActionKind.RESET_SIMULATOR:

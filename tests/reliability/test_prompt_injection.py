@@ -21,6 +21,7 @@ from e2e_support import conversation_of, settled, signed_text, wait_until
 from reliability_support import InProcess, Ledger, in_process, venue_file
 
 from claw_domain.ports import LlmClassification, LlmDraft
+from claw_domain.slots import ConversationContext
 from claw_domain.values import Entities, Intent, LlmUsage
 from claw_service.history import conversation_history
 
@@ -85,7 +86,9 @@ class HostileModel:
 
     calls = 0
 
-    async def classify(self, text: str, intents: Sequence[Intent]) -> LlmClassification:
+    async def classify(
+        self, text: str, intents: Sequence[Intent], context: ConversationContext | None = None
+    ) -> LlmClassification:
         HostileModel.calls += 1
         return LlmClassification(
             intent=Intent.DOOR_ACCESS,

@@ -33,6 +33,7 @@ from claw_domain.conversation_snapshot import (
 )
 from claw_domain.decisions import Decision, DecisionKind, Reason
 from claw_domain.privacy import FORGOTTEN
+from claw_domain.slots import ContextUse, Slot, open_intent
 from claw_domain.values import Classification, ClassificationSource, InboundText, Intent
 from claw_domain.wording import Message, Template
 
@@ -191,3 +192,36 @@ def test_once_forgotten_no_snapshot_carries_the_customers_words_even_with_the_ke
         assert {s.draft for s in held.suggestions.values()} == {FORGOTTEN}
         assert held.last_decision is not None
         assert held.last_decision.reply in (None, FORGOTTEN)
+
+
+def test_an_open_intent_and_the_last_answer_go_through_the_mapper_in_events_and_snapshots() -> None:
+    at = datetime(2026, 5, 2, 21, 0, tzinfo=UTC)
+    conversation = Conversation(venue_line=LINE, customer_number=ANN, at=at)
+    conversation.receive_text(_text(1, at, "TrackMan frozen"))
+    reset = Classification(Intent.TRACKMAN_RESET, 0.9, ClassificationSource.PATTERN)
+    conversation.record_understood_in_context(
+        reset, ContextUse.DETAILS_NOT_GIVEN, Intent.TRACKMAN_RESET, 1, at
+    )
+    waiting = open_intent(reset, (Slot.LOCATION, Slot.BOX), 1, at + timedelta(minutes=10))
+    conversation.request_details(waiting, at)
+    mapper = _sealing_mapper()
+
+    read_back = [
+        mapper.to_domain_event(mapper.to_stored_event(event))
+        for event in conversation.collect_events()
+    ]
+    replayed = _replayed(read_back)
+    snapshot = mapper.to_domain_event(mapper.to_stored_event(ConversationSnapshot.take(replayed)))
+    loaded = snapshot.mutate(None)
+
+    assert replayed.open_intent == waiting
+    assert loaded.open_intent == waiting
+    assert _state(loaded) == _state(replayed)
+
+
+def _replayed(read_back: list[Any]) -> Conversation:
+    aggregate: Any = None
+    for event in read_back:
+        aggregate = event.mutate(aggregate)
+    assert isinstance(aggregate, Conversation)
+    return aggregate

@@ -74,6 +74,10 @@ SENDERS = st.sampled_from(CUSTOMERS[:2] * 3 + CUSTOMERS[2:])
 
 # What each scripted text means; the harness stands in for the understanding pipeline.
 TEXTS: dict[str, Classification | None] = {
+    # Answers to "Which box are you in?": nothing on their own. First, so that a text
+    # containing them and more ("trackman frozen box 2") means what the rest says.
+    "2": Classification(Intent.OTHER, 0.0, ClassificationSource.FALLBACK),
+    "the one by the window": Classification(Intent.OTHER, 0.0, ClassificationSource.FALLBACK),
     "what are your hours": Classification(Intent.HOURS, 0.97, ClassificationSource.PATTERN),
     "gift card?": Classification(Intent.GIFT_CARD_PURCHASE, 0.9, ClassificationSource.LOCAL_MODEL),
     "trackman frozen box 2": Classification(
@@ -470,7 +474,10 @@ class ClawMachine(RuleBasedStateMachine):
             hour = situation.now.replace(minute=0, second=0, microsecond=0)
             assert per_hour[hour] < settings.globals.messages_per_hour, (hour, decision)
             per_hour[hour] += 1
-            if situation.trigger is Trigger.CUSTOMER_TEXT:
+            # A question about a request's details is part of the request (``slots.py``).
+            if situation.trigger is Trigger.CUSTOMER_TEXT and decision.reason is not (
+                Reason.DETAILS_NEEDED
+            ):
                 key = (recorded.originator_id, decision.intent)
                 feature = settings.feature(decision.intent)
                 assert feature is not None

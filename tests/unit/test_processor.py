@@ -10,6 +10,7 @@ from claw_domain.conversation import SuggestionStatus
 from claw_domain.decisions import DecisionKind, Reason
 from claw_domain.ports import LlmDraft
 from claw_domain.settings import FeatureMode, FeatureSettings, GlobalSettings
+from claw_domain.slots import ConversationContext, Speaker, Turn
 from claw_domain.values import (
     Classification,
     ClassificationSource,
@@ -29,9 +30,13 @@ class ScriptedUnderstanding:
     def __init__(self, classification: Classification) -> None:
         self.classification = classification
         self.seen: list[str] = []
+        self.contexts: list[ConversationContext | None] = []
 
-    async def understand(self, text: str) -> Classification:
+    async def understand(
+        self, text: str, context: ConversationContext | None = None
+    ) -> Classification:
         self.seen.append(text)
+        self.contexts.append(context)
         return self.classification
 
 
@@ -65,6 +70,29 @@ async def test_split_texts_are_understood_together_and_answered_once() -> None:
         Reason.ANSWERED_FROM_KNOWLEDGE,
     )
     assert await processor.process(conversation) is None
+
+
+async def test_understanding_is_given_the_conversation_so_far() -> None:
+    app, clock = claw_with({Intent.HOURS: FeatureSettings(mode=FeatureMode.AUTO)})
+    understanding = ScriptedUnderstanding(
+        Classification(Intent.HOURS, 0.95, ClassificationSource.PATTERN)
+    )
+    processor = ConversationProcessor(app, understanding, clock)
+    conversation = a_text(app, clock, "when are you open?")
+    await processor.process(conversation)
+    a_text(app, clock, "and on Saturday?", number=2)
+
+    await processor.process(conversation)
+
+    first, second = understanding.contexts
+    assert first == ConversationContext()
+    assert second == ConversationContext(
+        turns=(
+            Turn(Speaker.CUSTOMER, "when are you open?"),
+            Turn(Speaker.CLAW, "We're open 24/7."),
+        ),
+        last_answered=Intent.HOURS,
+    )
 
 
 async def test_a_suggestion_without_a_known_answer_gets_a_model_draft_for_staff() -> None:

@@ -11,6 +11,7 @@ from claw_adapters.understanding.patterns import PatternClassifier
 from claw_adapters.understanding.pipeline import UnderstandingPipeline
 from claw_domain.errors import TransientEffectError
 from claw_domain.ports import LlmClassification
+from claw_domain.slots import ConversationContext
 from claw_domain.values import (
     Classification,
     ClassificationSource,
@@ -44,9 +45,11 @@ class FakeLlm:
     error: Exception | None = None
     delay: float = 0.0
     asked: list[str] = attrs.Factory(list)
+    contexts: list[ConversationContext | None] = attrs.Factory(list)
 
-    async def __call__(self, text: str) -> LlmClassification:
+    async def __call__(self, text: str, context: ConversationContext | None) -> LlmClassification:
         self.asked.append(text)
+        self.contexts.append(context)
         if self.delay:
             await asyncio.sleep(self.delay)
         if self.error is not None:

@@ -22,6 +22,7 @@ from claw_domain.ports import (
     SentText,
     StaffAlert,
 )
+from claw_domain.slots import ConversationContext
 from claw_domain.values import Entities, Intent, LlmUsage
 
 log = structlog.get_logger("claw.dry_run")
@@ -124,7 +125,12 @@ class MemoryStaff:
 class NoLanguageModel:
     """Stands in when no LLM is configured: understanding falls back to staff."""
 
-    async def classify(self, text: str, intents: Sequence[Intent]) -> LlmClassification:
+    async def classify(
+        self,
+        text: str,
+        intents: Sequence[Intent],
+        context: ConversationContext | None = None,
+    ) -> LlmClassification:
         msg = "no language model is configured"
         raise EffectError(msg)
 

@@ -143,6 +143,9 @@ class VenueKnowledge:
         }.get(kind)
         return resolve(location, entities) if resolve is not None else None
 
+    def known_location(self, entities: Entities) -> str | None:
+        return self._location_key(entities.location)
+
     def _simulator(self, location: str, entities: Entities) -> ActionParameters | None:
         if entities.box is None:
             return None

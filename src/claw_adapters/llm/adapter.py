@@ -26,9 +26,11 @@ from claw_adapters.llm.prompts import (
     DRAFT_SCHEMA_NAME,
     classification_instructions,
     classification_schema,
+    context_message,
 )
 from claw_domain.errors import ConfigurationError
 from claw_domain.ports import LlmClassification, LlmDraft
+from claw_domain.slots import ConversationContext
 from claw_domain.values import Entities, Intent, LlmUsage
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
@@ -84,11 +86,17 @@ class OpenAILanguageModel:
         settings: LlmSettings,
         *,
         locations: Mapping[str, Sequence[str]] | None = None,
+        knowledge: str = "",
         client: openai.AsyncOpenAI | None = None,
         monotonic: Callable[[], float] = time.perf_counter,
     ) -> None:
-        """``locations``: canonical key -> spellings, so the model answers with a key."""
+        """``locations``: canonical key -> spellings, so the model answers with a key.
+
+        ``knowledge``: the venue's customer-facing facts (``Venue.reference_text``), so the
+        model knows what this venue's customers ask about.
+        """
         self._settings = settings
+        self._knowledge = knowledge
         self._locations = {key: list(names) for key, names in (locations or {}).items()}
         self._spellings = {
             name.lower(): key for key, names in self._locations.items() for name in (key, *names)
@@ -110,12 +118,21 @@ class OpenAILanguageModel:
     async def __aexit__(self, *_exc: object) -> None:
         await self.aclose()
 
-    async def classify(self, text: str, intents: Sequence[Intent]) -> LlmClassification:
+    async def classify(
+        self,
+        text: str,
+        intents: Sequence[Intent],
+        context: ConversationContext | None = None,
+    ) -> LlmClassification:
         offered = list(dict.fromkeys([*intents, Intent.OTHER]))
-        instructions = classification_instructions(offered, self._locations)
+        instructions = classification_instructions(offered, self._locations, self._knowledge)
         schema = classification_schema(offered, self._locations)
         reply, usage = await self._structured(
-            instructions, text, CLASSIFICATION_SCHEMA_NAME, schema
+            instructions,
+            text,
+            CLASSIFICATION_SCHEMA_NAME,
+            schema,
+            context=context_message(context),
         )
 
         intent_value = reply.get("intent")
@@ -161,13 +178,22 @@ class OpenAILanguageModel:
         return LlmDraft(text=answer, usage=usage)
 
     async def _structured(
-        self, instructions: str, text: str, schema_name: str, schema: dict[str, Any]
+        self,
+        instructions: str,
+        text: str,
+        schema_name: str,
+        schema: dict[str, Any],
+        context: str | None = None,
     ) -> tuple[dict[str, Any], LlmUsage]:
-        """One chat completion constrained to ``schema``; returns the decoded object."""
-        messages: list[ChatCompletionMessageParam] = [
-            {"role": "system", "content": instructions},
-            {"role": "user", "content": text},
-        ]
+        """One chat completion constrained to ``schema``; returns the decoded object.
+
+        The conversation so far (``context``) is its own message before the text, so the
+        text to read is always the last message.
+        """
+        messages: list[ChatCompletionMessageParam] = [{"role": "system", "content": instructions}]
+        if context is not None:
+            messages.append({"role": "user", "content": context})
+        messages.append({"role": "user", "content": text})
         response_format: ResponseFormatJSONSchema = {
             "type": "json_schema",
             "json_schema": {"name": schema_name, "schema": schema, "strict": True},

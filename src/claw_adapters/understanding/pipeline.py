@@ -18,11 +18,12 @@ import structlog
 from claw_adapters.understanding.patterns import PatternClassifier
 from claw_domain.ports import LlmClassification, TextClassifier
 from claw_domain.sentiment import asks_without_fault, detect_sentiment
+from claw_domain.slots import ConversationContext, answers_the_question
 from claw_domain.values import Classification, ClassificationSource, Entities, Intent
 
-# The LLM stage: the text in, the model's reading out. Typically
-# ``functools.partial(language_model.classify, intents=list(Intent))``.
-LlmFallback = Callable[[str], Awaitable[LlmClassification]]
+# The LLM stage: the text and the conversation before it in, the model's reading out
+# (``bootstrap.llm_stage`` over a ``LanguageModel``).
+LlmFallback = Callable[[str, ConversationContext | None], Awaitable[LlmClassification]]
 
 log = structlog.get_logger("claw.understanding")
 
@@ -80,15 +81,18 @@ class UnderstandingPipeline:
             return self._enrich(text, decided)
         return None
 
-    async def understand(self, text: str) -> Understood:
+    async def understand(self, text: str, context: ConversationContext | None = None) -> Understood:
+        """The text's reading; only the LLM reads ``context`` (the local stages read the text,
+        and the domain reads a local reading against the conversation: ``slots.py``)."""
         local = self.understand_locally(text)
         if local is not None:
             return Understood(local)
-        if self.llm is None:
+        if self.llm is None or answers_the_question(context, text, self.patterns.entities(text)):
+            # "3" after "Which box?" needs no model: the conversation gives it its meaning.
             return Understood(self._fallback(text))
         try:
             async with asyncio.timeout(self.llm_timeout_seconds):
-                reading = await self.llm(text)
+                reading = await self.llm(text, context)
         except TimeoutError:
             return Understood(self._fallback(text), llm_error="timeout")
         except Exception as error:
@@ -131,8 +135,10 @@ class PipelineUnderstanding:
 
     pipeline: UnderstandingPipeline
 
-    async def understand(self, text: str) -> Classification:
-        understood = await self.pipeline.understand(text)
+    async def understand(
+        self, text: str, context: ConversationContext | None = None
+    ) -> Classification:
+        understood = await self.pipeline.understand(text, context)
         if understood.llm_error is not None:
             log.warning("llm_unavailable", error=understood.llm_error)
         return understood.classification

@@ -38,6 +38,10 @@ REASON_TEXT: dict[Reason, str] = {
         "The customer reports something that went wrong with this topic; "
         "the how-to answer would not help, so a person should look."
     ),
+    Reason.DETAILS_NOT_GIVEN: (
+        "claw asked twice for the location or box and still could not tell which, "
+        "so a person takes over."
+    ),
     Reason.OWN_NUMBER: "The text came from one of the venue's own numbers.",
     Reason.OPTED_OUT: "The customer opted out; claw never texts them.",
     Reason.CONVERSATION_LOOP: "The conversation looks like a loop between machines.",

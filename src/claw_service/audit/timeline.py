@@ -428,6 +428,12 @@ def _summary(item: RecordedEvent, default: str) -> str:
         return f"{recorded.kind.value} requested, deadline {recorded.deadline.isoformat()}"
     if kind is recorded_events.StaffTextSent:
         return f"staff texted by hand; claw paused until {recorded.paused_until.isoformat()}"
+    if kind is recorded_events.DetailsRequested:
+        waiting = recorded.waiting
+        wanted = " and ".join(slot.value for slot in waiting.missing) or "target"
+        return f"claw asked for the {wanted} of {waiting.intent.value} (question {waiting.asked})"
+    if kind is recorded_events.UnderstoodInContext:
+        return f"read as {recorded.use.value} for {recorded.about.value}"
     if kind is recorded_events.FeedbackReceived:
         return f"customer feedback: {'positive' if recorded.positive else 'negative'}"
     if kind is recorded_events.FeatureSettingsChanged:
