@@ -125,11 +125,19 @@ def _without_personal_words(decision: Decision) -> Decision:
     )
 
 
+# A suggestion for a question claw understood (staff send the answer): a follow-up
+# continues it as it continues an automatic answer. Not a guess (low confidence).
+_UNDERSTOOD_SUGGESTIONS = frozenset(
+    {Reason.SUGGEST_MODE, Reason.REPLY_LIMIT, Reason.HOURLY_LIMIT, Reason.QUIET_HOURS}
+)
+
+
 def _answers_from_knowledge(decision: Decision) -> bool:
-    """An automatic answer from the venue's knowledge: what a follow-up can continue."""
-    return (
-        decision.kind is DecisionKind.RESPOND and decision.reason is Reason.ANSWERED_FROM_KNOWLEDGE
-    )
+    """A question claw understood and answered, or suggested the answer to: what a
+    follow-up ("and on Saturday?", "how much per month") can continue."""
+    if decision.kind is DecisionKind.RESPOND:
+        return decision.reason is Reason.ANSWERED_FROM_KNOWLEDGE
+    return decision.kind is DecisionKind.SUGGEST and decision.reason in _UNDERSTOOD_SUGGESTIONS
 
 
 def _suggestion_settled(suggestion: Suggestion) -> bool:

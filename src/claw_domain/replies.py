@@ -141,6 +141,34 @@ _NO_PHRASES: tuple[tuple[str, ...], ...] = (
     ("do", "not", "do", "it"),
     ("no", "need"),
 )
+# After a no, the reason it is no longer needed: "no its fine now", "nah all good".
+# Only after a no: these words never make a yes, and declining is the safe reading.
+_NO_LONGER_NEEDED = frozenset(
+    {
+        "its",
+        "it",
+        "is",
+        "was",
+        "all",
+        "fine",
+        "good",
+        "ok",
+        "okay",
+        "now",
+        "working",
+        "works",
+        "worked",
+        "fixed",
+        "sorted",
+        "back",
+        "again",
+        "on",
+        "we",
+        "im",
+        "are",
+        "got",
+    }
+)
 # Words that may surround a yes or a no without changing it ("yes please", "no thanks").
 _FILLER = frozenset(
     {
@@ -246,7 +274,8 @@ def recognise_yes_no(text: str) -> YesNo | None:
 
     Every token must be a yes or no marker or harmless filler, at least one marker
     must be present, and all markers must agree. So "Yes please", "yep 👍" and
-    "ok do it" are YES, "nope", "don't" and "cancel that" are NO, and
+    "ok do it" are YES, "nope", "don't", "cancel that" and a no with the reason it is
+    not needed any more ("no its fine now", "nah all good") are NO, and
     "yes but the other box", "no yes" or any longer sentence are None.
     """
     raw = tokens(text)
@@ -267,7 +296,7 @@ def recognise_yes_no(text: str) -> YesNo | None:
         elif yes_len:
             seen.add(YesNo.YES)
             index += yes_len
-        elif words[index] in _FILLER:
+        elif words[index] in _FILLER or (seen == {YesNo.NO} and words[index] in _NO_LONGER_NEEDED):
             index += 1
         else:
             return None

@@ -279,6 +279,26 @@ def test_what_about_for_kids_after_a_price_answer_is_a_price_question() -> None:
     assert venue.last_text_to() == prices
 
 
+def test_a_follow_up_to_a_suggested_answer_continues_that_question_not_another() -> None:
+    venue = Venue(
+        InMemoryVenue(
+            answers={Intent.PRICING: "A box is $50/hour.", Intent.HOURS: "We are open 24/7."}
+        )
+    )
+    venue.app.change_feature(
+        Intent.PRICING, FeatureSettings(mode=FeatureMode.SUGGEST), "owner", venue.clock.now()
+    )
+    asked = venue.customer_texts("how much is it per hour?")
+    assert _outcome(asked) == (DecisionKind.SUGGEST, Reason.SUGGEST_MODE)
+
+    follow_up = venue.customer_texts("what about on weekends?")
+
+    # Staff answer the price question; the hours answer would be a wrong automatic reply.
+    assert follow_up.intent is Intent.PRICING
+    assert _outcome(follow_up) == (DecisionKind.SUGGEST, Reason.SUGGEST_MODE)
+    assert venue.messenger.sent == []
+
+
 def test_and_on_saturday_out_of_the_blue_or_long_after_goes_to_staff(venue: Venue) -> None:
     assert _outcome(venue.customer_texts("and on Saturday?")) == (
         DecisionKind.ESCALATE,

@@ -59,7 +59,18 @@ NO_REPLIES = [
     "\U0001f44e",
     "nooo",
 ]
+# A decline with the reason: the problem went away while claw asked.
+NO_LONGER_NEEDED = [
+    "no its fine now",
+    "nah all good",
+    "no it's working again",
+    "nope, fixed it",
+    "No thanks it works now",
+]
 NEITHER = [
+    "its fine now yes",
+    "fine now",
+    "all good yes",
     "",
     "   ",
     "yes but the other box",
@@ -83,6 +94,11 @@ def test_yes_variants_confirm(reply: str) -> None:
 
 @pytest.mark.parametrize("reply", NO_REPLIES)
 def test_no_variants_decline(reply: str) -> None:
+    assert recognise_yes_no(reply) is YesNo.NO
+
+
+@pytest.mark.parametrize("reply", NO_LONGER_NEEDED)
+def test_a_no_with_the_reason_it_is_not_needed_declines(reply: str) -> None:
     assert recognise_yes_no(reply) is YesNo.NO
 
 

@@ -13,6 +13,7 @@ from claw_adapters.persistence.lease import AlwaysLease
 from claw_domain.decisions import DecisionKind
 from claw_domain.ports import SentText
 from claw_domain.settings import FeatureMode, FeatureSettings, GlobalSettings
+from claw_domain.slots import ConversationContext
 from claw_domain.values import Classification, ClassificationSource, InboundText, Intent
 from claw_entrypoints.bootstrap import MEMORY_DATABASE_URL, construct_application, effect_ports
 from claw_service.application import ClawApplication
@@ -26,7 +27,9 @@ HOURS = Classification(Intent.HOURS, 0.95, ClassificationSource.PATTERN)
 
 
 class HoursUnderstanding:
-    async def understand(self, text: str) -> Classification:
+    async def understand(
+        self, text: str, context: ConversationContext | None = None
+    ) -> Classification:
         return HOURS
 
 
