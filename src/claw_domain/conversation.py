@@ -483,17 +483,44 @@ class Conversation(Aggregate):
     def edit_and_send_suggestion(
         self, decision_number: int, text: str, actor: str, at: datetime
     ) -> None:
-        self._waiting_suggestion(decision_number)
+        suggestion = self._waiting_suggestion(decision_number)
         if not text.strip():
             msg = "an edited suggestion needs text to send"
             raise InvariantError(msg)
         if self.opted_out:
             msg = "the customer opted out; claw never texts an opted-out number"
             raise InvariantError(msg)
-        self._suggestion_edited(decision_number=decision_number, text=text, actor=actor, at=at)
+        # The draft staff changed is kept beside the text sent: the accuracy numbers
+        # and the timeline show what claw would have said and what staff sent instead.
+        self._suggestion_revised(
+            decision_number=decision_number,
+            draft=suggestion.draft or "",
+            text=text,
+            actor=actor,
+            at=at,
+        )
+
+    def send_suggestion_as_shown(
+        self, decision_number: int, text: str, actor: str, at: datetime
+    ) -> None:
+        """Staff pressed Approve on what the box shows: the draft unchanged is an
+        approval, anything else is an edit (a box is never silently ignored)."""
+        suggestion = self._waiting_suggestion(decision_number)
+        if text.strip() == (suggestion.draft or "").strip():
+            self.approve_suggestion(decision_number, actor, at)
+        else:
+            self.edit_and_send_suggestion(decision_number, text, actor, at)
+
+    @event("SuggestionRevised")
+    def _suggestion_revised(
+        self, decision_number: int, draft: str, text: str, actor: str, at: datetime
+    ) -> None:
+        self.suggestions[decision_number].status = SuggestionStatus.EDITED
+        _drop_old_settled(self.suggestions, _suggestion_settled)
 
     @event("SuggestionEdited")
     def _suggestion_edited(self, decision_number: int, text: str, actor: str, at: datetime) -> None:
+        # Recorded before drafts were kept beside edits; still read, never written.
         self.suggestions[decision_number].status = SuggestionStatus.EDITED
         _drop_old_settled(self.suggestions, _suggestion_settled)
 

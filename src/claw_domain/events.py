@@ -47,6 +47,7 @@ ReplyWithheld = _recorded(Conversation, "ReplyWithheld")
 SuggestionDrafted = _recorded(Conversation, "SuggestionDrafted")
 SuggestionApproved = _recorded(Conversation, "SuggestionApproved")
 SuggestionEdited = _recorded(Conversation, "SuggestionEdited")
+SuggestionRevised = _recorded(Conversation, "SuggestionRevised")
 SuggestionRejected = _recorded(Conversation, "SuggestionRejected")
 TicketResolved = _recorded(Conversation, "TicketResolved")
 ActionResultNoted = _recorded(Conversation, "ActionResultNoted")
@@ -109,6 +110,7 @@ EVERY_EVENT: frozenset[EventClass] = frozenset(
         SuggestionDrafted,
         SuggestionApproved,
         SuggestionEdited,
+        SuggestionRevised,
         SuggestionRejected,
         TicketResolved,
         ActionResultNoted,

@@ -823,13 +823,24 @@ class ClawApplication(Application[UUID]):
 
     @retry_on_conflict
     def approve_suggestion(
-        self, conversation: UUID, number: int, actor: str, now: datetime
+        self,
+        conversation: UUID,
+        number: int,
+        actor: str,
+        now: datetime,
+        shown: str | None = None,
     ) -> int | None:
+        """Approve a suggestion; ``shown`` is the text in staff's box, and it is what goes
+        out (recorded as an edit when it differs from the draft)."""
         self._refuse_staff_text_under_stop()
         conv = self.conversation(conversation)
-        conv.approve_suggestion(number, actor, now)
-        draft = conv.suggestions[number].draft or ""
-        return self._store(conv, self._suggestion_text(conv, number, draft, now))
+        if shown is None:
+            conv.approve_suggestion(number, actor, now)
+            body = conv.suggestions[number].draft or ""
+        else:
+            conv.send_suggestion_as_shown(number, shown, actor, now)
+            body = shown
+        return self._store(conv, self._suggestion_text(conv, number, body, now))
 
     @retry_on_conflict
     def edit_and_send_suggestion(

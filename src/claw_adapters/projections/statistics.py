@@ -87,6 +87,7 @@ _ACTION_COUNTER: Mapping[type, str] = {
 _SUGGESTION_COUNTER: Mapping[type, str] = {
     events.SuggestionApproved: "approved",
     events.SuggestionEdited: "edited",
+    events.SuggestionRevised: "edited",
     events.SuggestionRejected: "rejected",
 }
 # Outbox texts' outcomes, counted in the totals under the names replies always had.

@@ -384,7 +384,11 @@ def _entry(item: RecordedEvent) -> TimelineEntry:
             summary=f"staff alert '{recorded.title}' raised ({recorded.severity.value})",
             body=recorded.body,
         )
-    if kind in (recorded_events.NoticeQueued, recorded_events.SuggestionEdited):
+    if kind in (
+        recorded_events.NoticeQueued,
+        recorded_events.SuggestionEdited,
+        recorded_events.SuggestionRevised,
+    ):
         body = getattr(recorded, "body", None) or getattr(recorded, "text", None)
         return attrs.evolve(base, summary=f"{item.name}: text queued", body=body)
     return attrs.evolve(base, summary=_summary(item, base.summary), detail=_detail(recorded))

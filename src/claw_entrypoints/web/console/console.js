@@ -199,9 +199,10 @@ async function reviewView() {
         h("label", { for: editId, text: "Reply to send" }),
         box,
         h("div", { class: "actions" },
+          // Approve sends what the box shows; a changed box is recorded as an edit.
           h("button", {
-            type: "button", class: "primary", disabled: !item.draft,
-            onclick: () => act("Approved", "POST", `${base}/approve`),
+            type: "button", class: "primary",
+            onclick: () => act("Approved", "POST", `${base}/approve`, { text: box.value }),
           }, "Approve"),
           h("button", {
             type: "button",
