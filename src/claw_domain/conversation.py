@@ -22,6 +22,7 @@ from eventsourcing.domain import Aggregate, event
 
 from claw_domain.decisions import Decision, DecisionKind, Reason
 from claw_domain.errors import InvariantError, NotFoundError
+from claw_domain.holding import is_holding_reply
 from claw_domain.identity import conversation_id
 from claw_domain.outbox import ReplyPurpose
 from claw_domain.pending_action import FINISHED, ActionStatus, PendingAction
@@ -160,6 +161,8 @@ class Conversation(Aggregate):
         self.recent_action_ids: list[UUID] = []
         self.forgotten_at: datetime | None = None
         self.rapid_escalated_at: datetime | None = None
+        # When claw last told the customer staff would answer (claw_domain/holding.py).
+        self.holding_reply_at: datetime | None = None
 
     # Queries -----------------------------------------------------------------
 
@@ -407,7 +410,11 @@ class Conversation(Aggregate):
         # follow-ups of a confirmation the customer asked for do not.
         situation = recorded.situation
         started_by_customer_text = situation is None or situation.trigger is Trigger.CUSTOMER_TEXT
-        if decision.sends_text and started_by_customer_text:
+        holding = is_holding_reply(decision)
+        if holding:
+            self.holding_reply_at = recorded.at
+        # A holding reply answers nothing, so it uses none of the intent's automatic replies.
+        if decision.sends_text and started_by_customer_text and not holding:
             self.auto_replies_by_intent[decision.intent] = (
                 self.auto_replies_by_intent.get(decision.intent, 0) + 1
             )
@@ -425,7 +432,7 @@ class Conversation(Aggregate):
             self.tickets[number] = Ticket(
                 decision_number=number,
                 reason=decision.reason,
-                summary=recorded.reply or "",
+                summary="" if holding else recorded.reply or "",
                 opened_at=recorded.at,
             )
         if kind is DecisionKind.REQUEST_CONFIRMATION:

@@ -59,6 +59,8 @@ class ConversationState:
     recent_action_ids: list[UUID]
     forgotten_at: datetime | None
     rapid_escalated_at: datetime | None
+    # Absent from snapshots taken before holding replies: none was sent then.
+    holding_reply_at: datetime | None = None
 
 
 def state_attribute_names(aggregate: Any) -> set[str]:

@@ -154,6 +154,9 @@ class Decision:
     @property
     def sends_text(self) -> bool:
         """Whether carrying out this decision texts the customer automatically."""
+        if self.kind is DecisionKind.ESCALATE:
+            # Only the holding reply (claw_domain/holding.py): "a staff member will text you".
+            return self.message is not None
         return self.kind in (
             DecisionKind.RESPOND,
             DecisionKind.REQUEST_CONFIRMATION,

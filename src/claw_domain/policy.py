@@ -25,6 +25,7 @@ from claw_domain.decisions import (
     Reason,
     StaffApproval,
 )
+from claw_domain.holding import holding_reply
 from claw_domain.pending_action import ActionStatus
 from claw_domain.settings import FeatureMode, FeatureSettings, SettingsSnapshot
 from claw_domain.values import (
@@ -95,6 +96,8 @@ class ConversationFacts:
     # When claw last raised a burst of texts (rapid_messages) with staff.
     rapid_escalated_at: datetime | None = None
     last_action: LastActionFacts | None = None
+    # When claw last told the customer staff would answer (claw_domain/holding.py).
+    holding_reply_at: datetime | None = None
 
 
 @attrs.frozen
@@ -502,7 +505,13 @@ def _what_claw_does_and_says(
     """The decision with the action it opens, its reply and its staff alert."""
     opens = _action_to_open(decision, facts, settings)
     target = _target_described(decision, facts)
-    message = _message(decision, facts, opens, target) or decision.message
+    message = (
+        _message(decision, facts, opens, target)
+        or decision.message
+        or holding_reply(
+            decision, facts, settings, sending_blocked=_sending_blocked(facts, settings)
+        )
+    )
     alert = _alert(decision, facts, opens, target)
     return attrs.evolve(decision, opens=opens, message=message, alert=alert)
 

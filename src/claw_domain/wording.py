@@ -26,6 +26,7 @@ class Template(enum.StrEnum):
     CUSTOMER_DECLINED = "customer_declined"
     CONFIRMATION_REQUEST = "confirmation_request"
     AWAITING_APPROVAL = "awaiting_approval"
+    HOLDING_REPLY = "holding_reply"  # staff have the text; the customer hears so
 
 
 # Templates that speak about an action, and so need its kind.
@@ -66,6 +67,8 @@ def render(message: Message) -> str:
         return message.text
     if template is Template.CUSTOMER_DECLINED:
         return declined()
+    if template is Template.HOLDING_REPLY:
+        return holding()
     words = _words(message.action)
     if template is Template.DETAILS_NEEDED:
         return words.target_question
@@ -89,6 +92,10 @@ def _words(kind: ActionKind | None) -> ActionWords:
 
 
 # Notices: what claw tells a customer once an action has run, failed or timed out ---------
+
+
+def holding() -> str:
+    return "Thanks, a staff member will text you back shortly."
 
 
 def declined() -> str:

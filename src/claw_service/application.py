@@ -531,6 +531,7 @@ class ClawApplication(Application[UUID]):
             consecutive_failures=conv.consecutive_failures(actions),
             rapid_escalated_at=conv.rapid_escalated_at,
             last_action=self._last_action(actions),
+            holding_reply_at=conv.holding_reply_at,
         )
 
     def _latest_actions(

@@ -43,6 +43,7 @@ from claw_domain.actions import APPROVAL_TITLES
 from claw_domain.conversation import Conversation
 from claw_domain.decisions import Decision, Reason
 from claw_domain.errors import InvariantError, PermanentEffectError, TransientEffectError
+from claw_domain.holding import is_holding_reply
 from claw_domain.identity import conversation_id
 from claw_domain.pending_action import ActionStatus, PendingAction
 from claw_domain.policy import LOOP_MESSAGES, LOOP_WINDOW, Situation, Trigger, decide
@@ -470,7 +471,8 @@ class ClawMachine(RuleBasedStateMachine):
             hour = situation.now.replace(minute=0, second=0, microsecond=0)
             assert per_hour[hour] < settings.globals.messages_per_hour, (hour, decision)
             per_hour[hour] += 1
-            if situation.trigger is Trigger.CUSTOMER_TEXT:
+            if situation.trigger is Trigger.CUSTOMER_TEXT and not is_holding_reply(decision):
+                # A holding reply answers nothing: it uses none of the intent's replies.
                 key = (recorded.originator_id, decision.intent)
                 feature = settings.feature(decision.intent)
                 assert feature is not None
