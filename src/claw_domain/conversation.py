@@ -163,6 +163,8 @@ class Conversation(Aggregate):
         self.rapid_escalated_at: datetime | None = None
         # When claw last told the customer staff would answer (claw_domain/holding.py).
         self.holding_reply_at: datetime | None = None
+        # When claw last texted the customer about a call nobody answered.
+        self.missed_call_texted_at: datetime | None = None
 
     # Queries -----------------------------------------------------------------
 
@@ -239,6 +241,19 @@ class Conversation(Aggregate):
         self._drop_old_texts()
         if self.customer_number == FORGOTTEN:
             self.customer_number = text.customer_number
+
+    def record_missed_call(self, call_id: str, at: datetime) -> bool:
+        """A call on the line nobody answered; False when it was already recorded
+        (OpenPhone delivers a webhook again when it is not sure it arrived)."""
+        if call_id in self.recent_message_ids:
+            return False
+        self._call_missed(call_id=call_id, at=at)
+        return True
+
+    @event("CallMissed")
+    def _call_missed(self, call_id: str, at: datetime) -> None:
+        self.recent_message_ids.append(call_id)
+        _keep_last(self.recent_message_ids, RECENT_MESSAGE_IDS_KEPT)
 
     def _drop_old_texts(self) -> None:
         """Forget processed texts beyond the last RECENT_TEXTS_KEPT; never an unprocessed one."""
@@ -409,7 +424,12 @@ class Conversation(Aggregate):
         # Only texts claw starts count towards the per-conversation limit; the
         # follow-ups of a confirmation the customer asked for do not.
         situation = recorded.situation
-        started_by_customer_text = situation is None or situation.trigger is Trigger.CUSTOMER_TEXT
+        started_by_customer_text = situation is None or situation.trigger in (
+            Trigger.CUSTOMER_TEXT,
+            Trigger.MISSED_CALL,
+        )
+        if decision.intent is Intent.MISSED_CALL and decision.sends_text:
+            self.missed_call_texted_at = recorded.at
         holding = is_holding_reply(decision)
         if holding:
             self.holding_reply_at = recorded.at

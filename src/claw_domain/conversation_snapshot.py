@@ -61,6 +61,7 @@ class ConversationState:
     rapid_escalated_at: datetime | None
     # Absent from snapshots taken before holding replies: none was sent then.
     holding_reply_at: datetime | None = None
+    missed_call_texted_at: datetime | None = None
 
 
 def state_attribute_names(aggregate: Any) -> set[str]:

@@ -33,6 +33,7 @@ def _recorded(aggregate: type[Aggregate], name: str) -> EventClass:
 # Conversation
 ConversationStarted = _recorded(Conversation, "ConversationStarted")
 TextReceived = _recorded(Conversation, "TextReceived")
+CallMissed = _recorded(Conversation, "CallMissed")
 StaffTextSent = _recorded(Conversation, "StaffTextSent")
 OptedOut = _recorded(Conversation, "OptedOut")
 OptedIn = _recorded(Conversation, "OptedIn")
@@ -96,6 +97,7 @@ EVERY_EVENT: frozenset[EventClass] = frozenset(
     {
         ConversationStarted,
         TextReceived,
+        CallMissed,
         StaffTextSent,
         OptedOut,
         OptedIn,

@@ -26,6 +26,7 @@ from claw_domain.decisions import (
     StaffApproval,
 )
 from claw_domain.holding import holding_reply
+from claw_domain.missed_calls import missed_call_verdict
 from claw_domain.pending_action import ActionStatus
 from claw_domain.settings import FeatureMode, FeatureSettings, SettingsSnapshot
 from claw_domain.values import (
@@ -58,6 +59,7 @@ class Trigger(enum.StrEnum):
     CUSTOMER_TEXT = "customer_text"  # a new text to understand and answer
     CONFIRMATION_REPLY = "confirmation_reply"  # yes/no to a pending action
     STAFF_APPROVAL = "staff_approval"  # staff approved a pending action
+    MISSED_CALL = "missed_call"  # a call on the venue line nobody answered
 
 
 @attrs.frozen
@@ -98,6 +100,8 @@ class ConversationFacts:
     last_action: LastActionFacts | None = None
     # When claw last told the customer staff would answer (claw_domain/holding.py).
     holding_reply_at: datetime | None = None
+    # When claw last texted this caller about a missed call (claw_domain/missed_calls.py).
+    missed_call_texted_at: datetime | None = None
 
 
 @attrs.frozen
@@ -138,6 +142,11 @@ def decide(facts: Situation, settings: SettingsSnapshot) -> Decision:
         decision = _on_staff_approval(facts, settings)
     elif facts.trigger is Trigger.CONFIRMATION_REPLY:
         decision = _on_confirmation_reply(facts, settings)
+    elif facts.trigger is Trigger.MISSED_CALL:
+        kind, reason = missed_call_verdict(facts, settings, _sending_blocked(facts, settings))
+        decision = _decision(facts, settings, kind, reason)
+        if kind in (DecisionKind.RESPOND, DecisionKind.SUGGEST):
+            decision = attrs.evolve(decision, message=Message(Template.MISSED_CALL))
     else:
         decision = _on_customer_text(facts, settings)
     return _what_claw_does_and_says(decision, facts, settings)

@@ -27,6 +27,7 @@ class Template(enum.StrEnum):
     CONFIRMATION_REQUEST = "confirmation_request"
     AWAITING_APPROVAL = "awaiting_approval"
     HOLDING_REPLY = "holding_reply"  # staff have the text; the customer hears so
+    MISSED_CALL = "missed_call"  # nobody picked up the customer's call
 
 
 # Templates that speak about an action, and so need its kind.
@@ -69,6 +70,8 @@ def render(message: Message) -> str:
         return declined()
     if template is Template.HOLDING_REPLY:
         return holding()
+    if template is Template.MISSED_CALL:
+        return missed_call()
     words = _words(message.action)
     if template is Template.DETAILS_NEEDED:
         return words.target_question
@@ -96,6 +99,10 @@ def _words(kind: ActionKind | None) -> ActionWords:
 
 def holding() -> str:
     return "Thanks, a staff member will text you back shortly."
+
+
+def missed_call() -> str:
+    return "Sorry we missed your call, how can we help?"
 
 
 def declined() -> str:

@@ -67,7 +67,7 @@ from claw_domain.ports import (
     Venue,
 )
 from claw_domain.senders import Lines
-from claw_domain.values import ActionKind, Intent
+from claw_domain.values import TEXT_INTENTS, ActionKind
 from claw_entrypoints.config import ClawConfig
 from claw_entrypoints.runtime import Runtime
 from claw_entrypoints.web.metrics import Metrics
@@ -139,7 +139,7 @@ def build_understanding(
         knowledge.examples(), entities=EntityExtractor(knowledge.location_aliases())
     )
     llm = (
-        functools.partial(language_model.classify, intents=list(Intent))
+        functools.partial(language_model.classify, intents=list(TEXT_INTENTS))
         if language_model is not None
         else None
     )

@@ -43,6 +43,7 @@ from claw_domain.decisions import (
 )
 from claw_domain.errors import InvariantError, NotFoundError
 from claw_domain.identity import conversation_id
+from claw_domain.missed_calls import A_MISSED_CALL
 from claw_domain.outbox import (
     AlertContent,
     Cause,
@@ -353,6 +354,27 @@ class ClawApplication(Application[UUID]):
         """Append a customer's text; duplicates (same id, or the twin) are dropped."""
         return self.receive_texts([(text, at)])[0]
 
+    @retry_on_conflict
+    def receive_missed_call(
+        self, venue_line: str, customer_number: str, call_id: str, now: datetime
+    ) -> Outcome | None:
+        """A call nobody answered: recorded on the caller's conversation and decided at once
+        (``claw_domain/missed_calls.py``). There is nothing to understand, so no debounce
+        and no model. None when the call was already recorded (a webhook redelivered)."""
+        conv_id = conversation_id(venue_line, customer_number)
+        conv = self._find(conv_id, Conversation) or Conversation(
+            venue_line=venue_line, customer_number=customer_number, at=now
+        )
+        if not conv.record_missed_call(call_id, now):
+            return None
+        return self._decide_and_store(
+            conv,
+            now,
+            conv.processed_inbound,
+            trigger=Trigger.MISSED_CALL,
+            classification=A_MISSED_CALL,
+        )
+
     def receive_texts(self, arrivals: Sequence[tuple[InboundText, datetime]]) -> list[IntakeResult]:
         """Append several customers' texts in one atomic write; duplicates are dropped.
 
@@ -532,6 +554,7 @@ class ClawApplication(Application[UUID]):
             rapid_escalated_at=conv.rapid_escalated_at,
             last_action=self._last_action(actions),
             holding_reply_at=conv.holding_reply_at,
+            missed_call_texted_at=conv.missed_call_texted_at,
         )
 
     def _latest_actions(

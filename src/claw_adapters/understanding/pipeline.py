@@ -21,7 +21,7 @@ from claw_domain.sentiment import detect_sentiment
 from claw_domain.values import Classification, ClassificationSource, Entities, Intent
 
 # The LLM stage: the text in, the model's reading out. Typically
-# ``functools.partial(language_model.classify, intents=list(Intent))``.
+# ``functools.partial(language_model.classify, intents=list(TEXT_INTENTS))``.
 LlmFallback = Callable[[str], Awaitable[LlmClassification]]
 
 log = structlog.get_logger("claw.understanding")

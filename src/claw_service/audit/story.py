@@ -163,8 +163,12 @@ class _Teller:
         trigger = situation.trigger if situation is not None else Trigger.CUSTOMER_TEXT
         if decision.reason is Reason.OPTED_OUT and not self.texts:
             return  # the opt-out itself was the step
+        if trigger is Trigger.MISSED_CALL:
+            self.flush_texts()  # texts waiting for an answer are their own step
         first, quote = self._customer_words()
-        if trigger is Trigger.CONFIRMATION_REPLY and situation is not None:
+        if trigger is Trigger.MISSED_CALL:
+            self.say(entry, Who.CUSTOMER, "They called; nobody answered")
+        elif trigger is Trigger.CONFIRMATION_REPLY and situation is not None:
             said = "yes" if situation.confirmation_reply is YesNo.YES else "no"
             self.lines.append(
                 StoryLine(
@@ -251,6 +255,8 @@ def _claw_did(decision: Decision, target: str | None) -> str | None:
             return "claw told them it is already under way"
         if reason is Reason.CUSTOMER_DECLINED:
             return "claw cancelled the request"
+        if reason is Reason.MISSED_CALL:
+            return "claw texted them back"
         return "claw answered"
     if kind is DecisionKind.REQUEST_CONFIRMATION:
         if decision.asks_staff_to_approve:

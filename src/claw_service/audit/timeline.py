@@ -326,6 +326,7 @@ _BELONGING = frozenset(
 
 _PLAIN_SUMMARIES: dict[type, str] = {
     recorded_events.ConversationStarted: "conversation started",
+    recorded_events.CallMissed: "customer called; nobody answered",
     recorded_events.OptedOut: "customer opted out",
     recorded_events.OptedIn: "customer opted back in",
     recorded_events.TextsProcessed: "texts handled without a decision",
