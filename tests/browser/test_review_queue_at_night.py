@@ -69,3 +69,19 @@ async def test_approve_sends_the_text_in_the_box(screen: Page, venue: Venue) -> 
     edited = "Hi! A bay is $40 an hour tonight; book at the front desk."
     await _eventually(lambda: len(venue.texts_to(customer)) > len(draft_sent_before))
     assert venue.texts_to(customer)[len(draft_sent_before) :] == [edited]
+
+
+async def test_an_escalated_customer_hears_a_person_will_answer(screen: Page, venue: Venue) -> None:
+    customer = "+19025552102"
+    await venue.text(customer, "my card was charged twice and nobody answers the phone")
+    await _eventually(lambda: bool(venue.texts_to(customer)))
+
+    assert venue.texts_to(customer) == ["Thanks, a staff member will text you back shortly."]
+    await log_in(screen, venue, OPERATOR)
+    await screen.get_by_role("link", name="Tickets").click()
+    ticket = screen.get_by_role("listitem").filter(has_text="charged twice")
+    await ticket.get_by_role("link", name="Timeline").click()
+
+    # The story says staff have it and what the customer was told, in plain words.
+    await expect(screen.get_by_text("told them a staff member will text back")).to_be_visible()
+    await screenshot(screen, f"night-{_viewport(screen)}-holding-reply")

@@ -80,7 +80,7 @@ def story(entries: Sequence[TimelineEntry], timezone: str) -> list[StoryLine]:
 
 # An escalation's reasons as a person says them (the console adds the long explanation).
 _HANDED_OVER = {
-    Reason.BLACKLISTED_TOPIC: "it may be a safety matter",
+    Reason.BLACKLISTED_TOPIC: "only staff handle this topic",
     Reason.UNKNOWN_INTENT: "it did not understand",
     Reason.FEATURE_OFF: "claw does not handle this topic",
     Reason.NEGATIVE_SENTIMENT: "the customer sounds upset",
