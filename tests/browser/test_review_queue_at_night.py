@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 
 import pytest
 from browser_support import OPERATOR, Venue, log_in, screenshot, skip_reason
@@ -17,6 +18,11 @@ if (reason := skip_reason()) is not None:
     pytest.skip(reason, allow_module_level=True)
 
 from playwright.async_api import Browser, Page, expect
+
+from claw_adapters.fakes.openphone import call_completed, signed_legacy_webhook
+from claw_domain.settings import FeatureMode, FeatureSettings
+from claw_domain.values import Intent
+from claw_entrypoints.demo import VENUE_LINE
 
 VIEWPORTS = {
     "desktop": {"width": 1280, "height": 800},
@@ -85,3 +91,27 @@ async def test_an_escalated_customer_hears_a_person_will_answer(screen: Page, ve
     # The story says staff have it and what the customer was told, in plain words.
     await expect(screen.get_by_text("told them a staff member will text back")).to_be_visible()
     await screenshot(screen, f"night-{_viewport(screen)}-holding-reply")
+
+
+async def test_a_missed_call_is_texted_back_and_told_in_the_timeline(
+    screen: Page, venue: Venue
+) -> None:
+    caller = "+19025552103"
+    venue.runtime.app.change_feature(
+        Intent.MISSED_CALL, FeatureSettings(mode=FeatureMode.AUTO), "ada", datetime.now(UTC)
+    )
+    payload = call_completed(customer=caller, venue=VENUE_LINE, created_at=datetime.now(UTC))
+    body, headers = signed_legacy_webhook(payload, venue.signing_key, int(time.time() * 1000))
+    async with venue.session.post(
+        f"{venue.url}/webhooks/openphone", data=body, headers=headers
+    ) as answer:
+        assert answer.status == 202
+    await _eventually(lambda: bool(venue.texts_to(caller)))
+
+    assert venue.texts_to(caller) == ["Sorry we missed your call, how can we help?"]
+    await log_in(screen, venue, OPERATOR)
+    await screen.get_by_role("link", name="Conversations").click()
+    await screen.get_by_role("link", name="\u20262103").first.click()
+    await expect(screen.get_by_text("They called; nobody answered")).to_be_visible()
+    await expect(screen.get_by_text("claw texted them back")).to_be_visible()
+    await screenshot(screen, f"night-{_viewport(screen)}-missed-call")
