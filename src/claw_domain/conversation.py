@@ -242,18 +242,25 @@ class Conversation(Aggregate):
         if self.customer_number == FORGOTTEN:
             self.customer_number = text.customer_number
 
-    def record_missed_call(self, call_id: str, at: datetime) -> bool:
+    def record_missed_call(self, call_id: str, customer_number: str, at: datetime) -> bool:
         """A call on the line nobody answered; False when it was already recorded
         (OpenPhone delivers a webhook again when it is not sure it arrived)."""
+        if self.customer_number not in (FORGOTTEN, customer_number):
+            msg = "a call from another number cannot be recorded here"
+            raise InvariantError(msg)
         if call_id in self.recent_message_ids:
             return False
-        self._call_missed(call_id=call_id, at=at)
+        self._call_missed(call_id=call_id, customer_number=customer_number, at=at)
         return True
 
     @event("CallMissed")
-    def _call_missed(self, call_id: str, at: datetime) -> None:
+    def _call_missed(self, call_id: str, customer_number: str, at: datetime) -> None:
         self.recent_message_ids.append(call_id)
         _keep_last(self.recent_message_ids, RECENT_MESSAGE_IDS_KEPT)
+        # A forgotten customer who calls again teaches the conversation the number again,
+        # as a text does; the number is sealed with their new key like any text's.
+        if self.customer_number == FORGOTTEN:
+            self.customer_number = customer_number
 
     def _drop_old_texts(self) -> None:
         """Forget processed texts beyond the last RECENT_TEXTS_KEPT; never an unprocessed one."""

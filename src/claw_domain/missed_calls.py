@@ -36,6 +36,12 @@ A_MISSED_CALL = Classification(
 TEXT_BACK_EVERY = timedelta(hours=1)
 
 
+def texts_back_missed_calls(settings: SettingsSnapshot) -> bool:
+    """Whether the feature is on at all; when off, claw records nothing about calls."""
+    feature = settings.feature(Intent.MISSED_CALL)
+    return feature is not None and feature.mode is not FeatureMode.OFF
+
+
 def missed_call_verdict(
     facts: Situation, settings: SettingsSnapshot, sending_blocked: Reason | None
 ) -> tuple[DecisionKind, Reason]:

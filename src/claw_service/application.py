@@ -365,7 +365,7 @@ class ClawApplication(Application[UUID]):
         conv = self._find(conv_id, Conversation) or Conversation(
             venue_line=venue_line, customer_number=customer_number, at=now
         )
-        if not conv.record_missed_call(call_id, now):
+        if not conv.record_missed_call(call_id, customer_number, now):
             return None
         return self._decide_and_store(
             conv,

@@ -147,7 +147,7 @@ async def test_answered_outgoing_and_switched_off_calls_send_nothing(line: Line)
 
     assert answered == {"status": "ignored", "reason": "not_a_missed_call"}
     assert outgoing["status"] == "ignored"
-    assert (switched_off["status"], switched_off["decision"]) == ("accepted", "ignore")
+    assert switched_off == {"status": "ignored", "reason": "missed_call_feature_off"}
     assert line.messenger.sent == []
 
 

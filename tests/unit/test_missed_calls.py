@@ -5,12 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import attrs
+import pytest
 from test_application import CUSTOMER, VENUE_LINE, Venue
 from test_policy import NOW, SETTINGS
 
+from claw_domain.conversation import Conversation
 from claw_domain.decisions import DecisionKind, Reason
+from claw_domain.errors import InvariantError
 from claw_domain.missed_calls import A_MISSED_CALL, TEXT_BACK_EVERY
 from claw_domain.policy import ConversationFacts, Situation, Trigger, decide
+from claw_domain.privacy import FORGOTTEN
 from claw_domain.settings import EmergencyStop, FeatureMode, FeatureSettings, SettingsSnapshot
 from claw_domain.values import Intent
 
@@ -122,3 +126,13 @@ def test_a_missed_call_is_recorded_decided_sent_and_replays_the_same() -> None:
 
     # The caller texts back: an ordinary conversation from here on.
     assert rebuilt.texts_received == 0
+
+
+def test_a_forgotten_caller_teaches_the_conversation_their_number_again() -> None:
+    forgotten = Conversation(venue_line=VENUE_LINE, customer_number=FORGOTTEN, at=NOW)
+
+    assert forgotten.record_missed_call("ACcall9", CUSTOMER, NOW)
+
+    assert forgotten.customer_number == CUSTOMER
+    with pytest.raises(InvariantError):
+        forgotten.record_missed_call("ACcall10", "+19025559999", NOW)

@@ -279,14 +279,18 @@ def _resource_message(
 def _completed_call(envelope: _Reader) -> WebhookCall:
     data = envelope.child("data")
     call = data.child("object") if data.has("object") else data.child("resource")
-    raw_direction = call.optional_str("direction") or MessageDirection.INCOMING.value
     try:
-        direction = MessageDirection(raw_direction)
+        direction = MessageDirection(call.required_str("direction"))
     except ValueError:
         msg = f"{call.path('direction')}: expected 'incoming' or 'outgoing'"
         raise MalformedWebhookError(msg) from None
     status = call.optional_str("status")
-    answered = call.optional_str("answeredAt") is not None and status not in _UNANSWERED_STATUSES
+    # Missed only when the payload says so: answeredAt given as null, or an unanswered
+    # status. A call that does not say is taken as answered: claw never texts on a guess.
+    unanswered = ("answeredAt" in call.fields and call.raw("answeredAt") is None) or (
+        status in _UNANSWERED_STATUSES
+    )
+    answered = not unanswered
     return WebhookCall(
         event_id=envelope.required_str("id"),
         call_id=call.required_str("id"),

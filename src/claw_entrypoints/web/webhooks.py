@@ -27,6 +27,7 @@ from claw_adapters.openphone import (
     WebhookSignatureError,
     parse_webhook,
 )
+from claw_domain.missed_calls import texts_back_missed_calls
 from claw_domain.senders import SetAsideReason, set_aside_reason
 from claw_domain.values import InboundText
 from claw_entrypoints.runtime import RUNTIME, Runtime
@@ -87,6 +88,10 @@ async def _call(runtime: Runtime, call: WebhookCall) -> web.Response:
     """A call on the line: one nobody answered may get a text (claw_domain/missed_calls.py)."""
     if not call.missed:
         return web.json_response({"status": "ignored", "reason": "not_a_missed_call"})
+    settings = await asyncio.to_thread(runtime.app.settings)
+    if not texts_back_missed_calls(settings):
+        # The feature is off: the call is staff's, and claw keeps no conversation for it.
+        return web.json_response({"status": "ignored", "reason": "missed_call_feature_off"})
     reason = set_aside_reason(call.customer_number, call.venue_number, runtime.lines)
     if reason is not None:
         # Not a customer on a venue line (a staff phone, an own number): never texted.
