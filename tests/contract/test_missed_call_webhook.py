@@ -7,6 +7,7 @@ app-created webhooks are.
 
 from __future__ import annotations
 
+import argparse
 import base64
 import secrets
 import time
@@ -24,10 +25,12 @@ from claw_adapters.clock import SystemClock
 from claw_adapters.fakes.memory import MemoryDevices, MemoryDoors, MemoryMessenger, MemoryStaff
 from claw_adapters.fakes.openphone import call_completed, signed_legacy_webhook
 from claw_adapters.openphone import MessageDirection, WebhookCall, parse_webhook
+from claw_domain.identity import conversation_id
 from claw_domain.settings import FeatureMode, FeatureSettings
 from claw_domain.users import Role
 from claw_domain.values import Intent
 from claw_entrypoints.bootstrap import bootstrap, effect_ports
+from claw_entrypoints.commands.readside import replay_audit
 from claw_entrypoints.config import load_config
 from claw_entrypoints.runtime import Runtime
 from claw_entrypoints.web.api import add_console_routes
@@ -159,3 +162,27 @@ async def test_under_the_emergency_stop_the_text_waits_for_staff(line: Line) -> 
 
     assert answer["decision"] == "suggest"
     assert line.messenger.sent == []
+
+
+async def test_claw_audit_plain_tells_the_call_in_plain_words(
+    line: Line, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _turn_on(line, FeatureMode.AUTO)
+    await line.call()
+    monkeypatch.setenv("CLAW_DATABASE_URL", f"sqlite:///{tmp_path / 'claw.db'}")
+    args = argparse.Namespace(
+        conversation=conversation_id(VENUE_LINE, CALLER),
+        phone=None,
+        since=None,
+        what_if=None,
+        json=False,
+        plain=True,
+    )
+
+    assert replay_audit(args) == 0
+
+    printed = capsys.readouterr().out.splitlines()
+    assert [step.split("  ", 1)[1] for step in printed] == [
+        "They called; nobody answered",
+        f"claw texted them back  \u201c{SORRY}\u201d",
+    ]
