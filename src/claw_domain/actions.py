@@ -45,6 +45,8 @@ class ActionWords:
     starting: str
     # Staff alert titles.
     approval_title: str
+    # The timeline's "The TrackMan in Bedford box 2 {done}".
+    done: str = "done"
     check_failed_title: str = "Action check failed"
     offline_title: str = "Target offline"
 
@@ -103,6 +105,7 @@ ACTIONS: Mapping[ActionKind, ActionSpec] = {
             in_progress="That TrackMan is already restarting; give it a couple of minutes.",
             starting="Restarting {target} now. It takes about 2 minutes to come back.",
             approval_title="Simulator reset approval needed",
+            done="restarted",
             check_failed_title="Reset failed",
             offline_title="Simulator PC offline",
         ),
@@ -123,6 +126,7 @@ ACTIONS: Mapping[ActionKind, ActionSpec] = {
             in_progress="The door is already being unlocked; try the handle in a moment.",
             starting="Unlocking {target} now.",
             approval_title="Door approval needed",
+            done="unlocked",
         ),
         describe=_door,
         target_fields=("door_id",),

@@ -22,6 +22,7 @@ from eventsourcing.domain import Aggregate, event
 
 from claw_domain.decisions import Decision, DecisionKind, Reason
 from claw_domain.errors import InvariantError, NotFoundError
+from claw_domain.holding import is_holding_reply
 from claw_domain.identity import conversation_id
 from claw_domain.outbox import ReplyPurpose
 from claw_domain.pending_action import FINISHED, ActionStatus, PendingAction
@@ -187,6 +188,10 @@ class Conversation(Aggregate):
         # (what a follow-up continues): one of each, so bounded (``slots.py``).
         self.open_intent: OpenIntent | None = None
         self.last_answer: AnsweredIntent | None = None
+        # When claw last told the customer staff would answer (claw_domain/holding.py).
+        self.holding_reply_at: datetime | None = None
+        # When claw last texted the customer about a call nobody answered.
+        self.missed_call_texted_at: datetime | None = None
 
     # Queries -----------------------------------------------------------------
 
@@ -276,6 +281,26 @@ class Conversation(Aggregate):
         self._drop_old_texts()
         if self.customer_number == FORGOTTEN:
             self.customer_number = text.customer_number
+
+    def record_missed_call(self, call_id: str, customer_number: str, at: datetime) -> bool:
+        """A call on the line nobody answered; False when it was already recorded
+        (OpenPhone delivers a webhook again when it is not sure it arrived)."""
+        if self.customer_number not in (FORGOTTEN, customer_number):
+            msg = "a call from another number cannot be recorded here"
+            raise InvariantError(msg)
+        if call_id in self.recent_message_ids:
+            return False
+        self._call_missed(call_id=call_id, customer_number=customer_number, at=at)
+        return True
+
+    @event("CallMissed")
+    def _call_missed(self, call_id: str, customer_number: str, at: datetime) -> None:
+        self.recent_message_ids.append(call_id)
+        _keep_last(self.recent_message_ids, RECENT_MESSAGE_IDS_KEPT)
+        # A forgotten customer who calls again teaches the conversation the number again,
+        # as a text does; the number is sealed with their new key like any text's.
+        if self.customer_number == FORGOTTEN:
+            self.customer_number = customer_number
 
     def _drop_old_texts(self) -> None:
         """Forget processed texts beyond the last RECENT_TEXTS_KEPT; never an unprocessed one."""
@@ -485,7 +510,10 @@ class Conversation(Aggregate):
         # Only texts claw starts count towards the per-conversation limit; the
         # follow-ups of a confirmation the customer asked for do not.
         situation = recorded.situation
-        started_by_customer_text = situation is None or situation.trigger is Trigger.CUSTOMER_TEXT
+        started_by_customer_text = situation is None or situation.trigger in (
+            Trigger.CUSTOMER_TEXT,
+            Trigger.MISSED_CALL,
+        )
         asks_for_details = decision.reason is Reason.DETAILS_NEEDED
         if started_by_customer_text and not asks_for_details:
             # Whatever claw decided on a new text, it no longer waits for the old details;
@@ -497,9 +525,20 @@ class Conversation(Aggregate):
             and situation.classification is not None
         ):
             self.last_answer = answered_intent(situation.classification, recorded.at)
+        if decision.intent is Intent.MISSED_CALL and decision.sends_text:
+            self.missed_call_texted_at = recorded.at
+        holding = is_holding_reply(decision)
+        if holding:
+            self.holding_reply_at = recorded.at
         # A question about the request's details is part of that request, not a reply of
-        # its own: "which box?" twice must leave room for the confirmation request.
-        if decision.sends_text and started_by_customer_text and not asks_for_details:
+        # its own ("which box?" twice must leave room for the confirmation request), and
+        # a holding reply answers nothing: neither uses the intent's automatic replies.
+        if (
+            decision.sends_text
+            and started_by_customer_text
+            and not asks_for_details
+            and not holding
+        ):
             self.auto_replies_by_intent[decision.intent] = (
                 self.auto_replies_by_intent.get(decision.intent, 0) + 1
             )
@@ -517,7 +556,7 @@ class Conversation(Aggregate):
             self.tickets[number] = Ticket(
                 decision_number=number,
                 reason=decision.reason,
-                summary=recorded.reply or "",
+                summary="" if holding else recorded.reply or "",
                 opened_at=recorded.at,
             )
         if kind is DecisionKind.REQUEST_CONFIRMATION:
@@ -575,17 +614,44 @@ class Conversation(Aggregate):
     def edit_and_send_suggestion(
         self, decision_number: int, text: str, actor: str, at: datetime
     ) -> None:
-        self._waiting_suggestion(decision_number)
+        suggestion = self._waiting_suggestion(decision_number)
         if not text.strip():
             msg = "an edited suggestion needs text to send"
             raise InvariantError(msg)
         if self.opted_out:
             msg = "the customer opted out; claw never texts an opted-out number"
             raise InvariantError(msg)
-        self._suggestion_edited(decision_number=decision_number, text=text, actor=actor, at=at)
+        # The draft staff changed is kept beside the text sent: the accuracy numbers
+        # and the timeline show what claw would have said and what staff sent instead.
+        self._suggestion_revised(
+            decision_number=decision_number,
+            draft=suggestion.draft or "",
+            text=text,
+            actor=actor,
+            at=at,
+        )
+
+    def send_suggestion_as_shown(
+        self, decision_number: int, text: str, actor: str, at: datetime
+    ) -> None:
+        """Staff pressed Approve on what the box shows: the draft unchanged is an
+        approval, anything else is an edit (a box is never silently ignored)."""
+        suggestion = self._waiting_suggestion(decision_number)
+        if text.strip() == (suggestion.draft or "").strip():
+            self.approve_suggestion(decision_number, actor, at)
+        else:
+            self.edit_and_send_suggestion(decision_number, text, actor, at)
+
+    @event("SuggestionRevised")
+    def _suggestion_revised(
+        self, decision_number: int, draft: str, text: str, actor: str, at: datetime
+    ) -> None:
+        self.suggestions[decision_number].status = SuggestionStatus.EDITED
+        _drop_old_settled(self.suggestions, _suggestion_settled)
 
     @event("SuggestionEdited")
     def _suggestion_edited(self, decision_number: int, text: str, actor: str, at: datetime) -> None:
+        # Recorded before drafts were kept beside edits; still read, never written.
         self.suggestions[decision_number].status = SuggestionStatus.EDITED
         _drop_old_settled(self.suggestions, _suggestion_settled)
 

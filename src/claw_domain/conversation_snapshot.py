@@ -63,6 +63,9 @@ class ConversationState:
     # Defaults: snapshots taken before conversations kept them still load.
     open_intent: OpenIntent | None = None
     last_answer: AnsweredIntent | None = None
+    # Absent from snapshots taken before holding replies: none was sent then.
+    holding_reply_at: datetime | None = None
+    missed_call_texted_at: datetime | None = None
 
 
 def state_attribute_names(aggregate: Any) -> set[str]:

@@ -29,6 +29,7 @@ class Reason(enum.StrEnum):
     DETAILS_NEEDED = "details_needed"
     ALREADY_IN_PROGRESS = "already_in_progress"
     CUSTOMER_DECLINED = "customer_declined"
+    MISSED_CALL = "missed_call"
     # Request confirmation
     CONFIRMATION_REQUIRED = "confirmation_required"
     APPROVAL_REQUIRED = "approval_required"
@@ -67,6 +68,7 @@ class Reason(enum.StrEnum):
     DEADLINE_PASSED = "deadline_passed"
     AWAITING_CONFIRMATION = "awaiting_confirmation"
     AWAITING_APPROVAL = "awaiting_approval"
+    MISSED_CALL_ALREADY_TEXTED = "missed_call_already_texted"
 
 
 class Consent(enum.StrEnum):
@@ -157,6 +159,9 @@ class Decision:
     @property
     def sends_text(self) -> bool:
         """Whether carrying out this decision texts the customer automatically."""
+        if self.kind is DecisionKind.ESCALATE:
+            # Only the holding reply (claw_domain/holding.py): "a staff member will text you".
+            return self.message is not None
         return self.kind in (
             DecisionKind.RESPOND,
             DecisionKind.REQUEST_CONFIRMATION,

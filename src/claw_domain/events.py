@@ -33,6 +33,7 @@ def _recorded(aggregate: type[Aggregate], name: str) -> EventClass:
 # Conversation
 ConversationStarted = _recorded(Conversation, "ConversationStarted")
 TextReceived = _recorded(Conversation, "TextReceived")
+CallMissed = _recorded(Conversation, "CallMissed")
 StaffTextSent = _recorded(Conversation, "StaffTextSent")
 OptedOut = _recorded(Conversation, "OptedOut")
 OptedIn = _recorded(Conversation, "OptedIn")
@@ -49,6 +50,7 @@ ReplyWithheld = _recorded(Conversation, "ReplyWithheld")
 SuggestionDrafted = _recorded(Conversation, "SuggestionDrafted")
 SuggestionApproved = _recorded(Conversation, "SuggestionApproved")
 SuggestionEdited = _recorded(Conversation, "SuggestionEdited")
+SuggestionRevised = _recorded(Conversation, "SuggestionRevised")
 SuggestionRejected = _recorded(Conversation, "SuggestionRejected")
 TicketResolved = _recorded(Conversation, "TicketResolved")
 ActionResultNoted = _recorded(Conversation, "ActionResultNoted")
@@ -97,6 +99,7 @@ EVERY_EVENT: frozenset[EventClass] = frozenset(
     {
         ConversationStarted,
         TextReceived,
+        CallMissed,
         StaffTextSent,
         OptedOut,
         OptedIn,
@@ -113,6 +116,7 @@ EVERY_EVENT: frozenset[EventClass] = frozenset(
         SuggestionDrafted,
         SuggestionApproved,
         SuggestionEdited,
+        SuggestionRevised,
         SuggestionRejected,
         TicketResolved,
         ActionResultNoted,

@@ -40,6 +40,8 @@ class ReplyPurpose(enum.StrEnum):
     NOTICE = "notice"
     # "You're unsubscribed": the one text an opted-out number still gets, once per opt-out.
     OPT_OUT_CONFIRMATION = "opt_out_confirmation"
+    # "A staff member will text you back shortly": claw handed the text to staff.
+    HOLDING_REPLY = "holding_reply"
 
 
 class HoldReason(enum.StrEnum):
@@ -55,6 +57,7 @@ _DECISION_TEXT_PURPOSE = {
     DecisionKind.RESPOND: ReplyPurpose.ANSWER,
     DecisionKind.REQUEST_CONFIRMATION: ReplyPurpose.CONFIRMATION_REQUEST,
     DecisionKind.EXECUTE: ReplyPurpose.ACTION_UPDATE,
+    DecisionKind.ESCALATE: ReplyPurpose.HOLDING_REPLY,
 }
 
 

@@ -25,6 +25,8 @@ from claw_domain.decisions import (
     Reason,
     StaffApproval,
 )
+from claw_domain.holding import holding_reply
+from claw_domain.missed_calls import missed_call_verdict
 from claw_domain.pending_action import ActionStatus
 from claw_domain.settings import FeatureMode, FeatureSettings, SettingsSnapshot
 from claw_domain.slots import MAX_DETAILS_QUESTIONS, Slot
@@ -59,6 +61,7 @@ class Trigger(enum.StrEnum):
     CUSTOMER_TEXT = "customer_text"  # a new text to understand and answer
     CONFIRMATION_REPLY = "confirmation_reply"  # yes/no to a pending action
     STAFF_APPROVAL = "staff_approval"  # staff approved a pending action
+    MISSED_CALL = "missed_call"  # a call on the venue line nobody answered
 
 
 @attrs.frozen
@@ -97,6 +100,10 @@ class ConversationFacts:
     # When claw last raised a burst of texts (rapid_messages) with staff.
     rapid_escalated_at: datetime | None = None
     last_action: LastActionFacts | None = None
+    # When claw last told the customer staff would answer (claw_domain/holding.py).
+    holding_reply_at: datetime | None = None
+    # When claw last texted this caller about a missed call (claw_domain/missed_calls.py).
+    missed_call_texted_at: datetime | None = None
 
 
 @attrs.frozen
@@ -143,6 +150,11 @@ def decide(facts: Situation, settings: SettingsSnapshot) -> Decision:
         decision = _on_staff_approval(facts, settings)
     elif facts.trigger is Trigger.CONFIRMATION_REPLY:
         decision = _on_confirmation_reply(facts, settings)
+    elif facts.trigger is Trigger.MISSED_CALL:
+        kind, reason = missed_call_verdict(facts, settings, _sending_blocked(facts, settings))
+        decision = _decision(facts, settings, kind, reason)
+        if kind in (DecisionKind.RESPOND, DecisionKind.SUGGEST):
+            decision = attrs.evolve(decision, message=Message(Template.MISSED_CALL))
     else:
         decision = _on_customer_text(facts, settings)
     return _what_claw_does_and_says(decision, facts, settings)
@@ -518,7 +530,13 @@ def _what_claw_does_and_says(
     """The decision with the action it opens, its reply and its staff alert."""
     opens = _action_to_open(decision, facts, settings)
     target = _target_described(decision, facts)
-    message = _message(decision, facts, opens, target) or decision.message
+    message = (
+        _message(decision, facts, opens, target)
+        or decision.message
+        or holding_reply(
+            decision, facts, settings, sending_blocked=_sending_blocked(facts, settings)
+        )
+    )
     alert = _alert(decision, facts, opens, target)
     return attrs.evolve(decision, opens=opens, message=message, alert=alert)
 

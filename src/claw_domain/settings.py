@@ -35,6 +35,8 @@ class FeatureSettings:
     max_auto_replies: int = attrs.field(default=3, validator=attrs.validators.ge(0))
     requires_confirmation: bool = False
     requires_approval: bool = False
+    # When claw hands this topic to staff, the customer hears a person will answer.
+    holding_reply: bool = True
 
 
 @attrs.frozen

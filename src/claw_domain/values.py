@@ -55,6 +55,13 @@ class Intent(enum.StrEnum):
     FEEDBACK_POSITIVE = "feedback_positive"
     FEEDBACK_NEGATIVE = "feedback_negative"
     OTHER = "other"
+    # Not a text: a call on a venue line nobody answered (claw_domain/missed_calls.py).
+    # An intent so that it has its own feature settings and statistics like the others.
+    MISSED_CALL = "missed_call"
+
+
+# What a customer's text can be about: everything but what only a call can be.
+TEXT_INTENTS: tuple[Intent, ...] = tuple(i for i in Intent if i is not Intent.MISSED_CALL)
 
 
 class ActionKind(enum.StrEnum):

@@ -28,6 +28,8 @@ class Template(enum.StrEnum):
     CUSTOMER_DECLINED = "customer_declined"
     CONFIRMATION_REQUEST = "confirmation_request"
     AWAITING_APPROVAL = "awaiting_approval"
+    HOLDING_REPLY = "holding_reply"  # staff have the text; the customer hears so
+    MISSED_CALL = "missed_call"  # nobody picked up the customer's call
 
 
 # Templates that speak about an action, and so need its kind.
@@ -71,6 +73,10 @@ def render(message: Message) -> str:
         return message.text
     if template is Template.CUSTOMER_DECLINED:
         return declined()
+    if template is Template.HOLDING_REPLY:
+        return holding()
+    if template is Template.MISSED_CALL:
+        return missed_call()
     words = _words(message.action)
     if template is Template.DETAILS_NEEDED:
         return details_question(words, message.missing)
@@ -107,6 +113,14 @@ def _words(kind: ActionKind | None) -> ActionWords:
 
 
 # Notices: what claw tells a customer once an action has run, failed or timed out ---------
+
+
+def holding() -> str:
+    return "Thanks, a staff member will text you back shortly."
+
+
+def missed_call() -> str:
+    return "Sorry we missed your call, how can we help?"
 
 
 def declined() -> str:

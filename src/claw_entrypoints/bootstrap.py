@@ -70,7 +70,7 @@ from claw_domain.ports import (
 )
 from claw_domain.senders import Lines
 from claw_domain.slots import ConversationContext
-from claw_domain.values import ActionKind, Intent
+from claw_domain.values import TEXT_INTENTS, ActionKind
 from claw_entrypoints.config import ClawConfig
 from claw_entrypoints.runtime import Runtime
 from claw_entrypoints.web.metrics import Metrics
@@ -146,8 +146,9 @@ def build_understanding(
 
 
 def llm_stage(model: LanguageModel) -> LlmFallback:
-    """The pipeline's LLM stage: every intent offered, the conversation's last turns shown."""
-    intents = list(Intent)
+    """The pipeline's LLM stage: every intent a text can have offered (a missed call is
+    no text), the conversation's last turns shown."""
+    intents = list(TEXT_INTENTS)
 
     async def read(text: str, context: ConversationContext | None) -> LlmClassification:
         return await model.classify(text, intents, context)

@@ -47,6 +47,7 @@ from claw_domain.decisions import (
 )
 from claw_domain.errors import InvariantError, NotFoundError
 from claw_domain.identity import conversation_id
+from claw_domain.missed_calls import A_MISSED_CALL
 from claw_domain.outbox import (
     AlertContent,
     Cause,
@@ -426,6 +427,27 @@ class ClawApplication(Application[UUID]):
         """Append a customer's text; duplicates (same id, or the twin) are dropped."""
         return self.receive_texts([(text, at)])[0]
 
+    @retry_on_conflict
+    def receive_missed_call(
+        self, venue_line: str, customer_number: str, call_id: str, now: datetime
+    ) -> Outcome | None:
+        """A call nobody answered: recorded on the caller's conversation and decided at once
+        (``claw_domain/missed_calls.py``). There is nothing to understand, so no debounce
+        and no model. None when the call was already recorded (a webhook redelivered)."""
+        conv_id = conversation_id(venue_line, customer_number)
+        conv = self._find(conv_id, Conversation) or Conversation(
+            venue_line=venue_line, customer_number=customer_number, at=now
+        )
+        if not conv.record_missed_call(call_id, customer_number, now):
+            return None
+        return self._decide_and_store(
+            conv,
+            now,
+            conv.processed_inbound,
+            trigger=Trigger.MISSED_CALL,
+            classification=A_MISSED_CALL,
+        )
+
     def receive_texts(self, arrivals: Sequence[tuple[InboundText, datetime]]) -> list[IntakeResult]:
         """Append several customers' texts in one atomic write; duplicates are dropped.
 
@@ -627,6 +649,8 @@ class ClawApplication(Application[UUID]):
             consecutive_failures=conv.consecutive_failures(actions),
             rapid_escalated_at=conv.rapid_escalated_at,
             last_action=self._last_action(actions),
+            holding_reply_at=conv.holding_reply_at,
+            missed_call_texted_at=conv.missed_call_texted_at,
         )
 
     def _latest_actions(
@@ -949,13 +973,24 @@ class ClawApplication(Application[UUID]):
 
     @retry_on_conflict
     def approve_suggestion(
-        self, conversation: UUID, number: int, actor: str, now: datetime
+        self,
+        conversation: UUID,
+        number: int,
+        actor: str,
+        now: datetime,
+        shown: str | None = None,
     ) -> int | None:
+        """Approve a suggestion; ``shown`` is the text in staff's box, and it is what goes
+        out (recorded as an edit when it differs from the draft)."""
         self._refuse_staff_text_under_stop()
         conv = self.conversation(conversation)
-        conv.approve_suggestion(number, actor, now)
-        draft = conv.suggestions[number].draft or ""
-        return self._store(conv, self._suggestion_text(conv, number, draft, now))
+        if shown is None:
+            conv.approve_suggestion(number, actor, now)
+            body = conv.suggestions[number].draft or ""
+        else:
+            conv.send_suggestion_as_shown(number, shown, actor, now)
+            body = shown
+        return self._store(conv, self._suggestion_text(conv, number, body, now))
 
     @retry_on_conflict
     def edit_and_send_suggestion(

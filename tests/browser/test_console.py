@@ -58,6 +58,10 @@ async def test_an_admin_logs_in_and_sees_every_page(page: Page, venue: Venue) ->
         .get_by_role("link")
         .click()
     )
+    # The steps in plain words; every recorded event, with its reason, one tap away.
+    await expect(page.get_by_text("Customer asked about hours", exact=True)).to_be_visible()
+    await expect(page.get_by_text("claw answered", exact=True)).to_be_visible()
+    await page.get_by_text("Every recorded event").click()
     await expect(page.get_by_text("Why (answered_from_knowledge)")).to_be_visible()
     await screenshot(page, "timeline")
 

@@ -392,7 +392,29 @@ async def test_the_review_queue_approves_edits_and_rejects(console: Console) -> 
     assert again.status == 409  # already approved: the aggregate says why
     assert "already" in (await again.json())["error"]
     actions = console.events_by(OPERATOR)
-    assert {"SuggestionApproved", "SuggestionEdited", "SuggestionRejected"} <= set(actions)
+    assert {"SuggestionApproved", "SuggestionRevised", "SuggestionRejected"} <= set(actions)
+
+
+async def test_approve_sends_the_text_in_the_box_and_counts_as_one_edit(
+    console: Console,
+) -> None:
+    headers = await console.login(OPERATOR)
+    await console.text("+19025552005", "how much is a bay for 4 people?")
+    (item,) = await _queue(console, headers)
+    assert item["draft"]  # a draft stands in the box; staff change it and press Approve
+    url = f"/api/review-queue/{item['conversation_id']}/{item['number']}/approve"
+
+    response = await console.client.post(
+        url, json={"text": "A bay is $40 an hour, Sam."}, headers=headers
+    )
+    assert response.status == 200
+    console.runtime.worker.wake.set()
+    await console.runtime.dispatcher.run_once()
+
+    assert [body for _to, body in console.messenger.sent] == ["A bay is $40 an hour, Sam."]
+    stats = await (await console.client.get("/api/statistics", headers=headers)).json()
+    (feature,) = [f for f in stats["by_intent"].values() if f["suggestions"]]
+    assert (feature["edited"], feature["approved"]) == (1, 0)
 
 
 async def test_editing_needs_text(console: Console) -> None:

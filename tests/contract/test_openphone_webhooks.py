@@ -243,8 +243,18 @@ def test_a_2026_resource_may_carry_numbers_as_objects_and_ids_in_context() -> No
     assert message.created_at == datetime(2026, 4, 13, 12, 0, tzinfo=UTC)
 
 
+def test_a_call_event_claw_cannot_read_is_ignored_not_refused() -> None:
+    payload = {"id": "EVcall", "type": "call.completed", "data": {"object": {"anything": 1}}}
+
+    result = normalise_webhook(payload)
+
+    assert result == IgnoredWebhook(
+        event_id="EVcall", event_type="call.completed", reason=IgnoreReason.UNREADABLE_CALL
+    )
+
+
 @pytest.mark.parametrize(
-    "event_type", ["call.completed", "contact.updated", "call.summary.completed", "message.deleted"]
+    "event_type", ["contact.updated", "call.summary.completed", "message.deleted"]
 )
 def test_other_events_are_recognisably_ignorable(event_type: str) -> None:
     payload = {"id": "EVcall", "type": event_type, "data": {"object": {"anything": 1}}}

@@ -225,7 +225,7 @@ def test_a_stranger_asking_for_the_door_is_handed_to_staff(venue: Venue) -> None
     assert decision is not None
     assert decision.reason is Reason.DOOR_NOT_AUTHORISED
     assert venue.doors.unlocked == []
-    assert venue.texts_to() == []
+    assert venue.texts_to() == ["Thanks, a staff member will text you back shortly."]
     assert venue.staff_alerts() == ["Customer needs staff"]
 
 

@@ -246,8 +246,20 @@ def test_an_edited_suggestion_sends_the_edited_text() -> None:
     conversation.edit_and_send_suggestion(number, "Gift cards start at $25.", "sam", NOON)
 
     assert conversation.suggestions[number].status is SuggestionStatus.EDITED
-    [edited] = [e for e in conversation.collect_events() if type(e).__name__ == "SuggestionEdited"]
+    [edited] = [e for e in conversation.collect_events() if type(e).__name__ == "SuggestionRevised"]
     assert edited.text == "Gift cards start at $25."  # type: ignore[attr-defined]
+    assert edited.draft == "Gift cards are $50."  # type: ignore[attr-defined]
+
+
+def test_approving_a_changed_box_is_an_edit_and_an_unchanged_one_an_approval() -> None:
+    conversation = a_conversation()
+    changed = suggested(conversation, "Gift cards are $50.")
+    conversation.send_suggestion_as_shown(changed, "Gift cards start at $25.", "sam", NOON)
+    unchanged = suggested(conversation, "We open at 9.")
+    conversation.send_suggestion_as_shown(unchanged, " We open at 9. ", "sam", NOON)
+
+    assert conversation.suggestions[changed].status is SuggestionStatus.EDITED
+    assert conversation.suggestions[unchanged].status is SuggestionStatus.APPROVED
 
 
 def test_a_rejected_suggestion_sends_nothing() -> None:

@@ -43,6 +43,7 @@ from claw_domain.actions import APPROVAL_TITLES
 from claw_domain.conversation import Conversation
 from claw_domain.decisions import Decision, Reason
 from claw_domain.errors import InvariantError, PermanentEffectError, TransientEffectError
+from claw_domain.holding import is_holding_reply
 from claw_domain.identity import conversation_id
 from claw_domain.pending_action import ActionStatus, PendingAction
 from claw_domain.policy import LOOP_MESSAGES, LOOP_WINDOW, Situation, Trigger, decide
@@ -474,9 +475,12 @@ class ClawMachine(RuleBasedStateMachine):
             hour = situation.now.replace(minute=0, second=0, microsecond=0)
             assert per_hour[hour] < settings.globals.messages_per_hour, (hour, decision)
             per_hour[hour] += 1
-            # A question about a request's details is part of the request (``slots.py``).
-            if situation.trigger is Trigger.CUSTOMER_TEXT and decision.reason is not (
-                Reason.DETAILS_NEEDED
+            # A question about a request's details is part of the request (``slots.py``);
+            # a holding reply answers nothing: neither uses the intent's replies.
+            if (
+                situation.trigger is Trigger.CUSTOMER_TEXT
+                and decision.reason is not Reason.DETAILS_NEEDED
+                and not is_holding_reply(decision)
             ):
                 key = (recorded.originator_id, decision.intent)
                 feature = settings.feature(decision.intent)

@@ -514,7 +514,8 @@ def test_an_escalation_tells_staff_who_why_and_what_they_wrote() -> None:
         body=f"Customer {CUSTOMER} needs a person (unknown_intent, intent other): {'x' * 300}",
         urgent=False,
     )
-    assert decision.message is None
+    # The customer hears that a person will answer (claw_domain/holding.py).
+    assert decision.message == Message(Template.HOLDING_REPLY)
 
 
 def test_a_staff_approval_not_acted_on_says_whether_it_is_kept() -> None:

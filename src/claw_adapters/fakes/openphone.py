@@ -18,7 +18,7 @@ import hmac
 import json
 import re
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Self
 
@@ -492,6 +492,54 @@ def staff_message(
         message_id=message_id,
         event_id=event_id,
     )
+
+
+def call_completed(
+    *,
+    customer: str,
+    venue: str,
+    created_at: datetime,
+    answered: bool = False,
+    voicemail: bool = False,
+    direction: MessageDirection = MessageDirection.INCOMING,
+    call_id: str | None = None,
+    phone_number_id: str = "PNfakeVenue1",
+    user_id: str = "USfakeOwner1",
+    conversation_id: str = "CNfakeConversation1",
+) -> dict[str, object]:
+    """A ``call.completed`` webhook (app-created, v3) as OpenPhone documents it.
+
+    The shape of OpenPhone's own sample event: the call under ``data.object``, with
+    ``status`` "completed" for every ended call and ``answeredAt`` null when nobody
+    picked up (a voicemail, when one was left, under ``voicemail``).
+    """
+    stamp = iso_millis(created_at)
+    call_id = call_id or _digest_id("AC", "call", customer, venue, stamp)
+    call: dict[str, object] = {
+        "answeredAt": iso_millis(created_at + timedelta(seconds=4)) if answered else None,
+        "completedAt": iso_millis(created_at + timedelta(seconds=20)),
+        "conversationId": conversation_id,
+        "createdAt": stamp,
+        "direction": direction.value,
+        "from": customer if direction is MessageDirection.INCOMING else venue,
+        "id": call_id,
+        "media": [],
+        "object": "call",
+        "phoneNumberId": phone_number_id,
+        "status": "completed",
+        "to": venue if direction is MessageDirection.INCOMING else customer,
+        "userId": user_id,
+    }
+    if voicemail:
+        call["voicemail"] = {"duration": 7, "type": "audio/mpeg", "url": "https://m.example/v.mp3"}
+    return {
+        "apiVersion": "v3",
+        "createdAt": stamp,
+        "data": {"object": call},
+        "id": _digest_id("EV", call_id, "call.completed"),
+        "object": "event",
+        "type": "call.completed",
+    }
 
 
 def encode_payload(payload: Mapping[str, object]) -> bytes:

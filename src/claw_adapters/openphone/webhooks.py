@@ -49,6 +49,8 @@ class PayloadGeneration(enum.StrEnum):
 
 class IgnoreReason(enum.StrEnum):
     NOT_A_MESSAGE_EVENT = "not_a_message_event"
+    # A call.completed claw cannot read: a call is never worth OpenPhone's retries.
+    UNREADABLE_CALL = "unreadable_call"
 
 
 # Where an event type does not say which way the text went, the type does.
@@ -125,7 +127,41 @@ class IgnoredWebhook:
     reason: IgnoreReason = IgnoreReason.NOT_A_MESSAGE_EVENT
 
 
-NormalisedWebhook = WebhookMessage | IgnoredWebhook
+CALL_COMPLETED = "call.completed"
+# Statuses some payloads give a call nobody picked up; "completed" with no answer
+# time (OpenPhone's own sample) is the documented way.
+_UNANSWERED_STATUSES = frozenset({"missed", "no-answer", "busy", "canceled", "abandoned"})
+
+
+@attrs.frozen
+class WebhookCall:
+    """A call on a venue line that has ended (``call.completed``), answered or not."""
+
+    event_id: str
+    call_id: str
+    direction: MessageDirection
+    from_number: str
+    to_number: str
+    created_at: datetime = attrs.field(validator=aware_datetime)
+    answered: bool
+    voicemail: bool = False
+    status: str | None = None
+
+    @property
+    def missed(self) -> bool:
+        """A customer called the venue and nobody picked up (a voicemail is still a miss)."""
+        return self.direction is MessageDirection.INCOMING and not self.answered
+
+    @property
+    def customer_number(self) -> str:
+        return self.from_number if self.direction is MessageDirection.INCOMING else self.to_number
+
+    @property
+    def venue_number(self) -> str:
+        return self.to_number if self.direction is MessageDirection.INCOMING else self.from_number
+
+
+NormalisedWebhook = WebhookMessage | WebhookCall | IgnoredWebhook
 
 
 def parse_webhook(body: bytes | str) -> NormalisedWebhook:
@@ -163,6 +199,16 @@ def normalise_webhook(payload: object) -> NormalisedWebhook:
     """Turn a decoded webhook into one value. Raises only ``MalformedWebhookError``."""
     envelope = _Reader.of(payload, "")
     event_type = envelope.required_str("type")
+    if event_type == CALL_COMPLETED:
+        try:
+            return _completed_call(envelope)
+        except MalformedWebhookError as error:
+            log.warning("call_webhook_unreadable", reason=str(error))
+            return IgnoredWebhook(
+                event_id=envelope.optional_str("id") or "",
+                event_type=event_type,
+                reason=IgnoreReason.UNREADABLE_CALL,
+            )
     try:
         message_type = MessageEventType(event_type)
     except ValueError:
@@ -227,6 +273,34 @@ def _resource_message(
         or _context_id(context, "conversation", "conversationId"),
         status=resource.optional_str("status"),
         media_urls=resource.media_urls("media"),
+    )
+
+
+def _completed_call(envelope: _Reader) -> WebhookCall:
+    data = envelope.child("data")
+    call = data.child("object") if data.has("object") else data.child("resource")
+    try:
+        direction = MessageDirection(call.required_str("direction"))
+    except ValueError:
+        msg = f"{call.path('direction')}: expected 'incoming' or 'outgoing'"
+        raise MalformedWebhookError(msg) from None
+    status = call.optional_str("status")
+    # Missed only when the payload says so: answeredAt given as null, or an unanswered
+    # status. A call that does not say is taken as answered: claw never texts on a guess.
+    unanswered = ("answeredAt" in call.fields and call.raw("answeredAt") is None) or (
+        status in _UNANSWERED_STATUSES
+    )
+    answered = not unanswered
+    return WebhookCall(
+        event_id=envelope.required_str("id"),
+        call_id=call.required_str("id"),
+        direction=direction,
+        from_number=call.phone("from"),
+        to_number=call.phones("to")[0],
+        created_at=_created_at(call, envelope),
+        answered=answered,
+        voicemail=call.has("voicemail"),
+        status=status,
     )
 
 

@@ -18,9 +18,11 @@ from claw_adapters.persistence.data_keys import DataKeys, open_text, seal_text
 from claw_domain.privacy import FORGOTTEN
 
 # TextReceived.text.{customer_number, body}, ConversationStarted/ActionRequested
-# .customer_number, TextClassified.text, decisions' reply (and decision.reply),
-# SuggestionDrafted.draft, SuggestionEdited.text, OptedOut/OptedIn.keyword (the first
-# words of the customer's text), and the outbox: TextQueued/AlertRaised
+# .customer_number, CallMissed.customer_number, TextClassified.text, decisions' reply
+# (and decision.reply),
+# SuggestionDrafted.draft, SuggestionEdited.text, SuggestionRevised.{draft, text},
+# OptedOut/OptedIn.keyword (the first words of the customer's text), and the outbox:
+# TextQueued/AlertRaised
 # .{customer_number, body} (the number also registers the item's stream to the
 # customer, so ``claw forget`` finds it); legacy NoticeQueued.body.
 PERSONAL_FIELDS = frozenset(

@@ -390,6 +390,7 @@ class AuditProjection:
         events.SuggestionDrafted: _on_conversation(_suggestion_drafted),
         events.SuggestionApproved: _on_conversation(_suggestion_sent),
         events.SuggestionEdited: _on_conversation(_suggestion_sent),
+        events.SuggestionRevised: _on_conversation(_suggestion_sent),
         events.SuggestionRejected: _on_conversation(_suggestion_rejected),
         events.ReplySent: _on_conversation(_reply_sent),
         events.ReplyWithheld: _on_conversation(_reply_withheld),

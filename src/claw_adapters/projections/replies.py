@@ -103,6 +103,7 @@ _FOLLOW: Mapping[type, Follow] = {
     events.SuggestionDrafted: _drafted,
     events.SuggestionApproved: _approved,
     events.SuggestionEdited: _edited,
+    events.SuggestionRevised: _edited,
     events.SuggestionRejected: _rejected,
     events.OptedOut: _opted_out,
     **dict.fromkeys(REPLY_OUTCOMES, _outcome),

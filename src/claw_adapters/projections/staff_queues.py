@@ -105,6 +105,7 @@ def review_queue() -> StaffQueue:
     staff_decisions = (
         events.SuggestionApproved,
         events.SuggestionEdited,
+        events.SuggestionRevised,
         events.SuggestionRejected,
     )
     return StaffQueue(

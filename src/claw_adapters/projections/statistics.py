@@ -87,6 +87,7 @@ _ACTION_COUNTER: Mapping[type, str] = {
 _SUGGESTION_COUNTER: Mapping[type, str] = {
     events.SuggestionApproved: "approved",
     events.SuggestionEdited: "edited",
+    events.SuggestionRevised: "edited",
     events.SuggestionRejected: "rejected",
 }
 # Outbox texts' outcomes, counted in the totals under the names replies always had.
@@ -325,12 +326,13 @@ def _llm_usage(documents: Documents, intent: str, usage: LlmUsage) -> None:
 
 
 def _count_hour(documents: Documents, at: datetime, decision: Decision) -> None:
-    if decision.sends_text:
+    # An escalation is staff's even when claw sends the holding reply.
+    if decision.kind is DecisionKind.ESCALATE:
+        series = "escalated"
+    elif decision.sends_text:
         series = "automatic"
     elif decision.kind is DecisionKind.SUGGEST:
         series = "suggested"
-    elif decision.kind is DecisionKind.ESCALATE:
-        series = "escalated"
     else:
         return
     hour = iso(at.replace(minute=0, second=0, microsecond=0))

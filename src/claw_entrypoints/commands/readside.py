@@ -17,6 +17,7 @@ from claw_domain.errors import ConfigurationError
 from claw_entrypoints.bootstrap import open_application, open_projector
 from claw_entrypoints.config import load_config
 from claw_service.audit import TimelineEntry, load_settings_file, timeline, what_if
+from claw_service.audit.story import story
 from claw_service.projector import UnknownProjectionError
 
 
@@ -50,6 +51,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     which.add_argument("--since", help="an ISO time, e.g. 2026-11-25T08:00Z: everything since")
     replay.add_argument("--what-if", dest="what_if", type=Path, help="a YAML/JSON settings file")
     replay.add_argument("--json", action="store_true", help="print JSON")
+    replay.add_argument(
+        "--plain",
+        action="store_true",
+        help="one line per step in plain words, in the venue's time zone (as the console shows)",
+    )
     replay.set_defaults(handler=replay_audit)
 
 
@@ -135,6 +141,11 @@ def replay_audit(args: argparse.Namespace) -> int:
         return 0
     if not entries:
         print("nothing recorded for that selection")
+    if args.plain:
+        for step in story(entries, app.settings().globals.timezone):
+            quote = f"  \u201c{step.quote}\u201d" if step.quote else ""
+            print(f"{step.at:%Y-%m-%d %H:%M}  {step.text}{quote}")
+        return 0
     for entry in entries:
         print(_line(entry))
     if differences is not None:

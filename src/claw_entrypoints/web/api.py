@@ -337,8 +337,17 @@ async def review_queue(request: web.Request, _principal: Principal) -> web.Strea
 async def approve_suggestion(request: web.Request, principal: Principal) -> web.StreamResponse:
     app = request.app[RUNTIME].app
     conversation, number = _uuid(request, "conversation"), _number(request)
+    # The console sends the box's text: what staff see when they press Approve is sent.
+    body = await _body(request)
+    shown = _text(body, "text") if "text" in body else None
     notification = await _run(
-        request, app.approve_suggestion, conversation, number, principal.actor, _now(request)
+        request,
+        app.approve_suggestion,
+        conversation,
+        number,
+        principal.actor,
+        _now(request),
+        shown,
     )
     return _done(notification)
 

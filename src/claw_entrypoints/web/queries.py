@@ -35,6 +35,7 @@ from claw_domain.privacy import FORGOTTEN
 from claw_domain.values import ActionKind
 from claw_entrypoints.web.reasons import explain
 from claw_service.application import ClawApplication
+from claw_service.audit.story import StoryLine, story
 from claw_service.audit.timeline import TimelineEntry, timeline
 from claw_service.projector import Projector
 
@@ -251,14 +252,17 @@ class ProjectionQueries:
         row = self._fresh().get(CONVERSATIONS, str(conversation))
         if row is None:
             return None  # no such conversation (or an id of something else)
+        entries = timeline(self.app, conversation_id=conversation)
         return {
             "conversation_id": str(conversation),
             "customer": short_customer(row["customer"]),
             "opted_out": row["opted_out"],
             "staff_active_until": row["staff_active_until"],
-            "entries": [
-                _timeline_entry(entry) for entry in timeline(self.app, conversation_id=conversation)
+            # The steps in plain words and the venue's time; the entries are every event.
+            "story": [
+                _story_line(line) for line in story(entries, self.app.settings().globals.timezone)
             ],
+            "entries": [_timeline_entry(entry) for entry in entries],
         }
 
     # Statistics ----------------------------------------------------------------------
@@ -317,6 +321,13 @@ def _finite(document: Document) -> Document:
         key: None if isinstance(value, float) and not math.isfinite(value) else value
         for key, value in document.items()
     }
+
+
+def _story_line(line: StoryLine) -> Document:
+    document = line.to_json()
+    if line.reason is not None:
+        document["reason_text"] = explain(line.reason)
+    return document
 
 
 def _timeline_entry(entry: TimelineEntry) -> Document:

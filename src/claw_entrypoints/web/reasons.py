@@ -51,6 +51,8 @@ REASON_TEXT: dict[Reason, str] = {
     Reason.DEADLINE_PASSED: "The pending action's deadline had passed.",
     Reason.AWAITING_CONFIRMATION: "Approved, still waiting for the customer's confirmation.",
     Reason.AWAITING_APPROVAL: "The customer said yes again; staff were already asked to approve.",
+    Reason.MISSED_CALL: "Nobody answered the customer's call; the feature is on auto.",
+    Reason.MISSED_CALL_ALREADY_TEXTED: "claw texted this caller about a missed call this hour.",
 }
 
 

@@ -22,10 +22,12 @@ from aiohttp import web
 from claw_adapters.openphone import (
     IgnoredWebhook,
     MalformedWebhookError,
+    WebhookCall,
     WebhookMessage,
     WebhookSignatureError,
     parse_webhook,
 )
+from claw_domain.missed_calls import texts_back_missed_calls
 from claw_domain.senders import SetAsideReason, set_aside_reason
 from claw_domain.values import InboundText
 from claw_entrypoints.runtime import RUNTIME, Runtime
@@ -77,7 +79,43 @@ async def _handle(runtime: Runtime, request: web.Request) -> web.Response:
         return _problem(400, str(error))
     if isinstance(parsed, IgnoredWebhook):
         return web.json_response({"status": "ignored", "reason": parsed.reason.value})
+    if isinstance(parsed, WebhookCall):
+        return await _call(runtime, parsed)
     return await _record(runtime, runtime.intake, parsed, delivery_id)
+
+
+async def _call(runtime: Runtime, call: WebhookCall) -> web.Response:
+    """A call on the line: one nobody answered may get a text (claw_domain/missed_calls.py)."""
+    if not call.missed:
+        return web.json_response({"status": "ignored", "reason": "not_a_missed_call"})
+    settings = await asyncio.to_thread(runtime.app.settings)
+    if not texts_back_missed_calls(settings):
+        # The feature is off: the call is staff's, and claw keeps no conversation for it.
+        return web.json_response({"status": "ignored", "reason": "missed_call_feature_off"})
+    reason = set_aside_reason(call.customer_number, call.venue_number, runtime.lines)
+    if reason is not None:
+        # Not a customer on a venue line (a staff phone, an own number): never texted.
+        return web.json_response({"status": "ignored", "reason": reason.value})
+    outcome = await asyncio.to_thread(
+        runtime.app.receive_missed_call,
+        call.venue_number,
+        call.customer_number,
+        call.call_id,
+        runtime.clock.now(),
+    )
+    if outcome is None:
+        runtime.metrics.duplicates.inc()
+        return web.json_response({"status": "duplicate"})
+    runtime.worker.wake.set()
+    log.info("missed_call", decision=outcome.decision.kind.value if outcome.decision else None)
+    return web.json_response(
+        {
+            "status": "accepted",
+            "decision": outcome.decision.kind.value if outcome.decision else None,
+            "notification_id": outcome.notification_id,
+        },
+        status=202,
+    )
 
 
 async def _record(

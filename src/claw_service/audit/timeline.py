@@ -324,6 +324,7 @@ _BELONGING = frozenset(
 
 _PLAIN_SUMMARIES: dict[type, str] = {
     recorded_events.ConversationStarted: "conversation started",
+    recorded_events.CallMissed: "customer called; nobody answered",
     recorded_events.OptedOut: "customer opted out",
     recorded_events.OptedIn: "customer opted back in",
     recorded_events.TextsProcessed: "texts handled without a decision",
@@ -382,7 +383,11 @@ def _entry(item: RecordedEvent) -> TimelineEntry:
             summary=f"staff alert '{recorded.title}' raised ({recorded.severity.value})",
             body=recorded.body,
         )
-    if kind in (recorded_events.NoticeQueued, recorded_events.SuggestionEdited):
+    if kind in (
+        recorded_events.NoticeQueued,
+        recorded_events.SuggestionEdited,
+        recorded_events.SuggestionRevised,
+    ):
         body = getattr(recorded, "body", None) or getattr(recorded, "text", None)
         return attrs.evolve(base, summary=f"{item.name}: text queued", body=body)
     return attrs.evolve(base, summary=_summary(item, base.summary), detail=_detail(recorded))

@@ -199,9 +199,10 @@ async function reviewView() {
         h("label", { for: editId, text: "Reply to send" }),
         box,
         h("div", { class: "actions" },
+          // Approve sends what the box shows; a changed box is recorded as an edit.
           h("button", {
-            type: "button", class: "primary", disabled: !item.draft,
-            onclick: () => act("Approved", "POST", `${base}/approve`),
+            type: "button", class: "primary",
+            onclick: () => act("Approved", "POST", `${base}/approve`, { text: box.value }),
           }, "Approve"),
           h("button", {
             type: "button",
@@ -301,13 +302,23 @@ async function timelineView(id) {
   return titled(
     `Conversation with ${data.customer}`,
     data.opted_out ? h("p", { class: "pill", text: "opted out" }) : null,
-    h("ol", { class: "timeline" }, data.entries.map((entry) => h("li", { class: entry.who || "claw" },
-      h("div", { class: "meta" }, h("time", { datetime: entry.at, text: when(entry.at) }), ` · ${entry.event}`,
-        entry.actor ? ` · by ${entry.actor}` : ""),
-      h("div", { text: entry.summary }),
-      entry.reason_text ? h("p", { class: "why" }, h("strong", { text: `Why (${entry.reason}): ` }), entry.reason_text) : null,
-      entry.reply ? h("p", { class: "why", text: `Text: ${entry.reply}` }) : null,
+    // One line per step in plain words, at the venue's time; every event is one tap away.
+    h("ol", { class: "timeline story" }, (data.story || []).map((line, index, lines) => h("li", { class: line.who },
+      h("time", { class: "meta", datetime: line.at,
+        text: index && lines[index - 1].day === line.day ? line.time : `${line.day}, ${line.time}` }),
+      h("div", { text: line.text }),
+      line.quote ? h("q", { text: line.quote }) : null,
+      line.reason_text ? h("p", { class: "why", text: line.reason_text }) : null,
     ))),
+    h("details", {},
+      h("summary", { text: "Every recorded event" }),
+      h("ol", { class: "timeline" }, data.entries.map((entry) => h("li", { class: entry.who || "claw" },
+        h("div", { class: "meta" }, h("time", { datetime: entry.at, text: when(entry.at) }), ` · ${entry.event}`,
+          entry.actor ? ` · by ${entry.actor}` : ""),
+        h("div", { text: entry.summary }),
+        entry.reason_text ? h("p", { class: "why" }, h("strong", { text: `Why (${entry.reason}): ` }), entry.reason_text) : null,
+        entry.reply ? h("p", { class: "why", text: `Text: ${entry.reply}` }) : null,
+      )))),
   );
 }
 
