@@ -16,6 +16,7 @@ import pytest
 from claw_adapters.understanding.patterns import PatternClassifier
 from claw_adapters.understanding.unwanted import looks_like_injection, looks_like_spam
 from claw_domain.decisions import DecisionKind, Reason
+from claw_domain.holding import is_holding_reply
 from claw_domain.policy import ConversationFacts, Situation, Trigger, decide
 from claw_domain.sentiment import asks_without_fault, reads_as_praise, reports_problem
 from claw_domain.settings import FeatureMode, FeatureSettings, GlobalSettings, SettingsSnapshot
@@ -179,7 +180,8 @@ def test_a_problem_with_a_topic_goes_to_staff_with_the_topic_named() -> None:
     assert decision.kind is DecisionKind.ESCALATE
     assert decision.reason is Reason.PROBLEM_REPORT
     assert decision.intent is Intent.GIFT_CARD_REDEEM
-    assert decision.reply is None
+    # Not the how-to answer: only the holding reply, while staff look.
+    assert is_holding_reply(decision)
     assert decision.alert is not None
     assert "problem_report, intent gift_card_redeem" in decision.alert.body
 

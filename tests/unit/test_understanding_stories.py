@@ -16,6 +16,7 @@ import pytest
 from claw_adapters.knowledge import load_venue_knowledge
 from claw_adapters.knowledge.venue import VenueKnowledge
 from claw_domain.decisions import Decision, DecisionKind, Reason
+from claw_domain.holding import is_holding_reply
 from claw_domain.values import Intent
 from claw_entrypoints.venue_evaluation import (
     RecordingUnderstanding,
@@ -119,7 +120,8 @@ def test_a_problem_with_a_gift_card_goes_to_staff_not_to_the_how_to(
     assert decision.kind is DecisionKind.ESCALATE
     assert decision.reason is Reason.PROBLEM_REPORT
     assert decision.intent is Intent.GIFT_CARD_REDEEM
-    assert decision.reply is None
+    # Not the how-to answer: only the holding reply, while staff look.
+    assert is_holding_reply(decision)
     # Staff read what it is about: the reason and the topic.
     assert decision.alert is not None
     assert "problem_report" in decision.alert.body
