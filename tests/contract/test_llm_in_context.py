@@ -70,7 +70,7 @@ async def server() -> AsyncIterator[FakeOpenAIServer]:
         # What a model that read the turns says about a box named by where it is.
         IntentRule("far one", "trackman_reset", confidence=0.9, box=3),
         # What a model talked into it says.
-        IntentRule("maintenance mode", "door_access", confidence=0.99, location="bedford"),
+        IntentRule("by the entrance", "door_access", confidence=0.99, location="bedford"),
     ]
     async with FakeOpenAIServer(rules=rules) as fake:
         yield fake
