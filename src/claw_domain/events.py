@@ -13,6 +13,7 @@ from __future__ import annotations
 from eventsourcing.domain import Aggregate
 
 from claw_domain.conversation import Conversation
+from claw_domain.knowledge import Knowledge
 from claw_domain.outbox import OutboundAlert, OutboundText
 from claw_domain.pending_action import PendingAction
 from claw_domain.settings import AutomationSettings
@@ -89,6 +90,11 @@ FeatureSettingsChanged = _recorded(AutomationSettings, "FeatureSettingsChanged")
 GlobalSettingsChanged = _recorded(AutomationSettings, "GlobalSettingsChanged")
 EmergencyStopEngaged = _recorded(AutomationSettings, "EmergencyStopEngaged")
 EmergencyStopReleased = _recorded(AutomationSettings, "EmergencyStopReleased")
+# Knowledge
+KnowledgeStarted = _recorded(Knowledge, "KnowledgeStarted")
+KnowledgeDraftEdited = _recorded(Knowledge, "KnowledgeDraftEdited")
+KnowledgeDraftDiscarded = _recorded(Knowledge, "KnowledgeDraftDiscarded")
+KnowledgePublished = _recorded(Knowledge, "KnowledgePublished")
 
 # Every class above: what a reader of whole streams (the incident timeline) shows.
 EVERY_EVENT: frozenset[EventClass] = frozenset(
@@ -148,6 +154,10 @@ EVERY_EVENT: frozenset[EventClass] = frozenset(
         GlobalSettingsChanged,
         EmergencyStopEngaged,
         EmergencyStopReleased,
+        KnowledgeStarted,
+        KnowledgeDraftEdited,
+        KnowledgeDraftDiscarded,
+        KnowledgePublished,
     }
 )
 

@@ -126,6 +126,8 @@ class Situation:
     # Who wrote, and their latest text: what a staff alert tells staff.
     customer_number: str = ""
     text: str = ""
+    # The knowledge version the answer and target above came from; the decision cites it.
+    knowledge_version: int | None = None
 
 
 def decide(facts: Situation, settings: SettingsSnapshot) -> Decision:
@@ -164,6 +166,7 @@ def _decision(
         intent=intent,
         confidence=confidence,
         settings_version=settings.version,
+        knowledge_version=facts.knowledge_version,
         action=action,
         consent=consent,
         staff_approval=staff_approval,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import attrs
 
@@ -171,3 +171,13 @@ class Venue(KnowledgeBase, CustomerDirectory, Protocol):
         ...
 
     def location_name(self, location: str) -> str: ...
+
+
+@runtime_checkable
+class FollowsKnowledge(Protocol):
+    """A venue whose knowledge is published in the log: it follows the latest version."""
+
+    def follow(self) -> int | None:
+        """Catch up with the latest published version (cheaply, at most every moment)
+        and return the version now in use, for the decision to cite."""
+        ...

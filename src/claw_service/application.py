@@ -62,7 +62,7 @@ from claw_domain.policy import (
     Trigger,
     decide,
 )
-from claw_domain.ports import AlertSeverity, Venue
+from claw_domain.ports import AlertSeverity, FollowsKnowledge, Venue
 from claw_domain.settings import (
     AutomationSettings,
     FeatureSettings,
@@ -676,6 +676,9 @@ class ClawApplication(Application[UUID]):
         answer: YesNo | None,
     ) -> Situation:
         """Everything the policy reads, gathered from the conversation, the venue and the log."""
+        # First: take up a newly published knowledge version, so the reads below use one.
+        venue = self.venue
+        knowledge_version = venue.follow() if isinstance(venue, FollowsKnowledge) else None
         entities = classification.entities if classification else None
         intent = classification.intent if classification else None
         action_kind = ACTION_FOR_INTENT.get(intent) if intent is not None else None
@@ -720,6 +723,7 @@ class ClawApplication(Application[UUID]):
             ),
             customer_number=conv.customer_number,
             text=conv.inbound[-1].body if conv.inbound else "",
+            knowledge_version=knowledge_version,
         )
 
     def describe(self, action: PendingAction) -> str:
