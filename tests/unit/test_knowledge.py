@@ -62,9 +62,9 @@ def test_one_device_id_behind_two_boxes_is_refused() -> None:
 
 def test_publishing_a_whole_document_checks_the_same_invariants() -> None:
     document = _demo()
-    document["locations"]["dartmouth"]["boxes"][0]["device_id"] = document["locations"][
-        "bedford"
-    ]["boxes"][0]["device_id"]
+    document["locations"]["dartmouth"]["boxes"][0]["device_id"] = document["locations"]["bedford"][
+        "boxes"
+    ][0]["device_id"]
     assert [str(p) for p in invariant_problems(document)] == [
         "locations.dartmouth.boxes[0].device_id: device "
         f"'{document['locations']['bedford']['boxes'][0]['device_id']}' is already bedford box 1"
@@ -85,7 +85,8 @@ def test_a_draft_is_edited_then_published_as_the_next_version_with_its_history()
     knowledge = _started()
     knowledge.edit_draft(("answers", "hours"), "Open 24/7.", "ana", AT, note="new hours")
     assert knowledge.published_version == 1
-    assert knowledge.draft is not None and knowledge.draft["answers"]["hours"] == "Open 24/7."
+    assert knowledge.draft is not None
+    assert knowledge.draft["answers"]["hours"] == "Open 24/7."
     assert knowledge.published["answers"]["hours"] != "Open 24/7."
     version = knowledge.publish_draft("ana", AT, note="summer")
     assert version == 2
