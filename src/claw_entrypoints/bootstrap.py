@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import threading
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -216,8 +217,40 @@ def build_understanding(
     return PipelineUnderstanding(UnderstandingPipeline(patterns=patterns, local=[local], llm=llm))
 
 
-async def _draft(model: LanguageModel, knowledge: str, question: str) -> LlmDraft:
-    return await model.draft_answer(question, knowledge)
+async def _draft_from_live(
+    model: LanguageModel, knowledge: Callable[[], str], question: str
+) -> LlmDraft:
+    return await model.draft_answer(question, knowledge())
+
+
+def follow_understanding(
+    live: LiveVenue[VenueKnowledge],
+    processor: ConversationProcessor,
+    language_model: LanguageModel | None,
+) -> None:
+    """Retrain understanding when a published version changes what it learns from.
+
+    Answers, doors and devices are read from the new version at once; the examples,
+    location names and safety words train the classifier, which takes a second or
+    two, so it is rebuilt beside the running one and swapped in when ready.
+    """
+    learned_from = [_what_understanding_reads(live.current)]
+
+    def rebuild(venue: VenueKnowledge) -> None:
+        processor.understanding = build_understanding(venue, language_model)
+
+    def taken_up(venue: VenueKnowledge, _version: int) -> None:
+        reads = _what_understanding_reads(venue)
+        if reads == learned_from[0]:
+            return
+        learned_from[0] = reads
+        threading.Thread(target=rebuild, args=(venue,), name="retrain", daemon=True).start()
+
+    live.on_new_version(taken_up)
+
+
+def _what_understanding_reads(venue: VenueKnowledge) -> object:
+    return (venue.examples(), venue.location_aliases(), venue.blacklist)
 
 
 def _lease(config: ClawConfig) -> Lease:
@@ -354,8 +387,9 @@ async def bootstrap(
         language_model = model
     metrics = Metrics.create()
     understanding = build_understanding(knowledge, language_model)
+    reference: Callable[[], str] = (live or knowledge).reference_text
     drafter = (
-        functools.partial(_draft, language_model, knowledge.reference_text())
+        functools.partial(_draft_from_live, language_model, reference)
         if language_model is not None
         else None
     )
@@ -367,6 +401,8 @@ async def bootstrap(
         drafter=drafter,
         observe_seconds=metrics.processing_seconds.observe,
     )
+    if live is not None:
+        follow_understanding(live, processor, language_model)
     work = LogDerivedWork(app, debounce_seconds=config.debounce_seconds)
     store = open_projection_store(config.database)
     closers.append(functools.partial(asyncio.to_thread, store.close))

@@ -43,6 +43,16 @@ class Runtime:
     dry_run: tuple[str, ...] = ()
     closers: list[Callable[[], Awaitable[None]]] = attrs.Factory(list)
 
+    def current_lines(self) -> Lines:
+        """The lines and staff phones now: the configured ones and the knowledge's."""
+        if self.knowledge is None:
+            return self.lines
+        venue = self.knowledge.current
+        return Lines.of(
+            {*self.lines.venue_lines, *venue.own_numbers},
+            {*self.lines.staff_numbers, *venue.staff_numbers},
+        )
+
     async def aclose(self) -> None:
         for close in reversed(self.closers):
             await close()

@@ -62,7 +62,7 @@ from claw_domain.policy import (
     Trigger,
     decide,
 )
-from claw_domain.ports import AlertSeverity, FollowsKnowledge, Venue
+from claw_domain.ports import AlertSeverity, FollowsKnowledge, KnowsLines, Venue
 from claw_domain.settings import (
     AutomationSettings,
     FeatureSettings,
@@ -680,6 +680,11 @@ class ClawApplication(Application[UUID]):
         venue = self.venue
         knowledge_version = venue.follow() if isinstance(venue, FollowsKnowledge) else None
         entities = classification.entities if classification else None
+        if entities is not None and entities.location is None and isinstance(venue, KnowsLines):
+            # A text to a location's own line is about that location unless it says otherwise.
+            line_location = venue.location_of_line(conv.venue_line)
+            if line_location is not None:
+                entities = attrs.evolve(entities, location=line_location)
         intent = classification.intent if classification else None
         action_kind = ACTION_FOR_INTENT.get(intent) if intent is not None else None
         target = (

@@ -32,7 +32,7 @@ from claw_domain.knowledge import (
     knowledge_id,
     with_part,
 )
-from claw_domain.ports import Venue
+from claw_domain.ports import KnowsLines, Venue
 from claw_domain.values import ActionKind, ActionParameters, Entities, Intent
 from claw_service.application import ClawApplication
 from claw_service.retry import retry_on_conflict
@@ -275,3 +275,7 @@ class LiveVenue(Generic[V]):
 
     def location_name(self, location: str) -> str:
         return self._current.location_name(location)
+
+    def location_of_line(self, line: str) -> str | None:
+        current = self._current
+        return current.location_of_line(line) if isinstance(current, KnowsLines) else None
