@@ -14,8 +14,9 @@ import json
 import threading
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
+from uuid import UUID
 
 import attrs
 from eventsourcing.application import AggregateNotFoundError
@@ -33,8 +34,11 @@ from claw_domain.knowledge import (
     with_part,
 )
 from claw_domain.ports import KnowsLines, Venue
+from claw_domain.settings import SettingsSnapshot
 from claw_domain.values import ActionKind, ActionParameters, Entities, Intent
 from claw_service.application import ClawApplication
+from claw_service.audit.knowledge_what_if import ChangedDecision, knowledge_what_if
+from claw_service.audit.timeline import timeline
 from claw_service.retry import retry_on_conflict
 
 V = TypeVar("V", bound=Venue)
@@ -189,6 +193,44 @@ class KnowledgeBook(Generic[V]):
         self.app.save(knowledge)
         parts = tuple(format_part(p) for p in changed_parts(before, knowledge.published))
         return PublishOutcome(version, parts)
+
+
+def draft_what_if(
+    book: KnowledgeBook[Any],
+    now: datetime,
+    days: int,
+    settings: SettingsSnapshot | None = None,
+    draft: Mapping[str, Any] | None = None,
+) -> list[ChangedDecision]:
+    """The last ``days`` days' decisions that the draft would change (no model is called).
+
+    ``draft`` defaults to the saved draft; ``settings`` to the current ones (pass a
+    settings draft to try both together).
+    """
+    if draft is None:
+        draft, _ = book.draft()
+    if draft is None:
+        return []
+    _, published = book.current()
+    app = book.app
+    entries = timeline(app, since=now - timedelta(days=days))
+    lines: dict[UUID, str | None] = {}
+
+    def line_of(conversation: UUID) -> str | None:
+        if conversation not in lines:
+            try:
+                lines[conversation] = app.conversation(conversation).venue_line
+            except (AggregateNotFoundError, NotFoundError):
+                lines[conversation] = None
+        return lines[conversation]
+
+    return knowledge_what_if(
+        entries,
+        book.build(published),
+        book.build(draft),
+        settings or app.settings(),
+        line_of,
+    )
 
 
 class LiveVenue(Generic[V]):

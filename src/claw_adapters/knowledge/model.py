@@ -165,6 +165,13 @@ class Line:
 
 
 @attrs.frozen
+class ConsoleRights:
+    """What operators (not only admins) may change in the console."""
+
+    operators_may_edit_answers: bool = False
+
+
+@attrs.frozen
 class Answer:
     """A canned answer. ``fallback`` is used when the text needs a location or box
     the customer did not name (and may itself ask for them)."""
@@ -218,3 +225,4 @@ class VenueFile:
     lines: list[Line] = attrs.Factory(list)
     # Staff phones: never treated as customers, whichever line they text.
     staff_numbers: list[str] = attrs.field(factory=list, validator=_phones)
+    console: ConsoleRights = attrs.Factory(ConsoleRights)

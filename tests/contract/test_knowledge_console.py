@@ -1,0 +1,106 @@
+"""The knowledge pages' API: located errors, who may edit what, draft, try, publish."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from console_support import ADMIN, OPERATOR, ConsoleUnderTest, console_on
+
+STRANGER = "+19025550166"  # not a member anywhere in the demo venue
+NEW_HOURS = "Open around the clock, every day. Book at {booking_link}"
+
+
+@pytest.fixture
+async def console(tmp_path: Path) -> AsyncIterator[ConsoleUnderTest]:
+    async with console_on(f"sqlite:///{tmp_path}/claw.db") as console:
+        yield console
+
+
+async def _put(
+    console: ConsoleUnderTest, headers: dict[str, str], path: list[Any], value: Any
+) -> tuple[int, dict[str, Any]]:
+    response = await console.client.put(
+        "/api/knowledge/draft", json={"path": path, "value": value}, headers=headers
+    )
+    return response.status, await response.json()
+
+
+async def test_an_edit_with_a_mistake_is_refused_with_the_part_and_the_loaders_words(
+    console: ConsoleUnderTest,
+) -> None:
+    admin = await console.login(ADMIN)
+    member = {"phone": "902 555 0166", "kind": "member", "locations": ["bedford"]}
+    status, body = await _put(console, admin, ["customers", 3], member)
+    assert status == 422
+    assert body["problems"] == [
+        {
+            "path": "customers[3].phone",
+            "message": "'902 555 0166' is not an E.164 phone number; write it like "
+            '"+19025550123"',
+        }
+    ]
+    status, body = await _put(console, admin, ["locations", "halifax", "door"], {"id": "d"})
+    assert status == 422
+    assert body["problems"][0]["path"] == "locations.halifax.door"
+    knowledge = await (await console.client.get("/api/knowledge", headers=admin)).json()
+    assert knowledge["draft"] is None
+
+
+async def test_operators_edit_answers_only_when_an_admin_allows_it(
+    console: ConsoleUnderTest,
+) -> None:
+    admin, operator = await console.login(ADMIN), await console.login(OPERATOR)
+    status, _ = await _put(console, operator, ["answers", "hours"], NEW_HOURS)
+    assert status == 403
+    assert (await _put(console, admin, ["console", "operators_may_edit_answers"], True))[0] == 200
+    publish = await console.client.post(
+        "/api/knowledge/draft/publish", json={"note": "let operators edit"}, headers=admin
+    )
+    assert (await publish.json())["version"] == 2
+
+    status, _ = await _put(console, operator, ["answers", "hours"], NEW_HOURS)
+    assert status == 200
+    member = {"phone": STRANGER, "kind": "member", "locations": ["bedford"]}
+    assert (await _put(console, operator, ["customers", 3], member))[0] == 403
+    seen = await (await console.client.get("/api/knowledge", headers=operator)).json()
+    assert "customers" not in seen["published"]  # members' numbers are for admins
+    assert seen["draft_parts"] == ["answers.hours"]
+    publish = await console.client.post("/api/knowledge/draft/publish", json={}, headers=operator)
+    assert publish.status == 200
+    assert (await publish.json())["parts"] == ["answers.hours"]
+
+
+async def test_trying_a_draft_lists_exactly_the_decisions_it_would_change(
+    console: ConsoleUnderTest,
+) -> None:
+    admin = await console.login(ADMIN)
+    hours = await console.text("+19025550161", "what time do you close tonight?")
+    await console.text("+19025550162", "Do you sell gift cards?")
+    door = await console.text(STRANGER, "I'm outside Bedford, can you let me in")
+
+    assert (await _put(console, admin, ["answers", "hours"], NEW_HOURS))[0] == 200
+    member = {"phone": STRANGER, "name": "Jo", "kind": "member", "locations": ["bedford"]}
+    assert (await _put(console, admin, ["customers", 3], member))[0] == 200
+
+    response = await console.client.get("/api/knowledge/draft/what-if?days=7", headers=admin)
+    result = await response.json()
+    assert result["count"] == 2
+    by_conversation = {item["conversation_id"]: item for item in result["changed"]}
+    assert set(by_conversation) == {str(hours), str(door)}
+    answer = by_conversation[str(hours)]
+    assert answer["was"]["decision"] == answer["would_be"]["decision"] == "respond"
+    assert answer["would_be"]["reply"].startswith("Open around the clock, every day.")
+    opened = by_conversation[str(door)]
+    assert (opened["was"]["decision"], opened["was"]["reason"]) == (
+        "escalate",
+        "door_not_authorised",
+    )
+    assert opened["would_be"]["decision"] == "request_confirmation"
+
+    discard = await console.client.post("/api/knowledge/draft/discard", headers=admin)
+    assert discard.status == 200
+    after = await console.client.get("/api/knowledge/draft/what-if?days=7", headers=admin)
+    assert (await after.json())["count"] == 0
