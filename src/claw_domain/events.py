@@ -95,6 +95,10 @@ KnowledgeStarted = _recorded(Knowledge, "KnowledgeStarted")
 KnowledgeDraftEdited = _recorded(Knowledge, "KnowledgeDraftEdited")
 KnowledgeDraftDiscarded = _recorded(Knowledge, "KnowledgeDraftDiscarded")
 KnowledgePublished = _recorded(Knowledge, "KnowledgePublished")
+AnswerProposed = _recorded(Knowledge, "AnswerProposed")
+AnswerLearningAdvanced = _recorded(Knowledge, "AnswerLearningAdvanced")
+ProposalAccepted = _recorded(Knowledge, "ProposalAccepted")
+ProposalDismissed = _recorded(Knowledge, "ProposalDismissed")
 
 # Every class above: what a reader of whole streams (the incident timeline) shows.
 EVERY_EVENT: frozenset[EventClass] = frozenset(
@@ -158,6 +162,10 @@ EVERY_EVENT: frozenset[EventClass] = frozenset(
         KnowledgeDraftEdited,
         KnowledgeDraftDiscarded,
         KnowledgePublished,
+        AnswerProposed,
+        AnswerLearningAdvanced,
+        ProposalAccepted,
+        ProposalDismissed,
     }
 )
 

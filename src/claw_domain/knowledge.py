@@ -15,6 +15,7 @@ door, one NinjaOne device behind two boxes.
 from __future__ import annotations
 
 import copy
+import enum
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
@@ -217,6 +218,25 @@ class PublishedVersion:
     parts: tuple[str, ...]
 
 
+class ProposalStatus(enum.StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    DISMISSED = "dismissed"
+
+
+@attrs.define
+class AnswerProposal:
+    """A staff reply claw proposes as the answer for an intent that has none."""
+
+    number: int
+    intent: str
+    wording: str
+    source: str  # where it came from, in words kept with the answer if accepted
+    at: datetime
+    status: ProposalStatus = ProposalStatus.OPEN
+    decided_by: str | None = None
+
+
 def _non_blank(by: str, what: str) -> None:
     if not by.strip():
         msg = f"{what} needs a non-empty author so the history says who did it"
@@ -237,6 +257,9 @@ class Knowledge(Aggregate):
         self.draft: Document | None = None
         self.draft_edits = 0
         self.history: list[PublishedVersion] = []
+        self.proposals: dict[int, AnswerProposal] = {}
+        # How far in the log staff replies were read for answers to learn.
+        self.learned_through = 0
 
     # --- the draft -----------------------------------------------------------------------
 
@@ -321,3 +344,75 @@ class Knowledge(Aggregate):
                 version=version, at=at, by=by, note=note, source=source, parts=tuple(parts)
             )
         )
+
+    # --- answers learned from staff ------------------------------------------------------
+
+    def propose_answer(
+        self, intent: str, wording: str, source: str, through: int, at: datetime
+    ) -> int | None:
+        """Propose ``wording`` for ``intent``; None when it adds nothing (already proposed)."""
+        if not wording.strip():
+            msg = "a proposed answer needs words"
+            raise InvariantError(msg)
+        if through <= self.learned_through:
+            return None  # read before: a second reader of the same stretch of the log
+        repeated = any(
+            p.intent == intent and p.wording == wording and p.status is ProposalStatus.OPEN
+            for p in self.proposals.values()
+        )
+        if repeated:
+            self._learned_through(through=through)
+            return None
+        number = max(self.proposals, default=0) + 1
+        self._answer_proposed(
+            number=number, intent=intent, wording=wording, source=source, through=through, at=at
+        )
+        return number
+
+    @event("AnswerProposed")
+    def _answer_proposed(
+        self, number: int, intent: str, wording: str, source: str, through: int, at: datetime
+    ) -> None:
+        self.proposals[number] = AnswerProposal(
+            number=number, intent=intent, wording=wording, source=source, at=at
+        )
+        self.learned_through = through
+
+    def learned_through_position(self, through: int) -> None:
+        """Nothing to learn up to ``through``: do not read that stretch again."""
+        if through > self.learned_through:
+            self._learned_through(through=through)
+
+    @event("AnswerLearningAdvanced")
+    def _learned_through(self, through: int) -> None:
+        self.learned_through = through
+
+    def _open_proposal(self, number: int) -> AnswerProposal:
+        proposal = self.proposals.get(number)
+        if proposal is None or proposal.status is not ProposalStatus.OPEN:
+            msg = f"there is no open proposal {number}; it may have been accepted or dismissed"
+            raise InvariantError(msg)
+        return proposal
+
+    def accept_proposal(self, number: int, wording: str, by: str, at: datetime) -> None:
+        """Put the wording (edited or not) in the draft as the intent's answer, with its source."""
+        _non_blank(by, "accepting a proposal")
+        proposal = self._open_proposal(number)
+        answer = {"text": wording, "learned_from": proposal.source}
+        self.edit_draft(("answers", proposal.intent), answer, by, at, note=f"learned {number}")
+        self._proposal_accepted(number=number, by=by, at=at)
+
+    @event("ProposalAccepted")
+    def _proposal_accepted(self, number: int, by: str, at: datetime) -> None:
+        self.proposals[number].status = ProposalStatus.ACCEPTED
+        self.proposals[number].decided_by = by
+
+    def dismiss_proposal(self, number: int, by: str, at: datetime) -> None:
+        _non_blank(by, "dismissing a proposal")
+        self._open_proposal(number)
+        self._proposal_dismissed(number=number, by=by, at=at)
+
+    @event("ProposalDismissed")
+    def _proposal_dismissed(self, number: int, by: str, at: datetime) -> None:
+        self.proposals[number].status = ProposalStatus.DISMISSED
+        self.proposals[number].decided_by = by

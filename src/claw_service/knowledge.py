@@ -77,7 +77,7 @@ class KnowledgeBook(Generic[V]):
             raise NotFoundError(msg)
         return found
 
-    def _existing(self) -> Knowledge:
+    def existing(self) -> Knowledge:
         knowledge = self._load()
         if knowledge is None:
             msg = "no knowledge is published yet; run claw knowledge import FILE"
@@ -170,7 +170,7 @@ class KnowledgeBook(Generic[V]):
     @retry_on_conflict
     def edit(self, path: PartPath, value: Any, by: str, at: datetime, note: str = "") -> Document:
         """Change one part of the draft; the whole draft must still be valid knowledge."""
-        knowledge = self._existing()
+        knowledge = self.existing()
         base = knowledge.draft if knowledge.draft is not None else knowledge.published
         self.build(with_part(base, path, value))
         knowledge.edit_draft(path, value, by, at, note)
@@ -179,13 +179,13 @@ class KnowledgeBook(Generic[V]):
 
     @retry_on_conflict
     def discard(self, by: str, at: datetime) -> None:
-        knowledge = self._existing()
+        knowledge = self.existing()
         knowledge.discard_draft(by, at)
         self.app.save(knowledge)
 
     @retry_on_conflict
     def publish_draft(self, by: str, at: datetime, note: str = "") -> PublishOutcome:
-        knowledge = self._existing()
+        knowledge = self.existing()
         if knowledge.draft is not None:
             self.build(knowledge.draft)
         before = knowledge.published

@@ -104,3 +104,51 @@ async def test_trying_a_draft_lists_exactly_the_decisions_it_would_change(
     assert discard.status == 200
     after = await console.client.get("/api/knowledge/draft/what-if?days=7", headers=admin)
     assert (await after.json())["count"] == 0
+
+
+async def test_a_staff_reply_for_an_intent_without_an_answer_becomes_a_published_answer(
+    console: ConsoleUnderTest,
+) -> None:
+    admin = await console.login(ADMIN)
+    # The venue has no Wi-Fi answer yet (Wi-Fi is on suggest: staff review claw's draft).
+    assert (await _put(console, admin, ["answers", "wifi"], None))[0] == 200
+    await console.client.post("/api/knowledge/draft/publish", json={}, headers=admin)
+    conversation = await console.text("+19025550171", "what's the wifi password?")
+
+    queue = await (await console.client.get("/api/review-queue", headers=admin)).json()
+    (item,) = [i for i in queue["items"] if i["conversation_id"] == str(conversation)]
+    assert item["intent"] == "wifi"
+    reply = "The Wi-Fi is ClubGuest, password birdie2024."
+    sent = await console.client.post(
+        f"/api/review-queue/{conversation}/{item['number']}/edit",
+        json={"text": reply},
+        headers=admin,
+    )
+    assert sent.status == 200
+
+    listed = await (await console.client.get("/api/knowledge/proposals", headers=admin)).json()
+    (proposal,) = listed["proposals"]
+    assert (proposal["intent"], proposal["wording"], proposal["status"]) == ("wifi", reply, "open")
+    assert f"conversation {conversation}" in proposal["source"]
+    again = await (await console.client.get("/api/knowledge/proposals", headers=admin)).json()
+    assert len(again["proposals"]) == 1  # read once, proposed once
+
+    edited = "Our Wi-Fi is ClubGuest; the password is on the card at the front desk."
+    accepted = await console.client.post(
+        f"/api/knowledge/proposals/{proposal['number']}/accept",
+        json={"wording": edited},
+        headers=admin,
+    )
+    assert accepted.status == 200
+    published = await console.client.post(
+        "/api/knowledge/draft/publish", json={"note": "learned"}, headers=admin
+    )
+    assert (await published.json())["parts"] == ["answers.wifi"]
+    knowledge = await (await console.client.get("/api/knowledge", headers=admin)).json()
+    assert knowledge["published"]["answers"]["wifi"] == {
+        "text": edited,
+        "learned_from": proposal["source"],
+    }
+    operator = await console.login(OPERATOR)
+    refused = await console.client.get("/api/knowledge/proposals", headers=operator)
+    assert refused.status == 403

@@ -178,6 +178,8 @@ class Answer:
 
     text: str = attrs.field(validator=_not_blank)
     fallback: str | None = None
+    # Where a learned answer came from (a staff reply claw proposed and an admin accepted).
+    learned_from: str | None = None
 
 
 def default_intent_settings(intent: Intent) -> FeatureSettings:

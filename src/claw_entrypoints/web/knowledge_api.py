@@ -18,12 +18,18 @@ from aiohttp import web
 
 from claw_adapters.knowledge.document import venue_of_document
 from claw_adapters.knowledge.errors import KnowledgeFileError, format_path
-from claw_domain.knowledge import KnowledgeInvariantError, changed_parts, format_part
+from claw_domain.knowledge import (
+    AnswerProposal,
+    KnowledgeInvariantError,
+    changed_parts,
+    format_part,
+)
 from claw_domain.text import clean
 from claw_domain.values import Intent
 from claw_entrypoints.runtime import RUNTIME
 from claw_entrypoints.web.auth import Handler, Principal, error
 from claw_service.knowledge import KnowledgeBook, draft_what_if
+from claw_service.learning import accept_proposal, dismiss_proposal, learn_answers, proposals
 
 # The parts an operator may be allowed to edit; everything else is admin only.
 OPERATOR_PARTS = frozenset({"answers"})
@@ -194,6 +200,61 @@ async def what_if(request: web.Request, _principal: Principal) -> web.StreamResp
     )
 
 
+def _proposal_json(proposal: AnswerProposal) -> dict[str, Any]:
+    return {
+        "number": proposal.number,
+        "intent": proposal.intent,
+        "wording": proposal.wording,
+        "source": proposal.source,
+        "at": proposal.at.isoformat(),
+        "status": proposal.status.value,
+        "decided_by": proposal.decided_by,
+    }
+
+
+async def get_proposals(request: web.Request, _principal: Principal) -> web.StreamResponse:
+    book = _book(request)
+    now = request.app[RUNTIME].clock.now()
+
+    def learn_then_list() -> list[AnswerProposal]:
+        learn_answers(book, now)
+        return proposals(book)
+
+    found = await asyncio.to_thread(learn_then_list)
+    return web.json_response({"proposals": [_proposal_json(p) for p in found]})
+
+
+def _proposal_number(request: web.Request) -> int | None:
+    raw = request.match_info["number"]
+    return int(raw) if raw.isascii() and raw.isdigit() else None
+
+
+async def accept(request: web.Request, principal: Principal) -> web.StreamResponse:
+    number, body = _proposal_number(request), await _json(request)
+    if number is None:
+        return error(404, "no such proposal: the number must be a whole number")
+    wording = body.get("wording") if body is not None else None
+    if not isinstance(wording, str) or not clean(wording).strip():
+        return error(400, "'wording' must be the answer's text")
+    now = request.app[RUNTIME].clock.now()
+    try:
+        await asyncio.to_thread(
+            accept_proposal, _book(request), number, clean(wording).strip(), principal.actor, now
+        )
+    except (KnowledgeFileError, KnowledgeInvariantError) as problem:
+        return _problems(problem)
+    return web.json_response({"ok": True})
+
+
+async def dismiss(request: web.Request, principal: Principal) -> web.StreamResponse:
+    number = _proposal_number(request)
+    if number is None:
+        return error(404, "no such proposal: the number must be a whole number")
+    now = request.app[RUNTIME].clock.now()
+    await asyncio.to_thread(dismiss_proposal, _book(request), number, principal.actor, now)
+    return web.json_response({"ok": True})
+
+
 def add_knowledge_routes(route: Route) -> None:
     """Register the knowledge endpoints with the console's ``route`` (login, CSRF, errors)."""
     handlers: list[tuple[str, str, Handler, bool]] = [
@@ -202,6 +263,9 @@ def add_knowledge_routes(route: Route) -> None:
         ("POST", "/api/knowledge/draft/discard", discard_draft, False),
         ("POST", "/api/knowledge/draft/publish", publish_draft, False),
         ("GET", "/api/knowledge/draft/what-if", what_if, False),
+        ("GET", "/api/knowledge/proposals", get_proposals, True),
+        ("POST", "/api/knowledge/proposals/{number}/accept", accept, True),
+        ("POST", "/api/knowledge/proposals/{number}/dismiss", dismiss, True),
     ]
     for method, path, handler, admin in handlers:
         route(method, path, handler, admin=admin)

@@ -229,6 +229,30 @@ function draftBar(knowledge) {
     tried(knowledgeState.tried));
 }
 
+function proposalsSection(found) {
+  const open = found.filter((p) => p.status === "open");
+  if (!open.length) return null;
+  return [
+    h("h2", { id: "proposals", text: `Answers learned from staff (${open.length})` }),
+    h("p", { class: "meta", text: "Staff wrote these for questions claw had no answer to. Accept one (edit it first if you like) to put it in the draft; it keeps where it came from." }),
+    h("ul", { class: "cards" }, open.map((proposal) => {
+      const id = `proposal-${proposal.number}`;
+      const box = h("textarea", { id, rows: 3 }, proposal.wording);
+      const accept = () => api("POST", `/api/knowledge/proposals/${proposal.number}/accept`, { wording: box.value.trim() })
+        .then(() => { flash(`Answer for ${proposal.intent.replaceAll("_", " ")} added to the draft.`, true); return render(); })
+        .catch((problem) => flash(`Not accepted: ${problem.message}`));
+      const dismiss = () => act("Dismissed", "POST", `/api/knowledge/proposals/${proposal.number}/dismiss`).then(render);
+      return h("li", { class: "card", "data-part": partName(["answers", proposal.intent]) },
+        h("label", { for: id }, h("strong", { text: proposal.intent.replaceAll("_", " ") })),
+        box,
+        h("p", { class: "meta", text: `From ${proposal.source}` }),
+        h("div", { class: "actions" },
+          h("button", { type: "button", class: "primary", onclick: accept }, "Accept into draft"),
+          h("button", { type: "button", onclick: dismiss }, "Dismiss")));
+    })),
+  ];
+}
+
 function historySection(knowledge) {
   return [
     h("h2", { id: "history", text: "History" }),
@@ -247,6 +271,7 @@ async function knowledgeView() {
   const knowledge = await api("GET", "/api/knowledge");
   const doc = knowledge.draft || knowledge.published;
   const admin = knowledge.may_edit.everything;
+  const learned = admin ? (await api("GET", "/api/knowledge/proposals")).proposals : [];
   const jump = h("nav", { class: "knowledge-jump", "aria-label": "Knowledge parts" },
     [["answers", "Answers"], admin && ["members", "Members"], admin && ["locations", "Boxes and doors"], admin && ["lines", "Lines"], ["history", "History"]]
       .filter(Boolean).map(([id, label]) => h("a", { href: `#/knowledge`, "data-jump": id, onclick: (event) => { event.preventDefault(); jumpTo(id); } }, label)));
@@ -254,6 +279,7 @@ async function knowledgeView() {
     "Knowledge",
     draftBar(knowledge),
     jump,
+    proposalsSection(learned),
     answersSection(knowledge, doc),
     admin ? membersSection(doc) : null,
     admin ? locationsSection(doc) : null,
