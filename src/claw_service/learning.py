@@ -50,8 +50,10 @@ def learn_answers(book: KnowledgeBook[Any], now: datetime) -> list[int]:
     follower = LogFollower(book.app, [events.SuggestionEdited])
     proposed: list[int] = []
     after = knowledge.learned_through
+    read_any = False
     while True:
         batch = follower.read(after, BATCH)
+        read_any = read_any or bool(batch.events)
         for recorded in batch.events:
             if not isinstance(recorded.event, events.SuggestionEdited):
                 continue  # unreadable (a forgotten customer's text): nothing to learn
@@ -73,8 +75,12 @@ def learn_answers(book: KnowledgeBook[Any], now: datetime) -> list[int]:
         after = batch.reached
         if len(batch.events) < BATCH:
             break
-    knowledge.learned_through_position(after)
-    book.app.save(knowledge)
+    if read_any:
+        # Staff replies read and found nothing to learn: not read again. A look that found
+        # no staff replies at all records nothing (the console looks every few seconds).
+        knowledge.learned_through_position(after)
+    if knowledge.pending_events:
+        book.app.save(knowledge)
     return proposed
 
 

@@ -22,12 +22,15 @@ async function saveDraftPart(path, value, label) {
   document.querySelectorAll(".part-error").forEach((node) => node.remove());
   if (!response.ok) {
     showProblems(data.problems || [], path);
-    flash(`Not saved: ${data.error || `request failed (${response.status})`}`);
+    // The server's words already begin "not saved:" and name each part.
+    const words = data.error || `not saved: request failed (${response.status})`;
+    flash(words.charAt(0).toUpperCase() + words.slice(1));
     return false;
   }
   knowledgeState.tried = null;
   flash(`${label}: saved to the draft.`, true);
-  await render();
+  // Redraws and notes the log's new position, so the next poll does not redraw again.
+  await refreshStatus(true);
   return true;
 }
 
@@ -117,9 +120,9 @@ function membersSection(doc) {
       h("tbody", {}, rows))),
     h("form", { class: "knowledge-form", "data-part": partName(["customers", customers.length]), onsubmit: (event) => { event.preventDefault(); add(); } },
       h("h3", { text: "Add a member" }),
-      field("Phone (E.164)", phone),
-      field("Name", name),
-      field("Kind", kind),
+      field("Member's phone (E.164)", phone),
+      field("Member's name", name),
+      field("Member kind", kind),
       h("fieldset", {}, h("legend", { text: "May open the door at" }),
         doors.map((box, i) => field(doc.locations[locations[i]].name, box, true))),
       h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Add member to draft"))),
@@ -130,7 +133,7 @@ function locationsSection(doc) {
   const sections = Object.entries(doc.locations || {}).map(([key, location]) => {
     const boxes = (location.boxes || []).map((box, index) => {
       const input = h("input", { id: `device-${key}-${box.number}`, value: box.device_id, autocomplete: "off" });
-      return h("div", { class: "field inline", "data-part": partName(["locations", key, "boxes", index]) },
+      return h("div", { class: "field inline knowledge-device", "data-part": partName(["locations", key, "boxes", index]) },
         h("label", { for: input.id, text: `Box ${box.number} NinjaOne device id` }), input,
         h("button", { type: "button", onclick: () => saveDraftPart(["locations", key, "boxes", index, "device_id"], input.value.trim(), `${location.name} box ${box.number}`) }, "Save"));
     });
@@ -173,7 +176,7 @@ function linesSection(doc) {
       h("thead", {}, h("tr", {}, ["Line", "Name", "For", ""].map((t) => h("th", { scope: "col", text: t })))),
       h("tbody", {}, rows))),
     h("form", { class: "knowledge-form", "data-part": partName(["lines", lines.length]), onsubmit: (event) => { event.preventDefault(); add(); } },
-      field("Line (E.164)", number), field("Name", name), field("For", where),
+      field("Line number (E.164)", number), field("Line name", name), field("Line is for", where),
       h("div", { class: "actions" }, h("button", { type: "submit" }, "Add line to draft"))),
     h("h2", { id: "rights", text: "Who may edit" }),
     h("div", { "data-part": "console" },
@@ -208,13 +211,16 @@ function draftBar(knowledge) {
     await render();
   };
   const note = h("input", { id: "publish-note", placeholder: "why (for the history)", maxlength: 200 });
-  const publish = async () => {
-    if (await act("Published", "POST", "/api/knowledge/draft/publish", { note: note.value.trim() })) knowledgeState.tried = null;
-    await render();
+  // act() redraws the page once the change is recorded; what was tried belongs to this draft.
+  const publish = () => {
+    const tried = knowledgeState.tried;
+    knowledgeState.tried = null;
+    return act("Published", "POST", "/api/knowledge/draft/publish", { note: note.value.trim() })
+      .then((ok) => { if (!ok) knowledgeState.tried = tried; });
   };
-  const discard = async () => {
-    if (await act("Draft discarded", "POST", "/api/knowledge/draft/discard")) knowledgeState.tried = null;
-    await render();
+  const discard = () => {
+    knowledgeState.tried = null;
+    return act("Draft discarded", "POST", "/api/knowledge/draft/discard");
   };
   return h("section", { class: hasDraft ? "draft-bar has-draft" : "draft-bar", "aria-label": "Draft" },
     h("p", { id: "draft-state", text: hasDraft
@@ -239,9 +245,9 @@ function proposalsSection(found) {
       const id = `proposal-${proposal.number}`;
       const box = h("textarea", { id, rows: 3 }, proposal.wording);
       const accept = () => api("POST", `/api/knowledge/proposals/${proposal.number}/accept`, { wording: box.value.trim() })
-        .then(() => { flash(`Answer for ${proposal.intent.replaceAll("_", " ")} added to the draft.`, true); return render(); })
+        .then(() => { flash(`Answer for ${proposal.intent.replaceAll("_", " ")} added to the draft.`, true); return refreshStatus(true); })
         .catch((problem) => flash(`Not accepted: ${problem.message}`));
-      const dismiss = () => act("Dismissed", "POST", `/api/knowledge/proposals/${proposal.number}/dismiss`).then(render);
+      const dismiss = () => act("Dismissed", "POST", `/api/knowledge/proposals/${proposal.number}/dismiss`);
       return h("li", { class: "card", "data-part": partName(["answers", proposal.intent]) },
         h("label", { for: id }, h("strong", { text: proposal.intent.replaceAll("_", " ") })),
         box,
@@ -275,8 +281,8 @@ async function knowledgeView() {
   const jump = h("nav", { class: "knowledge-jump", "aria-label": "Knowledge parts" },
     [["answers", "Answers"], admin && ["members", "Members"], admin && ["locations", "Boxes and doors"], admin && ["lines", "Lines"], ["history", "History"]]
       .filter(Boolean).map(([id, label]) => h("a", { href: `#/knowledge`, "data-jump": id, onclick: (event) => { event.preventDefault(); jumpTo(id); } }, label)));
-  return titled(
-    "Knowledge",
+  // The console's render() takes a flat list of nodes; each section is a list of its own.
+  return titled("Knowledge", ...[
     draftBar(knowledge),
     jump,
     proposalsSection(learned),
@@ -285,7 +291,7 @@ async function knowledgeView() {
     admin ? locationsSection(doc) : null,
     admin ? linesSection(doc) : null,
     historySection(knowledge),
-  );
+  ].flat(Infinity));
 }
 
 function jumpTo(id) {
