@@ -158,6 +158,13 @@ EVERY_EVENT: frozenset[EventClass] = frozenset(
         GlobalSettingsChanged,
         EmergencyStopEngaged,
         EmergencyStopReleased,
+    }
+)
+
+# The venue's knowledge: read by the knowledge book and the answer learner, kept out of
+# customers' timelines (its history is `claw knowledge history` and the console's page).
+KNOWLEDGE_EVENTS: frozenset[EventClass] = frozenset(
+    {
         KnowledgeStarted,
         KnowledgeDraftEdited,
         KnowledgeDraftDiscarded,

@@ -16,6 +16,7 @@ from claw_domain.knowledge import Knowledge, KnowledgeInvariantError, invariant_
 from claw_domain.values import Entities, Intent
 from claw_entrypoints.bootstrap import MEMORY_DATABASE_URL, construct_application
 from claw_service.knowledge import KnowledgeBook, LiveVenue
+from claw_service.learning import learn_answers
 
 AT = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -159,3 +160,39 @@ def test_the_live_venue_takes_a_published_answer_up_for_the_next_read() -> None:
     clock[0] += 1.0
     assert live.follow() == 2
     assert live.answer(Intent.HOURS, Entities()) == "Open 24/7, all year."
+
+
+# --- answers learned from staff -----------------------------------------------------------
+
+
+def test_an_accepted_proposal_goes_to_the_draft_with_where_it_came_from() -> None:
+    knowledge = _started()
+    number = knowledge.propose_answer("other", "Ask us anything.", "reply by ana", 10, AT)
+    assert number == 1
+    knowledge.accept_proposal(1, "Ask us anything, any time.", "admin", AT)
+    assert knowledge.draft is not None
+    assert knowledge.draft["answers"]["other"] == {
+        "text": "Ask us anything, any time.",
+        "learned_from": "reply by ana",
+    }
+    with pytest.raises(InvariantError, match="no open proposal 1"):
+        knowledge.dismiss_proposal(1, "admin", AT)
+
+
+def test_a_stretch_of_the_log_already_read_proposes_nothing_again() -> None:
+    knowledge = _started()
+    assert knowledge.propose_answer("other", "Ask us.", "reply by ana", 10, AT) == 1
+    assert knowledge.propose_answer("other", "Ask us.", "reply by ana", 10, AT) is None
+    assert knowledge.propose_answer("other", "Ask us.", "reply by bo", 12, AT) is None
+    assert knowledge.learned_through == 12
+    assert list(knowledge.proposals) == [1]
+
+
+def test_a_look_for_answers_to_learn_with_no_staff_replies_records_nothing() -> None:
+    # The console looks every few seconds; recording each look would change the log,
+    # which makes the console redraw and look again, for ever.
+    book, app = _book()
+    head = app.recorder.max_notification_id()
+    assert learn_answers(book, AT) == []
+    assert learn_answers(book, AT) == []
+    assert app.recorder.max_notification_id() == head
