@@ -90,3 +90,19 @@ async def test_an_owner_adds_a_member_after_fixing_a_located_mistake(
     assert live is not None
     assert live.follow(now=True) == 2
     assert live.may_open_door(member, "bedford")
+
+
+async def test_an_admin_tries_a_settings_change_before_saving_it(page: Page, venue: Venue) -> None:
+    await venue.text("+19025554301", "what time do you close tonight?")
+    await log_in(page, venue, ADMIN)
+    await page.get_by_role("link", name="Settings").click()
+    await page.get_by_label("hours threshold").fill("0.99")
+    await page.get_by_role("button", name="Try hours").click()
+    tried = page.get_by_role("heading", name="Under this hours change, 1 decision of the last")
+    await expect(tried).to_be_visible()
+    await expect(page.locator(".what-if-list")).to_contain_text(
+        "would be: suggest (low confidence)"
+    )
+    await screenshot(page, "knowledge-desktop-settings-tried", full_page=False)
+    # Trying saved nothing: the settings are still the first version.
+    assert venue.runtime.app.settings().version == 1

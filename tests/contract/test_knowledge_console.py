@@ -152,3 +152,35 @@ async def test_a_staff_reply_for_an_intent_without_an_answer_becomes_a_published
     operator = await console.login(OPERATOR)
     refused = await console.client.get("/api/knowledge/proposals", headers=operator)
     assert refused.status == 403
+
+
+async def test_trying_a_settings_change_lists_the_decisions_it_would_change_and_saves_nothing(
+    console: ConsoleUnderTest,
+) -> None:
+    admin = await console.login(ADMIN)
+    hours = await console.text("+19025550181", "what time do you close tonight?")
+    await console.text("+19025550182", "Do you sell gift cards?")
+    before = await (await console.client.get("/api/settings", headers=admin)).json()
+
+    tried = await console.client.post(
+        "/api/settings/what-if?days=7",
+        json={"intent": "hours", "changes": {"mode": "suggest"}},
+        headers=admin,
+    )
+    result = await tried.json()
+    assert result["count"] == 1
+    (changed,) = result["changed"]
+    assert changed["conversation_id"] == str(hours)
+    assert (changed["was"]["decision"], changed["would_be"]["decision"]) == ("respond", "suggest")
+    rails = await console.client.post(
+        "/api/settings/what-if",
+        json={"changes": {"send_automatic_responses": False}},
+        headers=admin,
+    )
+    assert (await rails.json())["count"] == 2
+    after = await (await console.client.get("/api/settings", headers=admin)).json()
+    assert after["version"] == before["version"]
+    wrong = await console.client.post(
+        "/api/settings/what-if", json={"intent": "weather", "changes": {}}, headers=admin
+    )
+    assert wrong.status == 400

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from typing import Any
 
+import attrs
 from aiohttp import web
 
 from claw_adapters.knowledge.document import venue_of_document
@@ -24,10 +26,14 @@ from claw_domain.knowledge import (
     changed_parts,
     format_part,
 )
+from claw_domain.settings import FeatureSettings, SettingsSnapshot
+from claw_domain.settings_input import SettingsInputError, with_changes
 from claw_domain.text import clean
 from claw_domain.values import Intent
 from claw_entrypoints.runtime import RUNTIME
 from claw_entrypoints.web.auth import Handler, Principal, error
+from claw_service.audit.knowledge_what_if import settings_what_if
+from claw_service.audit.timeline import timeline
 from claw_service.knowledge import KnowledgeBook, draft_what_if
 from claw_service.learning import accept_proposal, dismiss_proposal, learn_answers, proposals
 
@@ -200,6 +206,55 @@ async def what_if(request: web.Request, _principal: Principal) -> web.StreamResp
     )
 
 
+class UnusableTryError(ValueError):
+    """A settings change to try that names no intent claw has, or no fields."""
+
+
+def _days(request: web.Request) -> int | None:
+    raw = request.query.get("days", "7")
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_WHAT_IF_DAYS:
+        return None
+    return int(raw)
+
+
+def _settings_draft(current: SettingsSnapshot, body: Mapping[str, Any]) -> SettingsSnapshot:
+    """The current settings with the console's unsaved change: one intent's, or the rails."""
+    intent_name, changes = body.get("intent"), body.get("changes")
+    if not isinstance(changes, dict):
+        msg = "'changes' must be an object of the fields being tried"
+        raise UnusableTryError(msg)
+    if intent_name is None:
+        return attrs.evolve(current, globals=with_changes(current.globals, changes))
+    try:
+        intent = Intent(intent_name)
+    except ValueError:
+        msg = f"unknown intent {intent_name!r}"
+        raise UnusableTryError(msg) from None
+    feature = with_changes(current.feature(intent) or FeatureSettings(), changes)
+    return attrs.evolve(current, features={**current.features, intent: feature})
+
+
+async def try_settings(request: web.Request, _principal: Principal) -> web.StreamResponse:
+    """The last N days' decisions an unsaved settings change would change (nothing is saved)."""
+    days, body = _days(request), await _json(request)
+    if days is None:
+        return error(400, f"'days' must be a whole number from 1 to {MAX_WHAT_IF_DAYS}")
+    if body is None:
+        return error(400, "send a JSON object: {intent?: ..., changes: {...}}")
+    runtime = request.app[RUNTIME]
+    current = await asyncio.to_thread(runtime.app.settings)
+    try:
+        draft = _settings_draft(current, body)
+    except (SettingsInputError, UnusableTryError) as problem:
+        return error(400, str(problem))
+    since = runtime.clock.now() - timedelta(days=days)
+    entries = await asyncio.to_thread(timeline, runtime.app, since=since)
+    changed = settings_what_if(entries, current, draft)
+    return web.json_response(
+        {"days": days, "count": len(changed), "changed": [c.to_json() for c in changed]}
+    )
+
+
 def _proposal_json(proposal: AnswerProposal) -> dict[str, Any]:
     return {
         "number": proposal.number,
@@ -263,6 +318,7 @@ def add_knowledge_routes(route: Route) -> None:
         ("POST", "/api/knowledge/draft/discard", discard_draft, False),
         ("POST", "/api/knowledge/draft/publish", publish_draft, False),
         ("GET", "/api/knowledge/draft/what-if", what_if, False),
+        ("POST", "/api/settings/what-if", try_settings, True),
         ("GET", "/api/knowledge/proposals", get_proposals, True),
         ("POST", "/api/knowledge/proposals/{number}/accept", accept, True),
         ("POST", "/api/knowledge/proposals/{number}/dismiss", dismiss, True),

@@ -130,3 +130,27 @@ def _line_location(venue: Venue, line: str | None) -> str | None:
     if line is None or not isinstance(venue, KnowsLines):
         return None
     return venue.location_of_line(line)
+
+
+def settings_what_if(
+    entries: Iterable[TimelineEntry], current: SettingsSnapshot, draft: SettingsSnapshot
+) -> list[ChangedDecision]:
+    """The recorded decisions a settings draft would change: the recorded facts judged
+    under the current settings and under the draft, so only the draft's change shows."""
+    changed = []
+    for entry in entries:
+        recorded, situation = entry.recorded_decision, entry.situation
+        if recorded is None or situation is None:
+            continue
+        was, would_be = decide(situation, current), decide(situation, draft)
+        if _what_it_does(was) != _what_it_does(would_be):
+            changed.append(
+                ChangedDecision(
+                    at=entry.at,
+                    conversation_id=entry.conversation_id,
+                    decision_number=entry.decision_number,
+                    was=was,
+                    would_be=would_be,
+                )
+            )
+    return changed

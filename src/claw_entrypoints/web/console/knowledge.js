@@ -185,11 +185,11 @@ function linesSection(doc) {
   ];
 }
 
-function tried(result) {
+function tried(result, subject = "this draft") {
   if (!result) return null;
   const words = result.count === 1 ? "1 decision" : `${result.count} decisions`;
   return h("section", { class: "card what-if", "aria-live": "polite" },
-    h("h2", { text: `Under this draft, ${words} of the last ${result.days} days would change` }),
+    h("h2", { text: `Under ${subject}, ${words} of the last ${result.days} days would change` }),
     result.count ? h("ul", { class: "what-if-list" }, result.changed.map((c) => h("li", {},
       h("a", { href: `#/conversation/${c.conversation_id}` }, `${when(c.at)} · ${c.intent.replaceAll("_", " ")}`),
       h("p", { class: "meta", text: `was: ${c.was.decision} (${c.was.reason.replaceAll("_", " ")})${c.was.reply ? ` — “${c.was.reply}”` : ""}` }),
@@ -297,6 +297,22 @@ async function knowledgeView() {
 function jumpTo(id) {
   const target = window.document.getElementById(id);
   if (target) target.scrollIntoView({ block: "start" });
+}
+
+// The settings page's "Try" buttons: the change judged on recent decisions, nothing saved.
+async function trySettings(intent, changes) {
+  let result;
+  try {
+    result = await api("POST", `/api/settings/what-if?days=${knowledgeState.days}`, { intent, changes });
+  } catch (problem) {
+    flash(`Not tried: ${problem.message}`);
+    return;
+  }
+  const view = window.document.getElementById("view");
+  view.querySelectorAll(".what-if").forEach((node) => node.remove());
+  const panel = tried(result, intent ? `this ${intent.replaceAll("_", " ")} change` : "these global settings");
+  view.querySelector("h1").after(panel);
+  window.scrollTo({ top: 0 });  // the result sits under the page title
 }
 
 ROUTES.knowledge = knowledgeView;
