@@ -58,9 +58,9 @@ function showProblems(problems, path) {
 
 function answerOf(document, intent) {
   const answer = (document.answers || {})[intent];
-  if (answer === undefined || answer === null) return { text: "", fallback: null, shape: "none" };
-  if (typeof answer === "string") return { text: answer, fallback: null, shape: "text" };
-  return { text: answer.text || "", fallback: answer.fallback ?? null, shape: "object" };
+  if (answer === undefined || answer === null) return { text: "", fallback: null, shape: "none", learnedFrom: null };
+  if (typeof answer === "string") return { text: answer, fallback: null, shape: "text", learnedFrom: null };
+  return { text: answer.text || "", fallback: answer.fallback ?? null, shape: "object", learnedFrom: answer.learned_from ?? null };
 }
 
 function answersSection(knowledge, doc) {
@@ -80,6 +80,7 @@ function answersSection(knowledge, doc) {
         answer.shape === "none" ? h("span", { class: "pill", text: "no answer yet" }) : null),
       box,
       answer.fallback ? h("p", { class: "meta", text: `When the text names no location: ${answer.fallback}` }) : null,
+      answer.learnedFrom ? h("p", { class: "meta", text: `Learned from staff: ${answer.learnedFrom}` }) : null,
       editable ? h("div", { class: "actions" },
         h("button", { type: "button", class: "primary", onclick: save, "aria-label": `Save answer for ${intent}` }, "Save to draft")) : null);
   });
