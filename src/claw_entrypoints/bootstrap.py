@@ -124,6 +124,9 @@ def open_knowledge(
         document = (
             demo_document() if path is None else document_of_yaml(_read_venue_file(path), path.name)
         )
+        # The settings come from the same file and stay the log's first event, as before.
+        features, global_settings = venue_of_document(document).initial_domain_settings()
+        app.ensure_settings(features, global_settings, SYSTEM_ACTOR, at)
         book.start(document, SYSTEM_ACTOR, at)
         version, document = book.current()
     live = LiveVenue(app, venue_of_document, venue_of_document(document))
