@@ -6,7 +6,9 @@ customer texted; a text to a line the knowledge does not name is recorded and ig
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,7 +37,14 @@ async def console(tmp_path: Path) -> AsyncIterator[ConsoleUnderTest]:
         book = KnowledgeBook(console.runtime.app, venue_of_document)
         line = {"number": DARTMOUTH_LINE, "location": "dartmouth", "name": "Dartmouth door"}
         book.edit(("lines",), [line], "owner", datetime.now(UTC))
-        book.publish_draft("owner", datetime.now(UTC))
+        version = book.publish_draft("owner", datetime.now(UTC)).version
+        # This server takes the new version up on its own, within the follow interval.
+        live = console.runtime.knowledge
+        assert live is not None
+        deadline = time.monotonic() + 3.0
+        while live.follow() != version:
+            assert time.monotonic() < deadline, "the new lines were not taken up"
+            await asyncio.sleep(0.02)
         yield console
 
 
