@@ -19,6 +19,7 @@ from console_support import console_on
 
 from claw_adapters.knowledge.document import venue_of_document
 from claw_entrypoints import cli
+from claw_service.audit.timeline import timeline
 from claw_service.knowledge import KnowledgeBook
 
 NEW_HOURS = "We are open 24/7, holidays too. Book at {booking_link}"
@@ -54,6 +55,10 @@ async def test_an_answer_published_on_one_instance_is_used_for_the_next_text_on_
         conversation = await west.text("+19025550151", "what time do you close tonight?")
         decision = _last_decision(west, conversation)
         assert decision.knowledge_version == 2
+        (entry,) = [
+            e for e in timeline(west.runtime.app, conversation_id=conversation) if e.decision
+        ]
+        assert (entry.settings_version, entry.knowledge_version) == (1, 2)
         assert decision.reply is not None
         assert decision.reply.startswith("We are open 24/7, holidays too.")
         assert took_up < 2.0
