@@ -124,6 +124,9 @@ class Decision:
     confidence: float = attrs.field(validator=unit_interval)
     settings_version: int
     action: ActionKind | None = None
+    # The published knowledge version its answer and targets came from (None: a venue
+    # file read at start, or a decision recorded before knowledge had versions).
+    knowledge_version: int | None = None
     opens: ActionToOpen | None = None
     consent: Consent | None = None
     staff_approval: StaffApproval | None = None

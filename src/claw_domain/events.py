@@ -13,6 +13,7 @@ from __future__ import annotations
 from eventsourcing.domain import Aggregate
 
 from claw_domain.conversation import Conversation
+from claw_domain.knowledge import Knowledge
 from claw_domain.outbox import OutboundAlert, OutboundText
 from claw_domain.pending_action import PendingAction
 from claw_domain.settings import AutomationSettings
@@ -93,6 +94,15 @@ FeatureSettingsChanged = _recorded(AutomationSettings, "FeatureSettingsChanged")
 GlobalSettingsChanged = _recorded(AutomationSettings, "GlobalSettingsChanged")
 EmergencyStopEngaged = _recorded(AutomationSettings, "EmergencyStopEngaged")
 EmergencyStopReleased = _recorded(AutomationSettings, "EmergencyStopReleased")
+# Knowledge
+KnowledgeStarted = _recorded(Knowledge, "KnowledgeStarted")
+KnowledgeDraftEdited = _recorded(Knowledge, "KnowledgeDraftEdited")
+KnowledgeDraftDiscarded = _recorded(Knowledge, "KnowledgeDraftDiscarded")
+KnowledgePublished = _recorded(Knowledge, "KnowledgePublished")
+AnswerProposed = _recorded(Knowledge, "AnswerProposed")
+AnswerLearningAdvanced = _recorded(Knowledge, "AnswerLearningAdvanced")
+ProposalAccepted = _recorded(Knowledge, "ProposalAccepted")
+ProposalDismissed = _recorded(Knowledge, "ProposalDismissed")
 
 # Every class above: what a reader of whole streams (the incident timeline) shows.
 EVERY_EVENT: frozenset[EventClass] = frozenset(
@@ -156,6 +166,21 @@ EVERY_EVENT: frozenset[EventClass] = frozenset(
         GlobalSettingsChanged,
         EmergencyStopEngaged,
         EmergencyStopReleased,
+    }
+)
+
+# The venue's knowledge: read by the knowledge book and the answer learner, kept out of
+# customers' timelines (its history is `claw knowledge history` and the console's page).
+KNOWLEDGE_EVENTS: frozenset[EventClass] = frozenset(
+    {
+        KnowledgeStarted,
+        KnowledgeDraftEdited,
+        KnowledgeDraftDiscarded,
+        KnowledgePublished,
+        AnswerProposed,
+        AnswerLearningAdvanced,
+        ProposalAccepted,
+        ProposalDismissed,
     }
 )
 

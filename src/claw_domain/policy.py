@@ -141,6 +141,8 @@ class Situation:
     details_asked: int = 0
     # The last question's details are all still missing: claw says it did not catch that.
     details_still_missing: bool = False
+    # The knowledge version the answer and target above came from; the decision cites it.
+    knowledge_version: int | None = None
 
 
 def decide(facts: Situation, settings: SettingsSnapshot) -> Decision:
@@ -184,6 +186,7 @@ def _decision(
         intent=intent,
         confidence=confidence,
         settings_version=settings.version,
+        knowledge_version=facts.knowledge_version,
         action=action,
         consent=consent,
         staff_approval=staff_approval,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import attrs
 
@@ -188,3 +188,31 @@ class Venue(KnowledgeBase, CustomerDirectory, Protocol):
         ...
 
     def location_name(self, location: str) -> str: ...
+
+
+@runtime_checkable
+class FollowsKnowledge(Protocol):
+    """A venue whose knowledge is published in the log: it follows the latest version."""
+
+    def follow(self) -> int | None:
+        """Catch up with the latest published version (cheaply, at most every moment)
+        and return the version now in use, for the decision to cite."""
+        ...
+
+
+@runtime_checkable
+class KnowsLines(Protocol):
+    """A venue with several lines, each on a location or on the whole venue."""
+
+    def location_of_line(self, line: str) -> str | None:
+        """The location a text to ``line`` is about when it names none (None: any)."""
+        ...
+
+
+@runtime_checkable
+class SendsFromLines(Protocol):
+    """A messenger that can send from any of the venue's lines, not just its default one."""
+
+    async def send_text_from(self, *, line: str, to: str, body: str) -> SentText:
+        """Send one SMS from ``line``. Raises an ``EffectError``."""
+        ...

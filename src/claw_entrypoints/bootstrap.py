@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import threading
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import NoReturn
 
 import structlog
 
@@ -20,7 +24,7 @@ from claw_adapters.fakes.memory import (
     MemoryMessenger,
     MemoryStaff,
 )
-from claw_adapters.knowledge import load_venue_knowledge
+from claw_adapters.knowledge.document import demo_document, document_of_yaml, venue_of_document
 from claw_adapters.knowledge.venue import VenueKnowledge
 from claw_adapters.ninjaone import NinjaOneCredentials, NinjaOneDeviceController, ResetScript
 from claw_adapters.ninjaone.runner import SimulatorReset
@@ -56,6 +60,7 @@ from claw_adapters.understanding import (
 from claw_adapters.understanding.pipeline import LlmFallback
 from claw_adapters.unifi import UniFiAccessDoorController, UniFiTls
 from claw_adapters.unifi.runner import DoorUnlock
+from claw_domain.errors import ConfigurationError
 from claw_domain.ports import (
     ActionRunner,
     Clock,
@@ -70,13 +75,14 @@ from claw_domain.ports import (
 )
 from claw_domain.senders import Lines
 from claw_domain.slots import ConversationContext
-from claw_domain.values import TEXT_INTENTS, ActionKind
+from claw_domain.values import TEXT_INTENTS, ActionKind, ActionParameters, Entities, Intent
 from claw_entrypoints.config import ClawConfig
 from claw_entrypoints.runtime import Runtime
 from claw_entrypoints.web.metrics import Metrics
 from claw_service.application import ClawApplication
 from claw_service.dispatcher import EffectDispatcher, EffectPorts
 from claw_service.intake import TextIntake
+from claw_service.knowledge import KnowledgeBook, LiveVenue
 from claw_service.processor import ConversationProcessor
 from claw_service.projector import Projector
 from claw_service.read_side_alarm import ReadSideAlarm
@@ -93,12 +99,83 @@ MEMORY_DATABASE_URL = "memory://"
 def open_application(
     config: ClawConfig, knowledge: VenueKnowledge | None = None, clock: Clock | None = None
 ) -> ClawApplication:
-    """The core on the configured database, with settings initialised on first use."""
-    knowledge = knowledge or load_venue_knowledge(config.knowledge_file)
-    app = construct_application(config.database, knowledge, config.data_master_key)
+    """The core on the configured database, with settings initialised on first use.
+
+    Without ``knowledge`` (every real start) the venue is the knowledge published in
+    the log, followed live; the venue file (or the demo venue) is imported only when
+    the log has none yet. Tests that pass ``knowledge`` get that fixed venue instead.
+    """
+    at = (clock or SystemClock()).now()
+    if knowledge is not None:
+        app = construct_application(config.database, knowledge, config.data_master_key)
+    else:
+        app = construct_application(config.database, _NO_KNOWLEDGE_YET, config.data_master_key)
+        knowledge = open_knowledge(app, config, at).current
     features, global_settings = knowledge.initial_domain_settings()
-    app.ensure_settings(features, global_settings, SYSTEM_ACTOR, (clock or SystemClock()).now())
+    app.ensure_settings(features, global_settings, SYSTEM_ACTOR, at)
     return app
+
+
+def open_knowledge(
+    app: ClawApplication, config: ClawConfig, at: datetime
+) -> LiveVenue[VenueKnowledge]:
+    """Follow the knowledge in the log; on a fresh database import the venue file first."""
+    book = KnowledgeBook(app, venue_of_document)
+    version, document = book.current()
+    if not version:
+        path = config.knowledge_file
+        document = (
+            demo_document() if path is None else document_of_yaml(_read_venue_file(path), path.name)
+        )
+        # The settings come from the same file and stay the log's first event, as before.
+        features, global_settings = venue_of_document(document).initial_domain_settings()
+        app.ensure_settings(features, global_settings, SYSTEM_ACTOR, at)
+        book.start(document, SYSTEM_ACTOR, at)
+        version, document = book.current()
+    live = LiveVenue(app, venue_of_document, venue_of_document(document))
+    live.follow(now=True)
+    app.venue = live
+    return live
+
+
+def _read_venue_file(path: Path) -> str:
+    try:
+        return path.read_text("utf-8")
+    except OSError as error:
+        msg = f"cannot read the venue file {path} ({error.strerror}); check CLAW_KNOWLEDGE_FILE"
+        raise ConfigurationError(msg) from error
+
+
+class _NoKnowledgeYet:
+    """The venue for the moment between opening the log and reading the knowledge in it."""
+
+    def _unread(self) -> NoReturn:
+        msg = "the venue's knowledge is read from the log right after it opens"
+        raise RuntimeError(msg)
+
+    def answer(self, intent: Intent, entities: Entities) -> str | None:
+        self._unread()
+
+    def reference_text(self) -> str:
+        self._unread()
+
+    def may_open_door(self, phone: str, location: str) -> bool:
+        self._unread()
+
+    def action_parameters(self, kind: ActionKind, entities: Entities) -> ActionParameters | None:
+        self._unread()
+
+    def known_location(self, entities: Entities) -> str | None:
+        self._unread()
+
+    def is_own_number(self, phone: str) -> bool:
+        self._unread()
+
+    def location_name(self, location: str) -> str:
+        self._unread()
+
+
+_NO_KNOWLEDGE_YET = _NoKnowledgeYet()
 
 
 def open_projector(
@@ -156,8 +233,40 @@ def llm_stage(model: LanguageModel) -> LlmFallback:
     return read
 
 
-async def _draft(model: LanguageModel, knowledge: str, question: str) -> LlmDraft:
-    return await model.draft_answer(question, knowledge)
+async def _draft_from_live(
+    model: LanguageModel, knowledge: Callable[[], str], question: str
+) -> LlmDraft:
+    return await model.draft_answer(question, knowledge())
+
+
+def follow_understanding(
+    live: LiveVenue[VenueKnowledge],
+    processor: ConversationProcessor,
+    language_model: LanguageModel | None,
+) -> None:
+    """Retrain understanding when a published version changes what it learns from.
+
+    Answers, doors and devices are read from the new version at once; the examples,
+    location names and safety words train the classifier, which takes a second or
+    two, so it is rebuilt beside the running one and swapped in when ready.
+    """
+    learned_from = [_what_understanding_reads(live.current)]
+
+    def rebuild(venue: VenueKnowledge) -> None:
+        processor.understanding = build_understanding(venue, language_model)
+
+    def taken_up(venue: VenueKnowledge, _version: int) -> None:
+        reads = _what_understanding_reads(venue)
+        if reads == learned_from[0]:
+            return
+        learned_from[0] = reads
+        threading.Thread(target=rebuild, args=(venue,), name="retrain", daemon=True).start()
+
+    live.on_new_version(taken_up)
+
+
+def _what_understanding_reads(venue: VenueKnowledge) -> object:
+    return (venue.examples(), venue.location_aliases(), venue.blacklist)
 
 
 def _lease(config: ClawConfig) -> Lease:
@@ -267,8 +376,12 @@ async def bootstrap(
 ) -> Runtime:
     """Build everything ``claw serve`` runs. Call inside the event loop that will use it."""
     clock = clock or SystemClock()
-    knowledge = knowledge or load_venue_knowledge(config.knowledge_file)
     app = open_application(config, knowledge, clock)
+    live = app.venue if isinstance(app.venue, LiveVenue) else None
+    knowledge = knowledge or (live.current if live is not None else None)
+    if knowledge is None:
+        msg = "the venue's knowledge did not open"
+        raise ConfigurationError(msg)
     closers: list[Callable[[], Awaitable[None]]] = []
     dry: Sequence[str] = ()
     if ports is None:
@@ -294,8 +407,9 @@ async def bootstrap(
         language_model = model
     metrics = Metrics.create()
     understanding = build_understanding(knowledge, language_model)
+    reference: Callable[[], str] = (live or knowledge).reference_text
     drafter = (
-        functools.partial(_draft, language_model, knowledge.reference_text())
+        functools.partial(_draft_from_live, language_model, reference)
         if language_model is not None
         else None
     )
@@ -307,6 +421,8 @@ async def bootstrap(
         drafter=drafter,
         observe_seconds=metrics.processing_seconds.observe,
     )
+    if live is not None:
+        follow_understanding(live, processor, language_model)
     work = LogDerivedWork(app, debounce_seconds=config.debounce_seconds)
     store = open_projection_store(config.database)
     closers.append(functools.partial(asyncio.to_thread, store.close))
@@ -338,6 +454,7 @@ async def bootstrap(
         app=app,
         intake=intake,
         venue=knowledge,
+        knowledge=live,
         ports=ports,
         processor=processor,
         dispatcher=dispatcher,

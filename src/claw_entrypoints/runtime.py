@@ -16,6 +16,7 @@ from claw_entrypoints.web.metrics import Metrics
 from claw_service.application import ClawApplication
 from claw_service.dispatcher import EffectDispatcher, EffectPorts
 from claw_service.intake import TextIntake
+from claw_service.knowledge import LiveVenue
 from claw_service.processor import ConversationProcessor
 from claw_service.projector import Projector
 from claw_service.worker import DueWork, Worker
@@ -26,7 +27,7 @@ class Runtime:
     config: ClawConfig
     app: ClawApplication
     intake: TextIntake  # appends the texts webhooks accept
-    venue: VenueKnowledge
+    venue: VenueKnowledge  # the knowledge as it was at start
     ports: EffectPorts
     processor: ConversationProcessor
     dispatcher: EffectDispatcher
@@ -37,8 +38,20 @@ class Runtime:
     verifier: WebhookVerifier | None
     clock: Clock
     lines: Lines  # the venue's lines and staff phones: who is never a customer
+    # The knowledge published in the log, followed live (None when a test fixed the venue).
+    knowledge: LiveVenue[VenueKnowledge] | None = None
     dry_run: tuple[str, ...] = ()
     closers: list[Callable[[], Awaitable[None]]] = attrs.Factory(list)
+
+    def current_lines(self) -> Lines:
+        """The lines and staff phones now: the configured ones and the knowledge's."""
+        if self.knowledge is None:
+            return self.lines
+        venue = self.knowledge.current
+        return Lines.of(
+            {*self.lines.venue_lines, *venue.own_numbers},
+            {*self.lines.staff_numbers, *venue.staff_numbers},
+        )
 
     async def aclose(self) -> None:
         for close in reversed(self.closers):

@@ -67,7 +67,7 @@ from claw_domain.policy import (
     Trigger,
     decide,
 )
-from claw_domain.ports import AlertSeverity, Venue
+from claw_domain.ports import AlertSeverity, FollowsKnowledge, KnowsLines, Venue
 from claw_domain.settings import (
     AutomationSettings,
     FeatureSettings,
@@ -808,7 +808,15 @@ class ClawApplication(Application[UUID]):
         answer: YesNo | None,
     ) -> Situation:
         """Everything the policy reads, gathered from the conversation, the venue and the log."""
+        # First: take up a newly published knowledge version, so the reads below use one.
+        venue = self.venue
+        knowledge_version = venue.follow() if isinstance(venue, FollowsKnowledge) else None
         entities = classification.entities if classification else None
+        if entities is not None and entities.location is None and isinstance(venue, KnowsLines):
+            # A text to a location's own line is about that location unless it says otherwise.
+            line_location = venue.location_of_line(conv.venue_line)
+            if line_location is not None:
+                entities = attrs.evolve(entities, location=line_location)
         intent = classification.intent if classification else None
         action_kind = ACTION_FOR_INTENT.get(intent) if intent is not None else None
         target = (
@@ -870,6 +878,7 @@ class ClawApplication(Application[UUID]):
             missing_details=missing,
             details_asked=waiting.asked if waiting is not None else 0,
             details_still_missing=waiting is not None and set(waiting.missing) <= set(missing),
+            knowledge_version=knowledge_version,
         )
 
     def describe(self, action: PendingAction) -> str:

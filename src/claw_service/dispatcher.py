@@ -50,6 +50,8 @@ from claw_domain.ports import (
     AlertSeverity,
     Clock,
     Messenger,
+    SendsFromLines,
+    SentText,
     StaffAlert,
     StaffNotifier,
 )
@@ -240,6 +242,17 @@ class EffectDispatcher:
 
     # Texts to customers ------------------------------------------------------------------
 
+    async def _send_on_the_customers_line(
+        self, conversation: Conversation, text: OutboundText
+    ) -> SentText:
+        # The reply goes out on the line the customer texted, so it lands in the same thread.
+        messenger = self.ports.messenger
+        if isinstance(messenger, SendsFromLines):
+            return await messenger.send_text_from(
+                line=conversation.venue_line, to=text.customer_number, body=text.body
+            )
+        return await messenger.send_text(to=text.customer_number, body=text.body)
+
     async def _send_text(self, text_id: UUID, tracking: Tracking | None) -> None:
         for attempt in range(1, REPLY_ATTEMPTS + 1):
             # Re-read right before the effect: the stop or an opt-out may have come in.
@@ -255,7 +268,7 @@ class EffectDispatcher:
                 self._observe("reply", "withheld")
                 return
             try:
-                sent = await self.ports.messenger.send_text(to=text.customer_number, body=text.body)
+                sent = await self._send_on_the_customers_line(conversation, text)
             except (TransientEffectError, OutcomeUnknownError) as error:
                 # OpenPhone has no idempotency key: a resend after a timeout may
                 # double-send, which claw accepts for replies (at least once).

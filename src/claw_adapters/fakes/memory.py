@@ -55,6 +55,8 @@ class MemoryMessenger:
     before_send: Callable[[str, str], None] | None = None
     keep_last: int = attrs.field(default=SENT_TEXTS_KEPT, validator=attrs.validators.ge(1))
     sent_count: int = 0
+    # (line, to) of the texts sent from a given line, oldest first.
+    lines_used: list[tuple[str, str]] = attrs.Factory(list)
 
     async def send_text(self, *, to: str, body: str) -> SentText:
         if self.before_send is not None:
@@ -68,6 +70,12 @@ class MemoryMessenger:
         log.info("dry_run_text", to_suffix=to[-4:], length=len(body))
         # Numbered by the count, not the list: ids stay unique once old texts are dropped.
         return SentText(vendor_message_id=f"dry-{self.sent_count}", status="sent")
+
+    async def send_text_from(self, *, line: str, to: str, body: str) -> SentText:
+        sent = await self.send_text(to=to, body=body)
+        self.lines_used.append((line, to))
+        del self.lines_used[: max(0, len(self.lines_used) - self.keep_last)]
+        return sent
 
 
 @attrs.define

@@ -24,6 +24,7 @@ def check_venue_file(file: VenueFile) -> Iterator[LocatedError]:
     yield from _examples(file)
     yield from _blacklist(file)
     yield from _settings(file)
+    yield from _lines(file)
 
 
 def _locations(file: VenueFile) -> Iterator[LocatedError]:
@@ -135,3 +136,20 @@ def _settings(file: VenueFile) -> Iterator[LocatedError]:
     if quiet is not None and quiet.start == quiet.end:
         path = ("settings", "globals", "quiet_hours", "end")
         yield LocatedError(path, "must differ from start; remove quiet_hours to turn them off")
+
+
+def _lines(file: VenueFile) -> Iterator[LocatedError]:
+    known = ", ".join(file.locations)
+    seen: dict[str, int] = {}
+    staff = set(file.staff_numbers)
+    for index, line in enumerate(file.lines):
+        here = ("lines", index)
+        if line.number in seen:
+            yield LocatedError((*here, "number"), f"also lines[{seen[line.number]}]")
+        seen.setdefault(line.number, index)
+        if line.number in staff:
+            msg = "a staff phone cannot also be a venue line; claw would answer itself"
+            yield LocatedError((*here, "number"), msg)
+        if line.location is not None and line.location not in file.locations:
+            msg = f"unknown location {line.location!r}; known: {known} (or leave it out)"
+            yield LocatedError((*here, "location"), msg)

@@ -152,12 +152,34 @@ class Customer:
 
 
 @attrs.frozen
+class Line:
+    """One of the venue's OpenPhone lines, and where texts to it come from.
+
+    ``location`` is the location key a text to this line is about when it names
+    none (a line on the Dartmouth door); None means the whole venue.
+    """
+
+    number: str = attrs.field(validator=_phone)
+    location: str | None = None
+    name: str = ""
+
+
+@attrs.frozen
+class ConsoleRights:
+    """What operators (not only admins) may change in the console."""
+
+    operators_may_edit_answers: bool = False
+
+
+@attrs.frozen
 class Answer:
     """A canned answer. ``fallback`` is used when the text needs a location or box
     the customer did not name (and may itself ask for them)."""
 
     text: str = attrs.field(validator=_not_blank)
     fallback: str | None = None
+    # Where a learned answer came from (a staff reply claw proposed and an admin accepted).
+    learned_from: str | None = None
 
 
 def default_intent_settings(intent: Intent) -> FeatureSettings:
@@ -201,3 +223,8 @@ class VenueFile:
     examples: dict[Intent, list[str]] = attrs.Factory(dict)
     blacklist: dict[str, list[str]] = attrs.Factory(dict)
     settings: InitialSettings = attrs.Factory(InitialSettings)
+    # The venue's OpenPhone lines (replies go out on the line the customer texted).
+    lines: list[Line] = attrs.Factory(list)
+    # Staff phones: never treated as customers, whichever line they text.
+    staff_numbers: list[str] = attrs.field(factory=list, validator=_phones)
+    console: ConsoleRights = attrs.Factory(ConsoleRights)

@@ -172,7 +172,19 @@ class VenueKnowledge:
 
     @property
     def own_numbers(self) -> frozenset[str]:
-        return frozenset(self.file.venue.own_numbers)
+        """Every number of the venue's: its own numbers and its lines."""
+        return frozenset(self.file.venue.own_numbers) | {line.number for line in self.file.lines}
+
+    @property
+    def staff_numbers(self) -> frozenset[str]:
+        return frozenset(self.file.staff_numbers)
+
+    def location_of_line(self, line: str) -> str | None:
+        """The location a text to ``line`` is about when it names none (None: any)."""
+        for known in self.file.lines:
+            if known.number == line:
+                return known.location
+        return None
 
     @property
     def blacklist(self) -> dict[str, list[str]]:

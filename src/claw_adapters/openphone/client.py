@@ -142,9 +142,13 @@ class OpenPhoneClient:
             self._owns_session = False
 
     async def send_text(self, *, to: str, body: str) -> SentText:
+        return await self.send_text_from(line=self.settings.sender, to=to, body=body)
+
+    async def send_text_from(self, *, line: str, to: str, body: str) -> SentText:
+        """Send from one of the venue's lines (the number the customer texted)."""
         check_recipient(to)
         check_content(body)
-        payload: dict[str, object] = {"content": body, "from": self.settings.sender, "to": [to]}
+        payload: dict[str, object] = {"content": body, "from": line, "to": [to]}
         if self.settings.user_id:
             payload["userId"] = self.settings.user_id
         session = self._ensure_session()

@@ -41,6 +41,7 @@ from claw_entrypoints.web.auth import (
 )
 from claw_entrypoints.web.console_pages import add_console_pages
 from claw_entrypoints.web.console_settings import session_limits
+from claw_entrypoints.web.knowledge_api import add_knowledge_routes
 from claw_entrypoints.web.login_throttle import LoginGateFullError
 from claw_entrypoints.web.queries import ProjectionQueries, open_counts
 from claw_entrypoints.webhook_trust import trust_of_verifier
@@ -536,6 +537,7 @@ def add_console_routes(app: web.Application, environ: Mapping[str, str] | None =
     route("GET", "/api/conversations", conversations)
     route("GET", "/api/conversations/{conversation}/timeline", timeline)
     route("GET", "/api/statistics", statistics)
+    add_knowledge_routes(route)
     add_console_pages(app)
 
 

@@ -9,7 +9,9 @@ from aiohttp import web
 # Only these files are served, so a crafted path can never reach anything else.
 _STATIC = {
     "console.css": "text/css",
+    "knowledge.css": "text/css",
     "console.js": "text/javascript",
+    "knowledge.js": "text/javascript",
     "login.js": "text/javascript",
 }
 # No inline script or style anywhere, so the policy can forbid both; charts are

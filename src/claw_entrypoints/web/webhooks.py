@@ -135,7 +135,10 @@ async def _record(
             )
             return web.json_response({"status": "recorded", "direction": "outgoing"})
         inbound = message.to_inbound_text(correlation_id=correlation_id)
-        reason = set_aside_reason(inbound.customer_number, inbound.venue_line, runtime.lines)
+        if runtime.knowledge is not None:  # a line added a moment ago is known here too
+            await asyncio.to_thread(runtime.knowledge.follow)
+        lines = runtime.current_lines()
+        reason = set_aside_reason(inbound.customer_number, inbound.venue_line, lines)
         if reason is not None:
             return await _set_aside(runtime, intake, inbound, reason, now)
         result = await intake.receive(inbound, now)

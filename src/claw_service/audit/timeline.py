@@ -54,6 +54,7 @@ class TimelineEntry:
     entities: Entities | None = None
     llm_usage: LlmUsage | None = None
     settings_version: int | None = None
+    knowledge_version: int | None = None  # the published knowledge the decision read
     decision_number: int | None = None
     action_id: UUID | None = None
     actor: str | None = None
@@ -408,6 +409,7 @@ def _decision_entry(base: TimelineEntry, recorded: Any) -> TimelineEntry:
         source=classification.source if classification else None,
         entities=classification.entities if classification else None,
         settings_version=decision.settings_version,
+        knowledge_version=decision.knowledge_version,
         decision_number=recorded.number,
         action_id=recorded.pending_action_id,
         recorded_decision=decision,

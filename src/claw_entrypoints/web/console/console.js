@@ -398,12 +398,13 @@ async function settingsView() {
   const quietOn = h("input", { type: "checkbox", id: id("quiet"), checked: Boolean(g.quiet_hours) });
   const quietStart = h("input", { type: "time", id: id("quiet-start"), value: g.quiet_hours ? g.quiet_hours.start : "23:00" });
   const quietEnd = h("input", { type: "time", id: id("quiet-end"), value: g.quiet_hours ? g.quiet_hours.end : "07:00" });
-  const saveGlobals = () => act("Global settings saved", "PUT", "/api/settings/globals", {
+  const globalValues = () => ({
     send_automatic_responses: send.checked,
     execute_actions: execute.checked,
     messages_per_hour: Number(perHour.value),
     quiet_hours: quietOn.checked ? { start: quietStart.value, end: quietEnd.value } : null,
   });
+  const saveGlobals = () => act("Global settings saved", "PUT", "/api/settings/globals", globalValues());
   const rows = Object.entries(settings.features).map(([intent, f]) => {
     const fid = (name) => `feature-${intent}-${name}`;
     const mode = h("select", { id: fid("mode") }, settings.modes.map((m) => h("option", { value: m, selected: m === f.mode }, m)));
@@ -413,13 +414,14 @@ async function settingsView() {
     const maxReplies = h("input", { type: "number", id: fid("max"), min: 0, value: f.max_auto_replies, size: 3 });
     const confirm = h("input", { type: "checkbox", id: fid("confirm"), checked: f.requires_confirmation });
     const approve = h("input", { type: "checkbox", id: fid("approve"), checked: f.requires_approval });
-    const save = () => act(`${intent} saved`, "PUT", `/api/settings/features/${intent}`, {
+    const values = () => ({
       mode: mode.value,
       confidence_threshold: Number(threshold.value),
       max_auto_replies: Number(maxReplies.value),
       requires_confirmation: confirm.checked,
       requires_approval: approve.checked,
     });
+    const save = () => act(`${intent} saved`, "PUT", `/api/settings/features/${intent}`, values());
     const labelled = (text, control) => [h("label", { for: control.id, class: "visually-hidden", text: `${intent} ${text}` }), control];
     return h("tr", {},
       h("th", { scope: "row", text: intent.replaceAll("_", " ") }),
@@ -428,7 +430,10 @@ async function settingsView() {
       h("td", { "data-label": "Max replies" }, labelled("max replies", maxReplies)),
       h("td", { "data-label": "Confirm" }, labelled("needs confirmation", confirm)),
       h("td", { "data-label": "Approve" }, labelled("needs approval", approve)),
-      h("td", {}, h("button", { type: "button", class: "primary", onclick: save, "aria-label": `Save ${intent}` }, "Save")));
+      h("td", {},
+        // trySettings (knowledge.js): the recent decisions this change would alter, before saving.
+        h("button", { type: "button", onclick: () => trySettings(intent, values()), "aria-label": `Try ${intent}` }, "Try"),
+        h("button", { type: "button", class: "primary", onclick: save, "aria-label": `Save ${intent}` }, "Save")));
   });
   return titled(
     "Settings",
@@ -441,7 +446,9 @@ async function settingsView() {
       field("Quiet hours on", quietOn, true),
       field("Quiet hours start", quietStart),
       field("Quiet hours end", quietEnd),
-      h("div", {}, h("button", { type: "button", class: "primary", onclick: saveGlobals }, "Save global settings"))),
+      h("div", {},
+        h("button", { type: "button", onclick: () => trySettings(null, globalValues()) }, "Try global settings"),
+        h("button", { type: "button", class: "primary", onclick: saveGlobals }, "Save global settings"))),
     h("h2", { text: "Features" }),
     h("div", { class: "table-wrap" }, h("table", { class: "settings-table" },
       h("thead", {}, h("tr", {}, ["Intent", "Mode", "Threshold", "Max replies", "Confirm", "Approve", ""].map((t) => h("th", { scope: "col", text: t })))),
