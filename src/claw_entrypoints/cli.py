@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "claw_entrypoints.commands.eval",
     "claw_entrypoints.commands.users",
     "claw_entrypoints.commands.forget",
+    "claw_entrypoints.commands.check",
 )
 
 

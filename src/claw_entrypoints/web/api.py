@@ -39,6 +39,7 @@ from claw_entrypoints.web.auth import (
     guarded,
     set_session_cookies,
 )
+from claw_entrypoints.web.connections_api import connections
 from claw_entrypoints.web.console_pages import add_console_pages
 from claw_entrypoints.web.console_settings import session_limits
 from claw_entrypoints.web.login_throttle import LoginGateFullError
@@ -527,6 +528,8 @@ def add_console_routes(app: web.Application, environ: Mapping[str, str] | None =
     route("GET", "/api/conversations", conversations)
     route("GET", "/api/conversations/{conversation}/timeline", timeline)
     route("GET", "/api/statistics", statistics)
+    # Admins only: the probes spend a language-model call and a NinjaOne refresh.
+    route("GET", "/api/connections", connections, admin=True)
     add_console_pages(app)
 
 
