@@ -595,16 +595,24 @@ def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
+# JSON has no infinity: a percentile past the last bucket reads as one second more.
+PAST_LAST_BUCKET = LATENCY_BUCKETS[-1] + 1
+
+
+def _seconds(value: float | None) -> float | None:
+    return None if value is None else min(value, float(PAST_LAST_BUCKET))
+
+
 def dashboard_numbers(feature: FeatureStatistics, work_buckets: Sequence[int]) -> dict[str, Any]:
     """The owner's numbers for one feature (or all), each defined on the dashboard page."""
     c = feature.counters
     answered = c["automatic_replies"]
     reviewed = c["approved"] + c["edited"] + c["rejected"]
     return {
-        "response_p50_seconds": feature.latency_p50_seconds,
-        "response_p95_seconds": feature.latency_p95_seconds,
-        "work_p50_seconds": percentile(work_buckets, 0.5),
-        "work_p95_seconds": percentile(work_buckets, 0.95),
+        "response_p50_seconds": _seconds(feature.latency_p50_seconds),
+        "response_p95_seconds": _seconds(feature.latency_p95_seconds),
+        "work_p50_seconds": _seconds(percentile(work_buckets, 0.5)),
+        "work_p95_seconds": _seconds(percentile(work_buckets, 0.95)),
         "answer_accuracy": None
         if not answered
         else max(0.0, 1 - (c["feedback_negative"] + c["staff_corrections"]) / answered),

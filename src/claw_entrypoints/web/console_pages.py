@@ -10,6 +10,7 @@ from aiohttp import web
 _STATIC = {
     "console.css": "text/css",
     "console.js": "text/javascript",
+    "owner.js": "text/javascript",
     "login.js": "text/javascript",
 }
 # No inline script or style anywhere, so the policy can forbid both; charts are

@@ -124,11 +124,22 @@ function showStatus(status) {
     ? ""
     // The state already carries its parenthesis ("unsigned (CLAW_...=1)"): no second pair.
     : `Webhooks are not verified: ${status.webhooks}. Anyone who can reach claw can post texts as any customer.`;
+  showDryRun(status.dry_run || []);
   const counts = status.counts;
   document.getElementById("count-review").textContent = counts.review_queue || "";
   document.getElementById("count-actions").textContent = counts.pending_actions || "";
   document.getElementById("count-tickets").textContent = counts.tickets || "";
   showSkipped(status.skipped_events || []);
+}
+
+// A vendor without credentials: what claw "sent" there went nowhere. Said on every page.
+const DRY_NAMES = { openphone: "OpenPhone (customer texts)", ninjaone: "NinjaOne (simulator resets)", unifi: "UniFi Access (doors)", staff: "staff alerts" };
+
+function showDryRun(vendors) {
+  const banner = document.getElementById("dry-banner");
+  banner.hidden = vendors.length === 0;
+  banner.textContent = banner.hidden ? ""
+    : `Dry run: ${vendors.map((v) => DRY_NAMES[v] || v).join(", ")}. claw records what it would send there and sends nothing.`;
 }
 
 function showSkipped(skipped) {
@@ -447,8 +458,12 @@ const ROUTES = {
   settings: settingsView,
 };
 
+// owner.js adds its pages (dashboard, connections) through this; it loads after this file.
+window.claw = { h, svg, api, titled, empty, when, isAdmin, routes: ROUTES };
+
 async function render() {
-  const [, name = "review", arg] = (window.location.hash || "#/review").split("/");
+  // A page may keep its choices after "?" (the dashboard's feature): not part of its name.
+  const [, name = "review", arg] = (window.location.hash || "#/review").split("?")[0].split("/");
   state.timers.forEach(clearInterval);
   state.timers = [];
   document.querySelectorAll("#nav a").forEach((link) => {
