@@ -40,6 +40,8 @@ class ReplyPurpose(enum.StrEnum):
     NOTICE = "notice"
     # "You're unsubscribed": the one text an opted-out number still gets, once per opt-out.
     OPT_OUT_CONFIRMATION = "opt_out_confirmation"
+    # Written by a staff member in the console, sent on the venue's line.
+    STAFF_MESSAGE = "staff_message"
 
 
 class HoldReason(enum.StrEnum):
@@ -108,6 +110,10 @@ class Cause:
     @staticmethod
     def text_undelivered(text_id: UUID) -> str:
         return f"text:{text_id}:undelivered"
+
+    @staticmethod
+    def staff_message(message_id: str) -> str:
+        return f"staff:{message_id}"
 
 
 class OutboundText(Aggregate):

@@ -102,7 +102,9 @@ async def test_the_connections_page_says_what_works_and_what_is_dry(
     await expect(page.get_by_text("Every configured vendor works.")).to_be_visible()
     openphone = page.locator("[data-vendor=openphone]")
     await expect(openphone.locator(".verdict")).to_have_text("works")
-    await expect(openphone).to_contain_text("The sending line +19025550100 belongs to this account.")
+    await expect(openphone).to_contain_text(
+        "The sending line +19025550100 belongs to this account."
+    )
     await expect(page.locator("[data-vendor=ninjaone] .verdict")).to_have_text("works")
     await expect(page.locator("[data-vendor=unifi] .verdict")).to_have_text("dry run")
     await screenshot(page, "owner-connections-desktop")

@@ -79,3 +79,35 @@ async def test_the_statistics_carry_the_dashboard_numbers(tmp_path: Path) -> Non
     assert overall["llm_avoided"] == 1.0
     assert len(dashboard["days"]) == 1
     assert set(dashboard["features"]) >= {"hours", "refund_complaint"}
+
+
+async def test_staff_write_to_a_customer_and_claw_leaves_the_conversation_to_them(
+    tmp_path: Path,
+) -> None:
+    async with console_on(f"sqlite:///{tmp_path / 'claw.db'}") as console:
+        conversation = await console.text(MEMBER, "is the Bedford bay 2 free tonight?")
+        headers = await console.login(OPERATOR)
+        response = await console.client.post(
+            f"/api/conversations/{conversation}/write",
+            json={"text": "Hi Pat, bay 2 is yours from 8pm."},
+            headers=headers,
+        )
+        assert response.status == 200, await response.text()
+        while await console.runtime.dispatcher.run_once():
+            pass
+        messenger = console.runtime.ports.messenger
+        assert (MEMBER, "Hi Pat, bay 2 is yours from 8pm.") in messenger.sent  # type: ignore[attr-defined]
+        # Automation is paused there: the customer's next text waits for staff.
+        await console.text(MEMBER, "great, and can I bring a friend?")
+        history = console.runtime.app.conversation(conversation)
+        assert history.staff_active_until is not None
+        timeline = await (
+            await console.client.get(f"/api/conversations/{conversation}/timeline", headers=headers)
+        ).json()
+        empty_body = await console.client.post(
+            f"/api/conversations/{conversation}/write", json={"text": "  "}, headers=headers
+        )
+    assert any("staff_message" in entry["summary"] for entry in timeline["entries"])
+    decisions = [e for e in timeline["entries"] if e.get("reason") == "staff_active"]
+    assert decisions, [e["summary"] for e in timeline["entries"]]
+    assert empty_body.status == 400

@@ -29,6 +29,7 @@ from claw_domain.settings_input import SettingsInputError, with_changes
 from claw_domain.text import clean
 from claw_domain.values import Intent
 from claw_entrypoints.runtime import RUNTIME
+from claw_entrypoints.web.action_cards import with_who_and_where
 from claw_entrypoints.web.auth import (
     CONSOLE,
     Console,
@@ -380,7 +381,10 @@ async def reject_suggestion(request: web.Request, principal: Principal) -> web.S
 
 
 async def pending_actions(request: web.Request, _principal: Principal) -> web.StreamResponse:
-    rows = await asyncio.to_thread(request.app[CONSOLE].queries.pending_actions)
+    queries, runtime = request.app[CONSOLE].queries, request.app[RUNTIME]
+    rows = await asyncio.to_thread(
+        lambda: [with_who_and_where(runtime, row) for row in queries.pending_actions()]
+    )
     return web.json_response({"items": rows, "now": _now(request).isoformat()})
 
 
@@ -456,6 +460,16 @@ async def timeline(request: web.Request, _principal: Principal) -> web.StreamRes
     return web.json_response(found)
 
 
+async def write_to_customer(request: web.Request, principal: Principal) -> web.StreamResponse:
+    app = request.app[RUNTIME].app
+    conversation = _uuid(request, "conversation")
+    text = _text(await _body(request), "text")
+    notification = await _run(
+        request, app.write_to_customer, conversation, text, principal.actor, _now(request)
+    )
+    return _done(notification)
+
+
 async def statistics(request: web.Request, _principal: Principal) -> web.StreamResponse:
     queries = request.app[CONSOLE].queries
     document = await asyncio.to_thread(queries.statistics, _now(request))
@@ -527,6 +541,7 @@ def add_console_routes(app: web.Application, environ: Mapping[str, str] | None =
     route("POST", "/api/tickets/{conversation}/{number}/resolve", resolve_ticket)
     route("GET", "/api/conversations", conversations)
     route("GET", "/api/conversations/{conversation}/timeline", timeline)
+    route("POST", "/api/conversations/{conversation}/write", write_to_customer)
     route("GET", "/api/statistics", statistics)
     # Admins only: the probes spend a language-model call and a NinjaOne refresh.
     route("GET", "/api/connections", connections, admin=True)

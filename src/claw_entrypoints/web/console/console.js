@@ -250,9 +250,13 @@ async function actionsView() {
       const needs = [item.needs_confirmation && "the customer's YES", item.needs_approval && "staff approval"]
         .filter(Boolean).join(" and ");
       const mayApprove = item.needs_approval && (!item.is_door || isAdmin());
+      // Who is asking and where: a night-shift approver decides on these two facts first.
+      const asker = item.asked_by ? `${item.asked_by} (${item.customer})` : item.customer;
       return h("li", { class: "card" },
         h("h2", { text: `${item.kind.replace("_", " ")}: ${item.target}` }),
-        h("p", { class: "meta" }, `${item.customer} · ${item.status}`, needs ? ` · waiting for ${needs}` : ""),
+        h("p", { class: "who-where" }, h("strong", { text: "Asked by " }), asker,
+          item.where ? [h("strong", { text: " · at " }), item.where] : null),
+        h("p", { class: "meta" }, item.status, needs ? ` · waiting for ${needs}` : ""),
         h("p", {}, "Deadline ", h("time", { datetime: item.deadline, text: when(item.deadline) }), " · ", countdown(item.deadline)),
         item.approval_ignored ? h("p", { class: "meta", text: `An earlier approval was ignored (${item.approval_ignored.replaceAll("_", " ")}): approve again once that is over.` }) : null,
         item.is_door && !isAdmin() ? h("p", { class: "meta", text: "Only an admin can approve a door." }) : null,
@@ -261,6 +265,10 @@ async function actionsView() {
             type: "button", class: "primary",
             onclick: () => act("Approved", "POST", `${base}/approve`, undefined, approvalSetAside),
           }, item.is_door ? "Approve door" : "Approve") : null,
+          item.needs_approval ? h("button", {
+            type: "button", class: "danger-outline",
+            onclick: () => act("Rejected", "POST", `${base}/reject`, { reason: "rejected in the console" }),
+          }, "Reject") : null,
           h("button", {
             type: "button",
             onclick: () => act("Cancelled", "POST", `${base}/cancel`, { reason: "cancelled in the console" }),
@@ -312,6 +320,7 @@ async function timelineView(id) {
   return titled(
     `Conversation with ${data.customer}`,
     data.opted_out ? h("p", { class: "pill", text: "opted out" }) : null,
+    writeToCustomer(id, data),
     h("ol", { class: "timeline" }, data.entries.map((entry) => h("li", { class: entry.who || "claw" },
       h("div", { class: "meta" }, h("time", { datetime: entry.at, text: when(entry.at) }), ` · ${entry.event}`,
         entry.actor ? ` · by ${entry.actor}` : ""),
@@ -320,6 +329,25 @@ async function timelineView(id) {
       entry.reply ? h("p", { class: "why", text: `Text: ${entry.reply}` }) : null,
     ))),
   );
+}
+
+// Staff write to the customer from the conversation: on the venue's line, and claw
+// leaves the conversation to them for the staff back-off, as when they text by hand.
+function writeToCustomer(id, data) {
+  if (data.opted_out) return h("p", { class: "meta", text: "The customer opted out: claw sends them nothing." });
+  const box = h("textarea", { id: "write-text", name: "text", maxlength: 1600, required: true });
+  const form = h("form", { class: "write-form" },
+    h("label", { for: "write-text", text: "Write to the customer" }),
+    box,
+    h("p", { class: "meta", text: "Sent from the venue's line. claw stops answering this customer automatically for a while, as when staff text by hand." }),
+    h("button", { type: "submit", class: "primary" }, "Send text"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = box.value.trim();
+    if (!text) return;
+    if (await act("Text sent to the customer", "POST", `/api/conversations/${id}/write`, { text })) box.value = "";
+  });
+  return form;
 }
 
 function barChart(series, keys, title) {
@@ -499,12 +527,30 @@ async function start() {
     }
     window.location.assign("/console/login");
   });
-  document.getElementById("stop-form").addEventListener("submit", async (event) => {
+  const stopDialog = document.getElementById("stop-dialog");
+  document.getElementById("stop-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    const reason = document.getElementById("stop-reason").value.trim() || "engaged from the console";
+    document.getElementById("stop-reason-error").textContent = "";
+    stopDialog.showModal();
+    document.getElementById("stop-reason").focus();
+  });
+  document.getElementById("stop-confirm-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (event.submitter && event.submitter.value === "cancel") {
+      stopDialog.close();
+      return;
+    }
+    const box = document.getElementById("stop-reason");
+    const reason = box.value.trim();
+    if (!reason) {
+      document.getElementById("stop-reason-error").textContent = "Say why claw must stop: staff read it.";
+      box.focus();
+      return;
+    }
+    stopDialog.close();
     // The reason belongs to this stop: the next one is asked for its own.
     if (await act("Emergency stop engaged", "POST", "/api/emergency-stop", { reason })) {
-      document.getElementById("stop-reason").value = "";
+      box.value = "";
     }
   });
   document.getElementById("release-form").addEventListener("submit", async (event) => {
