@@ -45,6 +45,7 @@ from claw_entrypoints.web.console_pages import add_console_pages
 from claw_entrypoints.web.console_settings import session_limits
 from claw_entrypoints.web.login_throttle import LoginGateFullError
 from claw_entrypoints.web.queries import ProjectionQueries, open_counts
+from claw_entrypoints.web.settings_groups import settings_groups
 from claw_entrypoints.webhook_trust import trust_of_verifier
 from claw_service.accounts import Accounts
 from claw_service.console_keys import ConsoleKeys
@@ -269,8 +270,14 @@ async def get_settings(request: web.Request, _principal: Principal) -> web.Strea
             },
             "modes": [mode.value for mode in FeatureMode],
             "intents": [intent.value for intent in Intent],
+            **settings_groups(),
         }
     )
+
+
+def _field_error(problem: SettingsInputError) -> web.Response:
+    """400 naming the field, so the console shows the error beside it."""
+    return error(400, str(problem), field=".".join(str(part) for part in problem.at))
 
 
 async def put_feature(request: web.Request, principal: Principal) -> web.StreamResponse:
@@ -284,7 +291,7 @@ async def put_feature(request: web.Request, principal: Principal) -> web.StreamR
     try:
         feature = with_changes(snapshot.feature(intent) or FeatureSettings(), body)
     except SettingsInputError as problem:
-        raise BadRequestError(str(problem)) from None
+        return _field_error(problem)
     notification = await _run(
         request, runtime.app.change_feature, intent, feature, principal.actor, _now(request)
     )
@@ -298,7 +305,7 @@ async def put_globals(request: web.Request, principal: Principal) -> web.StreamR
     try:
         rails = with_changes(snapshot.globals, body)
     except SettingsInputError as problem:
-        raise BadRequestError(str(problem)) from None
+        return _field_error(problem)
     notification = await _run(
         request, runtime.app.change_globals, rails, principal.actor, _now(request)
     )

@@ -54,7 +54,11 @@ async function api(method, path, body) {
     throw new Error("not logged in");
   }
   const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(data.error || `request failed (${response.status})`);
+  if (!response.ok) {
+    const problem = new Error(data.error || `request failed (${response.status})`);
+    problem.field = data.field; // a settings error names its field: shown beside it
+    throw problem;
+  }
   return data;
 }
 
@@ -411,6 +415,32 @@ async function statisticsView() {
   );
 }
 
+// Save settings; an error that names a field is shown beside that field, not only on top.
+async function saveBesideFields(label, path, body, controls) {
+  document.querySelectorAll(".field-error").forEach((node) => node.remove());
+  document.querySelectorAll("[aria-invalid]").forEach((node) => {
+    node.removeAttribute("aria-invalid");
+    node.removeAttribute("aria-describedby");
+  });
+  try {
+    await api("PUT", path, body);
+    flash(`${label}: done.`, true);
+  } catch (problem) {
+    flash(`Not saved: ${problem.message}`);
+    const control = problem.field && (controls[problem.field] || controls[problem.field.split(".")[0]]);
+    if (control) {
+      const note = h("p", { class: "field-error", role: "alert", id: `${control.id}-error`, text: problem.message });
+      control.setAttribute("aria-invalid", "true");
+      control.setAttribute("aria-describedby", note.id);
+      control.insertAdjacentElement("afterend", note);
+      control.focus();
+    }
+    return false;
+  }
+  await refreshStatus(true);
+  return true;
+}
+
 function field(label, control, inline = false) {
   return h("div", { class: inline ? "field inline" : "field" }, h("label", { for: control.id, text: label }), control);
 }
@@ -426,11 +456,14 @@ async function settingsView() {
   const quietOn = h("input", { type: "checkbox", id: id("quiet"), checked: Boolean(g.quiet_hours) });
   const quietStart = h("input", { type: "time", id: id("quiet-start"), value: g.quiet_hours ? g.quiet_hours.start : "23:00" });
   const quietEnd = h("input", { type: "time", id: id("quiet-end"), value: g.quiet_hours ? g.quiet_hours.end : "07:00" });
-  const saveGlobals = () => act("Global settings saved", "PUT", "/api/settings/globals", {
+  const saveGlobals = () => saveBesideFields("Global settings saved", "/api/settings/globals", {
     send_automatic_responses: send.checked,
     execute_actions: execute.checked,
     messages_per_hour: Number(perHour.value),
     quiet_hours: quietOn.checked ? { start: quietStart.value, end: quietEnd.value } : null,
+  }, {
+    send_automatic_responses: send, execute_actions: execute, messages_per_hour: perHour,
+    quiet_hours: quietStart, "quiet_hours.start": quietStart, "quiet_hours.end": quietEnd,
   });
   const rows = Object.entries(settings.features).map(([intent, f]) => {
     const fid = (name) => `feature-${intent}-${name}`;
@@ -441,15 +474,18 @@ async function settingsView() {
     const maxReplies = h("input", { type: "number", id: fid("max"), min: 0, value: f.max_auto_replies, size: 3 });
     const confirm = h("input", { type: "checkbox", id: fid("confirm"), checked: f.requires_confirmation });
     const approve = h("input", { type: "checkbox", id: fid("approve"), checked: f.requires_approval });
-    const save = () => act(`${intent} saved`, "PUT", `/api/settings/features/${intent}`, {
+    const save = () => saveBesideFields(`${intent} saved`, `/api/settings/features/${intent}`, {
       mode: mode.value,
       confidence_threshold: Number(threshold.value),
       max_auto_replies: Number(maxReplies.value),
       requires_confirmation: confirm.checked,
       requires_approval: approve.checked,
+    }, {
+      mode, confidence_threshold: threshold, max_auto_replies: maxReplies,
+      requires_confirmation: confirm, requires_approval: approve,
     });
     const labelled = (text, control) => [h("label", { for: control.id, class: "visually-hidden", text: `${intent} ${text}` }), control];
-    return h("tr", {},
+    return h("tr", { "data-risk": (settings.risk_of || {})[intent] || "answers" },
       h("th", { scope: "row", text: intent.replaceAll("_", " ") }),
       h("td", { "data-label": "Mode" }, labelled("mode", mode)),
       h("td", { "data-label": "Threshold" }, labelled("threshold", threshold), shown),
@@ -471,9 +507,19 @@ async function settingsView() {
       field("Quiet hours end", quietEnd),
       h("div", {}, h("button", { type: "button", class: "primary", onclick: saveGlobals }, "Save global settings"))),
     h("h2", { text: "Features" }),
-    h("div", { class: "table-wrap" }, h("table", { class: "settings-table" },
-      h("thead", {}, h("tr", {}, ["Intent", "Mode", "Threshold", "Max replies", "Confirm", "Approve", ""].map((t) => h("th", { scope: "col", text: t })))),
-      h("tbody", {}, rows))),
+    h("dl", { class: "mode-words" }, Object.entries(settings.mode_words || {}).map(([m, words]) => [
+      h("dt", { text: m }), h("dd", { text: words })])),
+    // Grouped by risk: what a wrong setting can cost, from words to doors.
+    (settings.risks || [{ risk: "answers", words: "" }]).map(({ risk, words }) => {
+      const mine = rows.filter((row) => row.dataset.risk === risk);
+      if (!mine.length) return null;
+      return h("section", { class: "risk-group", "data-risk-group": risk },
+        h("h3", { text: risk[0].toUpperCase() + risk.slice(1) }),
+        h("p", { class: "meta", text: words }),
+        h("div", { class: "table-wrap" }, h("table", { class: "settings-table" },
+          h("thead", {}, h("tr", {}, ["Intent", "Mode", "Threshold", "Max replies", "Confirm", "Approve", ""].map((t) => h("th", { scope: "col", text: t })))),
+          h("tbody", {}, mine))));
+    }),
   );
 }
 
