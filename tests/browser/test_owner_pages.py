@@ -156,3 +156,41 @@ async def test_the_dashboard_shows_every_number_after_a_scripted_run(
         await screenshot(phone, "owner-dashboard-phone")
     finally:
         await context.close()
+
+
+async def test_settings_are_grouped_by_risk_and_an_error_shows_beside_its_field(
+    page: Page, browser: Browser, venue: Venue
+) -> None:
+    await log_in(page, venue, ADMIN)
+    await page.goto(f"{venue.url}/console/#/settings")
+    for group in ("Answers", "Confirmations", "Hardware"):
+        await expect(page.get_by_role("heading", name=group, exact=True)).to_be_visible()
+    hardware = page.locator("[data-risk-group=hardware]")
+    await expect(hardware.get_by_role("rowheader", name="door access")).to_be_visible()
+    await expect(page.locator(".mode-words")).to_contain_text(
+        "staff approve it in the review queue"
+    )
+    await page.get_by_label("Messages per hour").fill("-5")
+    await page.get_by_role("button", name="Save global settings").click()
+    error = page.locator("#global-per-hour-error")
+    await expect(error).to_contain_text("messages_per_hour")
+    # Beside the field: right after it, and tied to it for screen readers.
+    beside = await page.evaluate("document.getElementById('global-per-hour').nextElementSibling.id")
+    assert beside == "global-per-hour-error"
+    await expect(page.get_by_label("Messages per hour")).to_have_attribute("aria-invalid", "true")
+    await screenshot(page, "owner-settings-field-error-desktop")
+    context = await browser.new_context(**PHONE)
+    try:
+        phone = await context.new_page()
+        await log_in(phone, venue, ADMIN)
+        await phone.goto(f"{venue.url}/console/#/settings")
+        await expect(phone.get_by_role("heading", name="Hardware", exact=True)).to_be_visible()
+        await screenshot(phone, "owner-settings-phone")
+    finally:
+        await context.close()
+
+
+async def test_slash_opens_the_console(page: Page, venue: Venue) -> None:
+    await log_in(page, venue, OPERATOR)
+    await page.goto(f"{venue.url}/")
+    await expect(page.get_by_role("heading", name="Review queue")).to_be_visible()

@@ -510,7 +510,7 @@ async function settingsView() {
     h("dl", { class: "mode-words" }, Object.entries(settings.mode_words || {}).map(([m, words]) => [
       h("dt", { text: m }), h("dd", { text: words })])),
     // Grouped by risk: what a wrong setting can cost, from words to doors.
-    (settings.risks || [{ risk: "answers", words: "" }]).map(({ risk, words }) => {
+    h("div", { class: "risk-groups" }, (settings.risks || [{ risk: "answers", words: "" }]).map(({ risk, words }) => {
       const mine = rows.filter((row) => row.dataset.risk === risk);
       if (!mine.length) return null;
       return h("section", { class: "risk-group", "data-risk-group": risk },
@@ -519,7 +519,7 @@ async function settingsView() {
         h("div", { class: "table-wrap" }, h("table", { class: "settings-table" },
           h("thead", {}, h("tr", {}, ["Intent", "Mode", "Threshold", "Max replies", "Confirm", "Approve", ""].map((t) => h("th", { scope: "col", text: t })))),
           h("tbody", {}, mine))));
-    }),
+    })),
   );
 }
 
