@@ -359,7 +359,8 @@ def outbox_for_decision(
         )
     raised = None
     if alert is not None:
-        approval = decision.kind is not DecisionKind.ESCALATE
+        # Escalations and review items are about the text; other alerts ask for an approval.
+        approval = decision.kind not in (DecisionKind.ESCALATE, DecisionKind.SUGGEST)
         raised = OutboundAlert.raise_alert(
             conversation_id,
             Cause.approval(number) if approval else Cause.decision(number),
