@@ -25,6 +25,7 @@ from claw_adapters.http import fresh_connection_session
 from claw_adapters.knowledge.venue import VenueKnowledge
 from claw_adapters.ninjaone.client import NinjaOneDeviceController, ResetScript
 from claw_adapters.ninjaone.tokens import NinjaOneCredentials, NinjaOneTokens, TokenKind
+from claw_adapters.staff.slack import check_webhook_url
 from claw_adapters.unifi.client import UniFiAccessDoorController
 from claw_adapters.unifi.tls import UniFiTls
 from claw_domain.errors import ConfigurationError, EffectError
@@ -261,8 +262,13 @@ async def check_unifi(config: ClawConfig, venue: VenueKnowledge) -> VendorReport
         except (ConfigurationError, EffectError, TimeoutError) as error:
             return _report("unifi", title, [Finding(ok=False, words=_failure(error))])
     if u.base_url.startswith("https:"):
-        pinned = "pinned fingerprint" if u.fingerprint else "configured certificate"
-        findings.append(Finding(ok=True, words=f"The console's certificate matches the {pinned}."))
+        if u.fingerprint:
+            trusted = "matches the pinned fingerprint"
+        elif u.ca_file:
+            trusted = f"is trusted through {u.ca_file}"
+        else:
+            trusted = "is trusted by this machine's certificate authorities"
+        findings.append(Finding(ok=True, words=f"The console's certificate {trusted}."))
     findings.append(Finding(ok=True, words="The API token works."))
     known = {door.id for door in listed}
     for location in venue.location_names():
@@ -337,10 +343,9 @@ async def check_staff(config: ClawConfig) -> VendorReport:
             )
         )
     if config.slack_webhook_url:
-        parts = urlsplit(config.slack_webhook_url)
         findings.append(
             Finding(ok=True, words="The Slack webhook URL is well-formed.")
-            if parts.scheme == "https" and parts.hostname and len(parts.path) > 1
+            if _slack_url_well_formed(config.slack_webhook_url)
             else Finding(
                 ok=False,
                 words="CLAW_SLACK_WEBHOOK_URL is not a well-formed https webhook URL "
@@ -348,6 +353,15 @@ async def check_staff(config: ClawConfig) -> VendorReport:
             )
         )
     return _report("staff", title, findings)
+
+
+def _slack_url_well_formed(url: str) -> bool:
+    """The staff notifier's own rule (https, or http to this machine), and a webhook path."""
+    try:
+        check_webhook_url(url)
+    except ConfigurationError:
+        return False
+    return len(urlsplit(url).path) > 1
 
 
 # All of them ---------------------------------------------------------------------------------
