@@ -42,6 +42,8 @@ class ReplyPurpose(enum.StrEnum):
     OPT_OUT_CONFIRMATION = "opt_out_confirmation"
     # "A staff member will text you back shortly": claw handed the text to staff.
     HOLDING_REPLY = "holding_reply"
+    # Written by a staff member in the console, sent on the venue's line.
+    STAFF_MESSAGE = "staff_message"
 
 
 class HoldReason(enum.StrEnum):
@@ -111,6 +113,10 @@ class Cause:
     @staticmethod
     def text_undelivered(text_id: UUID) -> str:
         return f"text:{text_id}:undelivered"
+
+    @staticmethod
+    def staff_message(message_id: str) -> str:
+        return f"staff:{message_id}"
 
 
 class OutboundText(Aggregate):
@@ -356,7 +362,8 @@ def outbox_for_decision(
         )
     raised = None
     if alert is not None:
-        approval = decision.kind is not DecisionKind.ESCALATE
+        # Escalations and review items are about the text; other alerts ask for an approval.
+        approval = decision.kind not in (DecisionKind.ESCALATE, DecisionKind.SUGGEST)
         raised = OutboundAlert.raise_alert(
             conversation_id,
             Cause.approval(number) if approval else Cause.decision(number),

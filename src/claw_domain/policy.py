@@ -613,6 +613,9 @@ def _alert(
     """What staff are told: a customer who needs a person, or an action to approve."""
     if decision.kind is DecisionKind.ESCALATE:
         return needs_a_person_alert(decision, facts.customer_number, facts.text)
+    if decision.kind is DecisionKind.SUGGEST and decision.reason is not Reason.EMERGENCY_STOP:
+        # Under the stop every text becomes a suggestion and the stop bar says so already.
+        return review_item_alert(decision, facts.customer_number, facts.text)
     if not decision.asks_staff_to_approve or decision.action is None or target is None:
         return None
     deadline = opens.deadline if opens is not None else None
@@ -633,6 +636,15 @@ def needs_a_person_alert(
             customer_number, decision.reason.value, decision.intent, latest_text
         ),
         urgent=decision.staff_alert_is_urgent,
+    )
+
+
+def review_item_alert(decision: Decision, customer_number: str, latest_text: str) -> AlertForStaff:
+    """A new item in the review queue: not urgent, so it is batched and waits out quiet hours."""
+    return AlertForStaff(
+        title=wording.REVIEW_ITEM_TITLE,
+        body=wording.review_item(customer_number, decision.intent, latest_text),
+        urgent=False,
     )
 
 

@@ -32,6 +32,15 @@ class SentText:
     status: str
 
 
+# The receipt id a dry-run messenger gives: the text was recorded, never sent. The
+# timeline reads it back from ``TextSent`` to say "not sent (dry run)".
+DRY_RUN_MESSAGE_PREFIX = "dry-"
+
+
+def was_dry_run(vendor_message_id: str | None) -> bool:
+    return bool(vendor_message_id) and str(vendor_message_id).startswith(DRY_RUN_MESSAGE_PREFIX)
+
+
 @attrs.frozen
 class DeviceStatus:
     device_id: str

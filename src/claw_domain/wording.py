@@ -156,6 +156,15 @@ def opted_out() -> str:
 # To staff -------------------------------------------------------------------------------
 
 NEEDS_STAFF_TITLE = "Customer needs staff"
+REVIEW_ITEM_TITLE = "Reply waiting for review"
+
+
+def review_item(customer_number: str, intent: Intent, latest_text: str) -> str:
+    """A suggestion waits in the review queue; staff read and send it at the console."""
+    return (
+        f"A reply to {customer_number} ({intent.value.replace('_', ' ')}) waits in the review "
+        f"queue: {latest_text[:300]}"
+    )
 
 
 def needs_a_person(customer_number: str, reason: str, intent: Intent, latest_text: str) -> str:

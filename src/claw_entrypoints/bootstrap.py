@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import NoReturn
 
+import attrs
 import structlog
 
 from claw_adapters.clock import SystemClock
@@ -50,6 +51,7 @@ from claw_adapters.projections.catalogue import all_projections
 from claw_adapters.projections.failures import ProjectionFailure
 from claw_adapters.projections.store import ProjectionStore
 from claw_adapters.staff import SmsAndSlackStaffNotifier, StaffSettings
+from claw_adapters.staff.batching import BatchingStaffNotifier
 from claw_adapters.understanding import (
     EntityExtractor,
     LocalModelClassifier,
@@ -349,6 +351,23 @@ def build_ports(
     return effect_ports(messenger, devices, doors, staff), dry
 
 
+def _batched_staff(
+    ports: EffectPorts,
+    app: ClawApplication,
+    clock: Clock,
+    closers: list[Callable[[], Awaitable[None]]],
+) -> EffectPorts:
+    """Real staff channels get urgent alerts at once, the rest batched outside quiet hours."""
+
+    def in_quiet_hours(now: datetime) -> bool:
+        # Read at each check: the owner may change the quiet hours while claw runs.
+        return app.settings().globals.in_quiet_hours(now)
+
+    batching = BatchingStaffNotifier(ports.staff, clock, in_quiet_hours)
+    closers.append(batching.aclose)  # closed before the channels it sends through
+    return attrs.evolve(ports, staff=batching)
+
+
 def action_runners(
     devices: DeviceController, doors: DoorController
 ) -> dict[ActionKind, ActionRunner]:
@@ -386,6 +405,8 @@ async def bootstrap(
     dry: Sequence[str] = ()
     if ports is None:
         ports, dry = build_ports(config, closers)
+        if "staff" not in dry:
+            ports = _batched_staff(ports, app, clock, closers)
     if language_model is None and config.llm_configured:
         # Imported only when a model is configured: the openai SDK costs ~35 MB of memory.
         from claw_adapters.llm import LlmSettings, OpenAILanguageModel  # noqa: PLC0415

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.metadata
+import os
 import sys
 from collections.abc import Sequence
 
+from claw_adapters.persistence.database import DEFAULT_DATABASE_URL
 from claw_domain.errors import ConfigurationError
 
 # Each module exposes register(subparsers) and sets ``handler`` on its parsers:
@@ -20,6 +23,7 @@ COMMAND_MODULES = (
     "claw_entrypoints.commands.users",
     "claw_entrypoints.commands.forget",
     "claw_entrypoints.commands.knowledge",
+    "claw_entrypoints.commands.check",
 )
 
 
@@ -32,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
             "Configuration comes from CLAW_* environment variables (see docs/operations.md)."
         ),
     )
+    parser.add_argument("--version", action="version", version=f"claw {_version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module_name in COMMAND_MODULES:
         module = importlib.import_module(module_name)
@@ -39,9 +44,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Commands that open no database of claw's own (the demo makes a fresh one and says so).
+_NO_DATABASE = frozenset({"demo", "eval", "check"})
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("claw")
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree, not installed
+        return "(not installed)"
+
+
+def _say_which_database(command: str) -> None:
+    """A new owner's trap: without CLAW_DATABASE_URL a command quietly used a default file."""
+    if command in _NO_DATABASE or os.environ.get("CLAW_DATABASE_URL", "").strip():
+        return
+    path = os.path.abspath(DEFAULT_DATABASE_URL.removeprefix("sqlite:///"))
+    print(
+        f"claw {command}: CLAW_DATABASE_URL is not set, so this uses {DEFAULT_DATABASE_URL} "
+        f"({path}); set CLAW_DATABASE_URL to use another database",
+        file=sys.stderr,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _say_which_database(args.command)
     handler = args.handler
     try:
         code: int = handler(args)

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import aiohttp
@@ -27,6 +28,7 @@ from claw_adapters.fakes.openphone import FakeOpenPhone, message_received, signe
 from claw_adapters.fakes.unifi import FakeDoor, FakeUniFiAccess
 from claw_adapters.knowledge import load_venue_knowledge
 from claw_adapters.openphone import PayloadGeneration
+from claw_adapters.projections.statistics import read_dashboard
 from claw_domain.conversation import Conversation
 from claw_domain.identity import conversation_id
 from claw_entrypoints.bootstrap import bootstrap
@@ -91,6 +93,7 @@ class DemoReport:
     texts: list[tuple[str, str]] = attrs.Factory(list)
     resets: list[int] = attrs.Factory(list)
     unlocks: list[str] = attrs.Factory(list)
+    numbers: dict[str, Any] = attrs.Factory(dict)  # the dashboard's numbers for the run
 
 
 @attrs.define
@@ -183,6 +186,31 @@ def describe(runtime: Runtime, conversation: UUID, print_line: Callable[[str], N
         print_line(f"  {entry.summary}" + (f": {entry.body!r}" if quoted else ""))
 
 
+def owner_number_lines(n: dict[str, Any]) -> list[str]:
+    """The dashboard's numbers for the run, as the console's Dashboard page defines them."""
+
+    def secs(value: float | None) -> str:
+        return "no data" if value is None else f"{value:g} s"
+
+    def share(value: float | None) -> str:
+        return "no data" if value is None else f"{round(value * 100)}%"
+
+    return [
+        "the owner's numbers for this run (the console's Dashboard page defines each):",
+        f"  response time: median {secs(n['response_p50_seconds'])}, "
+        f"95th percentile {secs(n['response_p95_seconds'])}; without the debounce wait: "
+        f"median {secs(n['work_p50_seconds'])}, 95th percentile {secs(n['work_p95_seconds'])}",
+        f"  accuracy of automatic answers: {share(n['answer_accuracy'])}; "
+        f"suggestions approved unedited: {share(n['suggestions_approved_unedited'])}",
+        f"  language-model calls avoided: {share(n['llm_avoided'])}; "
+        f"language-model cost: ${n['llm_cost_usd']:.4f} ({n['llm_calls']} calls)",
+        f"  customer feedback: {n['feedback_positive']} positive, "
+        f"{n['feedback_negative']} negative",
+        f"  texts answered automatically: {n['answered_automatically']}, "
+        f"suggested: {n['suggested']}, escalated: {n['escalated']}",
+    ]
+
+
 async def run_demo(
     *, once: bool, port: int, database_url: str | None, print_line: Callable[[str], None] = print
 ) -> DemoReport:
@@ -247,6 +275,11 @@ async def run_demo(
             f"{len(report.resets)} TrackMan reset(s), "
             f"{len(report.unlocks)} door unlock(s)"
         )
+        await asyncio.to_thread(runtime.projector.catch_up_fully)
+        report.numbers = read_dashboard(runtime.projector.store)["overall"]["numbers"]
+        print_line(f"\nthe console: {url}/console/ (add a login with `claw users add`)")
+        for line in owner_number_lines(report.numbers):
+            print_line(line)
         if not once:
             print_line(
                 f"\nstill serving on {url}: POST {url}/webhooks/openphone, "

@@ -334,19 +334,23 @@ class ClawApplication(Application[UUID]):
     @staticmethod
     def _text_ids(conv: Conversation, actions: Iterable[UUID]) -> list[UUID]:
         """The id of every text this conversation can have had, by its possible causes."""
-        causes = [
-            cause
-            for number in range(1, conv.next_decision_number)
-            for cause in (
-                Cause.decision(number),
-                Cause.opt_out(number),
-                Cause.suggestion(number),
-            )
-        ] + [
-            cause
-            for action_id in actions
-            for cause in (Cause.action_outcome(action_id), Cause.action_expired(action_id))
-        ]
+        causes = (
+            [
+                cause
+                for number in range(1, conv.next_decision_number)
+                for cause in (
+                    Cause.decision(number),
+                    Cause.opt_out(number),
+                    Cause.suggestion(number),
+                )
+            ]
+            + [
+                cause
+                for action_id in actions
+                for cause in (Cause.action_outcome(action_id), Cause.action_expired(action_id))
+            ]
+            + _console_text_causes(conv)
+        )
         return [OutboundText.create_id(conv.id, cause) for cause in causes]
 
     # Settings ------------------------------------------------------------------------
@@ -520,6 +524,8 @@ class ClawApplication(Application[UUID]):
             for number, suggestion in conv.suggestions.items()
             if suggestion.status in (SuggestionStatus.APPROVED, SuggestionStatus.EDITED)
         ][-ECHO_DECISIONS:]
+        # Staff texts written in the console come back from OpenPhone as outgoing texts too.
+        causes += _console_text_causes(conv)
         causes += [
             cause
             for action_id in conv.recent_action_ids[-ECHO_ACTIONS:]
@@ -1010,6 +1016,31 @@ class ClawApplication(Application[UUID]):
         conv.edit_and_send_suggestion(number, text, actor, now)
         return self._store(conv, self._suggestion_text(conv, number, text, now))
 
+    @retry_on_conflict
+    def write_to_customer(
+        self, conversation: UUID, body: str, actor: str, now: datetime
+    ) -> int | None:
+        """A staff member texts the customer from the console; automation pauses there,
+        as it does when staff text by hand (the staff back-off)."""
+        self._refuse_staff_text_under_stop()
+        conv = self.conversation(conversation)
+        if conv.opted_out:
+            msg = "the customer opted out of texts: claw sends them nothing until they opt in"
+            raise InvariantError(msg)
+        # Unique within the conversation (its version is), and it names who wrote.
+        message_id = f"{CONSOLE_TEXT_PREFIX}{conv.version}-by-{actor}"
+        conv.record_staff_text(message_id, now, self.settings().globals.staff_backoff)
+        text = OutboundText.queue(
+            conv.id,
+            Cause.staff_message(message_id),
+            conv.customer_number,
+            body,
+            ReplyPurpose.STAFF_MESSAGE,
+            now,
+            opted_out=conv.opted_out,
+        )
+        return self._store(conv, text)
+
     @staticmethod
     def _suggestion_text(conv: Conversation, number: int, body: str, now: datetime) -> OutboundText:
         return OutboundText.queue(
@@ -1220,3 +1251,14 @@ __all__ = [
     "SettingsMissingError",
     "TextToUnderstand",
 ]
+
+
+# The message id a staff text written in the console gets (OpenPhone's ids start "AC").
+CONSOLE_TEXT_PREFIX = "console-"
+
+
+def _console_text_causes(conv: Conversation) -> list[str]:
+    """The texts staff wrote in the console (``write_to_customer``), as far as kept."""
+    return [
+        Cause.staff_message(m) for m in conv.staff_message_ids if m.startswith(CONSOLE_TEXT_PREFIX)
+    ]

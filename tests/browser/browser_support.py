@@ -88,3 +88,13 @@ async def screenshot(page: Page, name: str, **options: Any) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
     options.setdefault("full_page", True)
     await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), **options)
+
+
+async def engage_stop(page: Page, reason: str, *, tap: bool = False) -> None:
+    """Press Emergency stop, give the reason the dialog asks for, and confirm."""
+    button = page.get_by_role("button", name="Emergency stop")
+    await (button.tap() if tap else button.click())
+    dialog = page.get_by_role("dialog", name="Stop claw now?")
+    await dialog.get_by_label("Reason").fill(reason)
+    confirm = dialog.get_by_role("button", name="Stop claw now")
+    await (confirm.tap() if tap else confirm.click())

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 
 import pytest
-from browser_support import ADMIN, OPERATOR, Venue, log_in, screenshot, skip_reason
+from browser_support import ADMIN, OPERATOR, Venue, engage_stop, log_in, screenshot, skip_reason
 
 if (reason := skip_reason()) is not None:
     pytest.skip(reason, allow_module_level=True)
@@ -84,8 +84,7 @@ async def test_the_emergency_stop_means_an_inbound_text_gets_no_reply(
     page: Page, venue: Venue
 ) -> None:
     await log_in(page, venue, OPERATOR)
-    await page.get_by_label("Reason").first.fill("testing the stop")
-    await page.get_by_role("button", name="Emergency stop").click()
+    await engage_stop(page, "testing the stop")
     await expect(page.get_by_text("EMERGENCY STOP ENGAGED by otto")).to_be_visible()
     await screenshot(page, "emergency-stop")
     assert venue.runtime.app.settings().emergency_stop is not None

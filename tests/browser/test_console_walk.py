@@ -13,7 +13,16 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
-from browser_support import ADMIN, OPERATOR, PASSWORD, Venue, log_in, screenshot, skip_reason
+from browser_support import (
+    ADMIN,
+    OPERATOR,
+    PASSWORD,
+    Venue,
+    engage_stop,
+    log_in,
+    screenshot,
+    skip_reason,
+)
 from eventsourcing.persistence import StoredEvent
 
 from claw_adapters.persistence.keyring import data_keys_of
@@ -65,8 +74,7 @@ async def test_a_door_approved_under_the_stop_waits_again_and_opens_after_releas
     await venue.text(DOOR_CUSTOMER, "yes")
     await log_in(desktop, venue, ADMIN)
     await desktop.get_by_role("link", name="Pending actions").click()
-    await desktop.get_by_label("Reason").first.fill("flooding in bay 2")
-    await desktop.get_by_role("button", name="Emergency stop").click()
+    await engage_stop(desktop, "flooding in bay 2")
     await expect(desktop.get_by_text("EMERGENCY STOP ENGAGED by ada")).to_be_visible()
 
     await desktop.get_by_role("button", name="Approve door").click()
@@ -160,8 +168,7 @@ async def test_the_skipped_events_banner_fits_a_phone_and_keeps_the_stop_in_reac
 async def test_the_emergency_stop_from_a_phone(phone: Page, venue: Venue) -> None:
     await venue.text("+19025553001", "how much is a bay for 4 people?")
     await log_in(phone, venue, ADMIN)
-    await phone.get_by_label("Reason").first.fill("fire alarm")
-    await phone.get_by_role("button", name="Emergency stop").tap()
+    await engage_stop(phone, "fire alarm", tap=True)
     await expect(phone.get_by_text("EMERGENCY STOP ENGAGED by ada")).to_be_visible()
     await _no_sideways_scroll(phone)
     await screenshot(phone, "walk-phone-stop-engaged", full_page=False)
@@ -200,8 +207,7 @@ async def test_an_operator_who_stopped_claw_is_told_who_can_release_it(
     phone: Page, venue: Venue
 ) -> None:
     await log_in(phone, venue, OPERATOR)
-    await phone.get_by_label("Reason").first.fill("smoke in bay 3")
-    await phone.get_by_role("button", name="Emergency stop").tap()
+    await engage_stop(phone, "smoke in bay 3", tap=True)
     stop = phone.locator("#stop-state")
     await expect(stop).to_contain_text("EMERGENCY STOP ENGAGED by otto")
     await expect(phone.get_by_role("button", name="Release stop")).to_be_hidden()
@@ -215,8 +221,7 @@ async def test_a_suggestion_approved_under_the_stop_stays_in_the_queue_and_sends
     customer = "+19025553201"
     await venue.text(customer, "how much is a bay for 2 people?")
     await log_in(desktop, venue, ADMIN)
-    await desktop.get_by_label("Reason").first.fill("smoke")
-    await desktop.get_by_role("button", name="Emergency stop").click()
+    await engage_stop(desktop, "smoke")
     await expect(desktop.locator("#stop-state")).to_contain_text("EMERGENCY STOP ENGAGED")
     card = desktop.get_by_role("listitem").filter(has_text="how much is a bay for 2 people?")
 

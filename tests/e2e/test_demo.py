@@ -32,3 +32,11 @@ async def test_every_demo_scenario_reaches_the_vendors_as_claw_decided(tmp_path:
     assert [body for to, body in report.texts if to == "+19025551005"] == [wording.opted_out()]
     assert any("Restarting the TrackMan in Dartmouth box 3" in body for _to, body in report.texts)
     assert any(line.startswith("== ") for line in lines)
+    # It ends with the console's address and the owner's numbers for its own run.
+    assert any(line.strip().startswith("the console: http://127.0.0.1:") for line in lines)
+    assert report.numbers["answered_automatically"] == 2
+    assert report.numbers["escalated"] == 1
+    assert report.numbers["answer_accuracy"] == 1.0
+    numbers = lines[lines.index(next(x for x in lines if x.startswith("the owner's numbers"))) :]
+    assert any("texts answered automatically: 2, suggested: 0, escalated: 1" in x for x in numbers)
+    assert any(x.strip().startswith("response time: median") for x in numbers)

@@ -15,6 +15,7 @@ import structlog
 
 from claw_domain.errors import EffectError
 from claw_domain.ports import (
+    DRY_RUN_MESSAGE_PREFIX,
     ActionReceipt,
     DeviceStatus,
     LlmClassification,
@@ -69,7 +70,9 @@ class MemoryMessenger:
         self.sent_count += 1
         log.info("dry_run_text", to_suffix=to[-4:], length=len(body))
         # Numbered by the count, not the list: ids stay unique once old texts are dropped.
-        return SentText(vendor_message_id=f"dry-{self.sent_count}", status="sent")
+        return SentText(
+            vendor_message_id=f"{DRY_RUN_MESSAGE_PREFIX}{self.sent_count}", status="sent"
+        )
 
     async def send_text_from(self, *, line: str, to: str, body: str) -> SentText:
         sent = await self.send_text(to=to, body=body)

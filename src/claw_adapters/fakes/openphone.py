@@ -158,6 +158,7 @@ class FakeOpenPhone:
         self._closing = asyncio.Event()
         app = web.Application()
         app.router.add_post("/v1/messages", self._send_message)
+        app.router.add_get("/v1/phone-numbers", self._phone_numbers)
         # Hung handlers are released on stop, so shutdown need not wait for them.
         runner = web.AppRunner(app, shutdown_timeout=0.5)
         await runner.setup()
@@ -209,6 +210,24 @@ class FakeOpenPhone:
                 path=request.path,
                 headers=dict(request.headers),
                 body=body,
+                status=response.status,
+            )
+        )
+        return response
+
+    async def _phone_numbers(self, request: web.Request) -> web.StreamResponse:
+        """``GET /v1/phone-numbers``: the account's one line, as the v1 contract lists it."""
+        if request.headers.get("Authorization") != self.api_key:
+            response = self._unauthorized()
+        else:
+            line = {"id": self.phone_number_id, "number": self.number, "users": [self.user_id]}
+            response = web.json_response({"data": [line]})
+        self.requests.append(
+            ReceivedRequest(
+                method=request.method,
+                path=request.path,
+                headers=dict(request.headers),
+                body=b"",
                 status=response.status,
             )
         )

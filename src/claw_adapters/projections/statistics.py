@@ -12,7 +12,7 @@ sample, rebuilds to exactly the same numbers.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -32,7 +32,12 @@ from claw_adapters.projections.events import (
     parse_iso,
     settles_text,
 )
-from claw_adapters.projections.store import Document, Documents, ProjectionStore
+from claw_adapters.projections.store import (
+    Document,
+    Documents,
+    ProjectionStore,
+    copy_document,
+)
 from claw_domain import events
 from claw_domain.decisions import Decision, DecisionKind
 from claw_domain.values import Classification, LlmUsage
@@ -69,6 +74,8 @@ COUNTERS = (
     "feedback_positive",
     "feedback_negative",
     "replies_timed",
+    # An automatic answer a staff member's own text followed: read as a correction.
+    "staff_corrections",
 )
 _DECISION_COUNTER = {
     DecisionKind.RESPOND: "automatic_replies",
@@ -116,6 +123,8 @@ def _empty_feature(intent: str) -> Document:
         **dict.fromkeys(COUNTERS, 0),
         "cost_usd": 0.0,
         "latency_buckets": [0] * (len(LATENCY_BUCKETS) + 1),
+        # The same replies timed from when claw began reading (after the debounce wait).
+        "work_latency_buckets": [0] * (len(LATENCY_BUCKETS) + 1),
     }
 
 
@@ -170,8 +179,14 @@ def _text_received(event: RecordedEvent, state: Document, documents: Documents) 
         state["unanswered"].append(iso(event.event.text.sent_at))
 
 
-def _text_classified(event: RecordedEvent, documents: Documents) -> None:
-    _classified(documents, event.event.classification)
+def _text_classified(event: RecordedEvent, state: Document, documents: Documents) -> None:
+    classification: Classification = event.event.classification
+    _classified(documents, classification)
+    # The debounce wait ended when claw began reading: the classification's time less
+    # the language model's own time, when it was asked.
+    usage = classification.llm_usage
+    began = event.at - timedelta(milliseconds=usage.latency_ms if usage else 0.0)
+    state["began_at"] = iso(began)
 
 
 def _decided(event: RecordedEvent, state: Document, documents: Documents) -> None:
@@ -185,6 +200,9 @@ def _decided(event: RecordedEvent, state: Document, documents: Documents) -> Non
         _count(documents, decision.intent.value, counter)
     if decision.kind is DecisionKind.SUGGEST:
         state["drafts"][str(recorded.number)] = decision.intent.value
+    state["last_automatic"] = (
+        decision.intent.value if decision.kind is DecisionKind.RESPOND else None
+    )
     if decision.kind in (DecisionKind.IGNORE, DecisionKind.ESCALATE):
         # No reply will answer these texts: timing them to a later reply would lie.
         state["unanswered"] = []
@@ -238,6 +256,16 @@ def _feedback(event: RecordedEvent, state: Document, documents: Documents) -> No
     if state["intent"] is not None:
         counter = "feedback_positive" if event.event.positive else "feedback_negative"
         _count(documents, state["intent"], counter)
+    # One verdict per automatic answer: a staff text after it is not a second one.
+    state["last_automatic"] = None
+
+
+def _staff_text(_event: RecordedEvent, state: Document, documents: Documents) -> None:
+    """Staff writing after an automatic answer, before any other decision, corrected it."""
+    intent = state.get("last_automatic")
+    if intent is not None:
+        _count(documents, intent, "staff_corrections")
+        state["last_automatic"] = None
 
 
 def _time_reply(documents: Documents, state: Document, sent_at: datetime) -> None:
@@ -245,19 +273,25 @@ def _time_reply(documents: Documents, state: Document, sent_at: datetime) -> Non
     if not state["unanswered"] or state["intent"] is None:
         return
     feature = _feature(documents, state["intent"])
+    work = feature.setdefault("work_latency_buckets", [0] * (len(LATENCY_BUCKETS) + 1))
+    began = state.get("began_at")
     for received in state["unanswered"]:
         seconds = max(0.0, (sent_at - parse_iso(received)).total_seconds())
         feature["latency_buckets"][bucket_of(seconds)] += 1
         feature["replies_timed"] += 1
+        start = max(parse_iso(received), parse_iso(began)) if began else parse_iso(received)
+        work[bucket_of(max(0.0, (sent_at - start).total_seconds()))] += 1
     documents.put(f"intent:{state['intent']}", feature)
     state["unanswered"] = []
 
 
 class StatisticsProjection:
     name = STATISTICS
+    # Wrapped below by _per_day: every count also lands in its feature's day.
     folds: Mapping[type, Fold] = {
         events.TextReceived: _on_conversation(_text_received),
-        events.TextClassified: _text_classified,
+        events.TextClassified: _on_conversation(_text_classified),
+        events.StaffTextSent: _on_conversation(_staff_text),
         **dict.fromkeys(DECISIONS, _on_conversation(_decided)),
         events.SuggestionDrafted: _on_conversation(_suggestion_drafted),
         **dict.fromkeys(_SUGGESTION_COUNTER, _on_conversation(_suggestion_decided)),
@@ -480,3 +514,172 @@ def read_totals(store: ProjectionStore, hours: int = 48) -> Totals:
             parse_iso(row.document["hour"]): int(row.document["received"]) for row in points
         },
     )
+
+
+# The owner's dashboard: each feature's numbers per day ---------------------------------------
+#
+# Every fold above changes a feature's ``intent:<intent>`` document in place. The day's
+# document ``day:<date>:<intent>`` (kind ``feature_day``) gets the same change: the
+# difference between the feature before and after the event, so no fold needs to know
+# about days. Days are UTC dates.
+
+_FEATURE_PREFIX = "intent:"
+_SUMMED = (*COUNTERS, "cost_usd")
+_BUCKETED = ("latency_buckets", "work_latency_buckets")
+
+
+class _DayMirror(Documents):
+    """The batch's documents, plus the event's changes to features copied into its day."""
+
+    def __init__(self, inner: Documents, day: str) -> None:
+        self._inner = inner
+        self._day = day
+        self._before: dict[str, Document] = {}
+
+    def get(self, key: str) -> Document | None:
+        found = self._inner.get(key)
+        if key.startswith(_FEATURE_PREFIX) and key not in self._before:
+            self._before[key] = copy_document(found) if found is not None else {}
+        return found
+
+    def put(self, key: str, document: Document) -> None:
+        self._inner.put(key, document)
+        if key.startswith(_FEATURE_PREFIX):
+            self._add_to_day(key[len(_FEATURE_PREFIX) :], self._before.get(key, {}), document)
+            self._before[key] = copy_document(document)
+
+    def delete(self, key: str) -> None:
+        self._inner.delete(key)
+
+    @property
+    def changes(self) -> dict[str, Document | None]:
+        return self._inner.changes
+
+    def _add_to_day(self, intent: str, before: Document, after: Document) -> None:
+        key = f"day:{self._day}:{intent}"
+        day = self._inner.get(key) or {**_empty_feature(intent), "kind": "feature_day"}
+        day["day"] = self._day
+        for name in _SUMMED:
+            day[name] = day.get(name, 0) + after.get(name, 0) - before.get(name, 0)
+        day["cost_usd"] = round(day["cost_usd"], 9)
+        for name in _BUCKETED:
+            now, then = after.get(name), before.get(name)
+            if now is None:
+                continue
+            then = then or [0] * len(now)
+            day[name] = [
+                d + a - b for d, a, b in zip(day.get(name, [0] * len(now)), now, then, strict=True)
+            ]
+        self._inner.put(key, day)
+
+
+def _per_day(fold: Fold) -> Fold:
+    def counted_per_day(event: RecordedEvent, documents: Documents) -> None:
+        fold(event, _DayMirror(documents, event.at.astimezone(UTC).date().isoformat()))
+
+    return counted_per_day
+
+
+StatisticsProjection.folds = {
+    kind: _per_day(fold) for kind, fold in StatisticsProjection.folds.items()
+}
+
+
+@attrs.frozen
+class FeatureDay:
+    """One feature's numbers on one day, as the dashboard charts them."""
+
+    day: str
+    statistics: FeatureStatistics
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+# JSON has no infinity: a percentile past the last bucket reads as one second more.
+PAST_LAST_BUCKET = LATENCY_BUCKETS[-1] + 1
+
+
+def _seconds(value: float | None) -> float | None:
+    return None if value is None else min(value, float(PAST_LAST_BUCKET))
+
+
+def dashboard_numbers(feature: FeatureStatistics, work_buckets: Sequence[int]) -> dict[str, Any]:
+    """The owner's numbers for one feature (or all), each defined on the dashboard page."""
+    c = feature.counters
+    answered = c["automatic_replies"]
+    reviewed = c["approved"] + c["edited"] + c["rejected"]
+    return {
+        "response_p50_seconds": _seconds(feature.latency_p50_seconds),
+        "response_p95_seconds": _seconds(feature.latency_p95_seconds),
+        "work_p50_seconds": _seconds(percentile(work_buckets, 0.5)),
+        "work_p95_seconds": _seconds(percentile(work_buckets, 0.95)),
+        "answer_accuracy": None
+        if not answered
+        else max(0.0, 1 - (c["feedback_negative"] + c["staff_corrections"]) / answered),
+        "suggestions_approved_unedited": _share(c["approved"], reviewed),
+        "llm_avoided": feature.share_without_llm,
+        "llm_calls": c["llm_calls"],
+        "llm_cost_usd": feature.cost_usd,
+        "feedback_positive": c["feedback_positive"],
+        "feedback_negative": c["feedback_negative"],
+        "answered_automatically": answered,
+        "suggested": c["suggestions"],
+        "escalated": c["escalations"],
+        "texts": c["received"],
+    }
+
+
+def _numbers_of(document: Document) -> dict[str, Any]:
+    buckets = document.get("work_latency_buckets") or [0] * (len(LATENCY_BUCKETS) + 1)
+    return dashboard_numbers(_summarise(document), buckets)
+
+
+def _sum_features(documents: Sequence[Document], intent: str) -> Document:
+    total = _empty_feature(intent)
+    for document in documents:
+        for name in _SUMMED:
+            total[name] += document.get(name, 0)
+        for name in _BUCKETED:
+            total[name] = [
+                a + b
+                for a, b in zip(
+                    total[name], document.get(name) or [0] * len(total[name]), strict=True
+                )
+            ]
+    total["cost_usd"] = round(total["cost_usd"], 9)
+    return total
+
+
+def read_dashboard(store: ProjectionStore, *, days: int = 30) -> dict[str, Any]:
+    """Per feature and overall: the numbers over the whole log, and per day for the charts."""
+    features = [row.document for row in store.rows(STATISTICS, where={"kind": "intent"})]
+    day_rows = [row.document for row in store.rows(STATISTICS, where={"kind": "feature_day"})]
+    shown_days = sorted({row["day"] for row in day_rows})[-days:]
+    per_day: dict[str, dict[str, Document]] = {}
+    for row in day_rows:
+        if row["day"] in shown_days:
+            per_day.setdefault(row["intent"], {})[row["day"]] = row
+
+    def series(by_day: Mapping[str, Document]) -> list[dict[str, Any]]:
+        return [{"day": day, **_numbers_of(by_day[day])} for day in shown_days if day in by_day]
+
+    overall_by_day = {
+        day: _sum_features([rows[day] for rows in per_day.values() if day in rows], "all")
+        for day in shown_days
+    }
+    return {
+        "days": shown_days,
+        "overall": {
+            "numbers": _numbers_of(_sum_features(features, "all")),
+            "days": series(overall_by_day),
+        },
+        "features": {
+            document["intent"]: {
+                "numbers": _numbers_of(document),
+                "days": series(per_day.get(document["intent"], {})),
+            }
+            for document in sorted(features, key=lambda d: d["intent"])
+        },
+    }

@@ -29,6 +29,7 @@ from claw_domain.settings_input import SettingsInputError, with_changes
 from claw_domain.text import clean
 from claw_domain.values import Intent
 from claw_entrypoints.runtime import RUNTIME
+from claw_entrypoints.web.action_cards import with_who_and_where
 from claw_entrypoints.web.auth import (
     CONSOLE,
     Console,
@@ -39,11 +40,13 @@ from claw_entrypoints.web.auth import (
     guarded,
     set_session_cookies,
 )
+from claw_entrypoints.web.connections_api import connections
 from claw_entrypoints.web.console_pages import add_console_pages
 from claw_entrypoints.web.console_settings import session_limits
 from claw_entrypoints.web.knowledge_api import add_knowledge_routes
 from claw_entrypoints.web.login_throttle import LoginGateFullError
 from claw_entrypoints.web.queries import ProjectionQueries, open_counts
+from claw_entrypoints.web.settings_groups import settings_groups
 from claw_entrypoints.webhook_trust import trust_of_verifier
 from claw_service.accounts import Accounts
 from claw_service.console_keys import ConsoleKeys
@@ -268,8 +271,14 @@ async def get_settings(request: web.Request, _principal: Principal) -> web.Strea
             },
             "modes": [mode.value for mode in FeatureMode],
             "intents": [intent.value for intent in Intent],
+            **settings_groups(),
         }
     )
+
+
+def _field_error(problem: SettingsInputError) -> web.Response:
+    """400 naming the field, so the console shows the error beside it."""
+    return error(400, str(problem), field=".".join(str(part) for part in problem.at))
 
 
 async def put_feature(request: web.Request, principal: Principal) -> web.StreamResponse:
@@ -283,7 +292,7 @@ async def put_feature(request: web.Request, principal: Principal) -> web.StreamR
     try:
         feature = with_changes(snapshot.feature(intent) or FeatureSettings(), body)
     except SettingsInputError as problem:
-        raise BadRequestError(str(problem)) from None
+        return _field_error(problem)
     notification = await _run(
         request, runtime.app.change_feature, intent, feature, principal.actor, _now(request)
     )
@@ -297,7 +306,7 @@ async def put_globals(request: web.Request, principal: Principal) -> web.StreamR
     try:
         rails = with_changes(snapshot.globals, body)
     except SettingsInputError as problem:
-        raise BadRequestError(str(problem)) from None
+        return _field_error(problem)
     notification = await _run(
         request, runtime.app.change_globals, rails, principal.actor, _now(request)
     )
@@ -389,7 +398,10 @@ async def reject_suggestion(request: web.Request, principal: Principal) -> web.S
 
 
 async def pending_actions(request: web.Request, _principal: Principal) -> web.StreamResponse:
-    rows = await asyncio.to_thread(request.app[CONSOLE].queries.pending_actions)
+    queries, runtime = request.app[CONSOLE].queries, request.app[RUNTIME]
+    rows = await asyncio.to_thread(
+        lambda: [with_who_and_where(runtime, row) for row in queries.pending_actions()]
+    )
     return web.json_response({"items": rows, "now": _now(request).isoformat()})
 
 
@@ -465,6 +477,16 @@ async def timeline(request: web.Request, _principal: Principal) -> web.StreamRes
     return web.json_response(found)
 
 
+async def write_to_customer(request: web.Request, principal: Principal) -> web.StreamResponse:
+    app = request.app[RUNTIME].app
+    conversation = _uuid(request, "conversation")
+    text = _text(await _body(request), "text")
+    notification = await _run(
+        request, app.write_to_customer, conversation, text, principal.actor, _now(request)
+    )
+    return _done(notification)
+
+
 async def statistics(request: web.Request, _principal: Principal) -> web.StreamResponse:
     queries = request.app[CONSOLE].queries
     document = await asyncio.to_thread(queries.statistics, _now(request))
@@ -536,8 +558,11 @@ def add_console_routes(app: web.Application, environ: Mapping[str, str] | None =
     route("POST", "/api/tickets/{conversation}/{number}/resolve", resolve_ticket)
     route("GET", "/api/conversations", conversations)
     route("GET", "/api/conversations/{conversation}/timeline", timeline)
+    route("POST", "/api/conversations/{conversation}/write", write_to_customer)
     route("GET", "/api/statistics", statistics)
     add_knowledge_routes(route)
+    # Admins only: the probes spend a language-model call and a NinjaOne refresh.
+    route("GET", "/api/connections", connections, admin=True)
     add_console_pages(app)
 
 

@@ -12,6 +12,7 @@ _STATIC = {
     "knowledge.css": "text/css",
     "console.js": "text/javascript",
     "knowledge.js": "text/javascript",
+    "owner.js": "text/javascript",
     "login.js": "text/javascript",
 }
 # No inline script or style anywhere, so the policy can forbid both; charts are

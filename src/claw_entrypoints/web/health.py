@@ -28,6 +28,8 @@ async def readyz(request: web.Request) -> web.Response:
             "status": "ready",
             "last_notification_id": position or 0,
             "webhooks": trust_of_verifier(runtime.verifier is not None).value,
+            # Vendors without credentials: claw records what it would send there, sends nothing.
+            "dry_run": list(runtime.dry_run),
         }
     )
 

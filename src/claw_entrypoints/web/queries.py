@@ -26,7 +26,7 @@ from claw_adapters.projections.conversations import CONVERSATIONS
 from claw_adapters.projections.events import iso
 from claw_adapters.projections.pending_actions import PENDING_ACTIONS
 from claw_adapters.projections.staff_queues import REVIEW_QUEUE, TICKETS
-from claw_adapters.projections.statistics import read_statistics, read_totals
+from claw_adapters.projections.statistics import read_dashboard, read_statistics, read_totals
 from claw_adapters.projections.store import Document, ProjectionStore
 from claw_domain import events
 from claw_domain.actions import action_spec
@@ -312,6 +312,8 @@ class ProjectionQueries:
             "open_actions": len(store.rows(PENDING_ACTIONS)),
             "llm_cost_usd": round(report.overall.cost_usd, 6),
             "hourly": hourly,
+            # The owner's numbers per feature and per day (the console's Dashboard page).
+            "dashboard": read_dashboard(store),
         }
 
 

@@ -26,6 +26,7 @@ from claw_adapters.projections.replies import follow_replies
 from claw_domain import events as recorded_events
 from claw_domain.decisions import Decision, DecisionKind, Reason
 from claw_domain.policy import Situation
+from claw_domain.ports import was_dry_run
 from claw_domain.settings import (
     settings_id,
 )
@@ -293,9 +294,20 @@ def _outbox_entry(
         recorded_events.AlertFailed: f"staff alert '{label}': failed",
         recorded_events.AlertDropped: f"staff alert '{label}': dropped",
     }[kind]
+    outcome = _dry_run_wording(item, outcome)
     if kind in TEXT_OUTCOMES and label:
         outcome = f"{label} {outcome}"
     return attrs.evolve(entry, summary=outcome, body=body)
+
+
+# Dry run (issue #12, item 2) -----------------------------------------------------------------
+def _dry_run_wording(item: RecordedEvent, outcome: str) -> str:
+    """A text a dry-run messenger took was recorded, never sent: the timeline must not say sent."""
+    if item.event_class is recorded_events.TextSent and was_dry_run(
+        getattr(item.event, "vendor_message_id", None)
+    ):
+        return "text not sent (dry run)"
+    return outcome
 
 
 _OUTBOX_OUTCOMES = frozenset(TEXT_OUTCOMES + ALERT_OUTCOMES)

@@ -54,7 +54,11 @@ async function api(method, path, body) {
     throw new Error("not logged in");
   }
   const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(data.error || `request failed (${response.status})`);
+  if (!response.ok) {
+    const problem = new Error(data.error || `request failed (${response.status})`);
+    problem.field = data.field; // a settings error names its field: shown beside it
+    throw problem;
+  }
   return data;
 }
 
@@ -124,11 +128,22 @@ function showStatus(status) {
     ? ""
     // The state already carries its parenthesis ("unsigned (CLAW_...=1)"): no second pair.
     : `Webhooks are not verified: ${status.webhooks}. Anyone who can reach claw can post texts as any customer.`;
+  showDryRun(status.dry_run || []);
   const counts = status.counts;
   document.getElementById("count-review").textContent = counts.review_queue || "";
   document.getElementById("count-actions").textContent = counts.pending_actions || "";
   document.getElementById("count-tickets").textContent = counts.tickets || "";
   showSkipped(status.skipped_events || []);
+}
+
+// A vendor without credentials: what claw "sent" there went nowhere. Said on every page.
+const DRY_NAMES = { openphone: "OpenPhone (customer texts)", ninjaone: "NinjaOne (simulator resets)", unifi: "UniFi Access (doors)", staff: "staff alerts" };
+
+function showDryRun(vendors) {
+  const banner = document.getElementById("dry-banner");
+  banner.hidden = vendors.length === 0;
+  banner.textContent = banner.hidden ? ""
+    : `Dry run: ${vendors.map((v) => DRY_NAMES[v] || v).join(", ")}. claw records what it would send there and sends nothing.`;
 }
 
 function showSkipped(skipped) {
@@ -240,9 +255,13 @@ async function actionsView() {
       const needs = [item.needs_confirmation && "the customer's YES", item.needs_approval && "staff approval"]
         .filter(Boolean).join(" and ");
       const mayApprove = item.needs_approval && (!item.is_door || isAdmin());
+      // Who is asking and where: a night-shift approver decides on these two facts first.
+      const asker = item.asked_by ? `${item.asked_by} (${item.customer})` : item.customer;
       return h("li", { class: "card" },
         h("h2", { text: `${item.kind.replace("_", " ")}: ${item.target}` }),
-        h("p", { class: "meta" }, `${item.customer} · ${item.status}`, needs ? ` · waiting for ${needs}` : ""),
+        h("p", { class: "who-where" }, h("strong", { text: "Asked by " }), asker,
+          item.where ? [h("strong", { text: " · at " }), item.where] : null),
+        h("p", { class: "meta" }, item.status, needs ? ` · waiting for ${needs}` : ""),
         h("p", {}, "Deadline ", h("time", { datetime: item.deadline, text: when(item.deadline) }), " · ", countdown(item.deadline)),
         item.approval_ignored ? h("p", { class: "meta", text: `An earlier approval was ignored (${item.approval_ignored.replaceAll("_", " ")}): approve again once that is over.` }) : null,
         item.is_door && !isAdmin() ? h("p", { class: "meta", text: "Only an admin can approve a door." }) : null,
@@ -251,6 +270,10 @@ async function actionsView() {
             type: "button", class: "primary",
             onclick: () => act("Approved", "POST", `${base}/approve`, undefined, approvalSetAside),
           }, item.is_door ? "Approve door" : "Approve") : null,
+          item.needs_approval ? h("button", {
+            type: "button", class: "danger-outline",
+            onclick: () => act("Rejected", "POST", `${base}/reject`, { reason: "rejected in the console" }),
+          }, "Reject") : null,
           h("button", {
             type: "button",
             onclick: () => act("Cancelled", "POST", `${base}/cancel`, { reason: "cancelled in the console" }),
@@ -302,6 +325,7 @@ async function timelineView(id) {
   return titled(
     `Conversation with ${data.customer}`,
     data.opted_out ? h("p", { class: "pill", text: "opted out" }) : null,
+    writeToCustomer(id, data),
     // One line per step in plain words, at the venue's time; every event is one tap away.
     h("ol", { class: "timeline story" }, (data.story || []).map((line, index, lines) => h("li", { class: line.who },
       h("time", { class: "meta", datetime: line.at,
@@ -320,6 +344,25 @@ async function timelineView(id) {
         entry.reply ? h("p", { class: "why", text: `Text: ${entry.reply}` }) : null,
       )))),
   );
+}
+
+// Staff write to the customer from the conversation: on the venue's line, and claw
+// leaves the conversation to them for the staff back-off, as when they text by hand.
+function writeToCustomer(id, data) {
+  if (data.opted_out) return h("p", { class: "meta", text: "The customer opted out: claw sends them nothing." });
+  const box = h("textarea", { id: "write-text", name: "text", maxlength: 1600, required: true });
+  const form = h("form", { class: "write-form" },
+    h("label", { for: "write-text", text: "Write to the customer" }),
+    box,
+    h("p", { class: "meta", text: "Sent from the venue's line. claw stops answering this customer automatically for a while, as when staff text by hand." }),
+    h("button", { type: "submit", class: "primary" }, "Send text"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = box.value.trim();
+    if (!text) return;
+    if (await act("Text sent to the customer", "POST", `/api/conversations/${id}/write`, { text })) box.value = "";
+  });
+  return form;
 }
 
 function barChart(series, keys, title) {
@@ -383,6 +426,32 @@ async function statisticsView() {
   );
 }
 
+// Save settings; an error that names a field is shown beside that field, not only on top.
+async function saveBesideFields(label, path, body, controls) {
+  document.querySelectorAll(".field-error").forEach((node) => node.remove());
+  document.querySelectorAll("[aria-invalid]").forEach((node) => {
+    node.removeAttribute("aria-invalid");
+    node.removeAttribute("aria-describedby");
+  });
+  try {
+    await api("PUT", path, body);
+    flash(`${label}: done.`, true);
+  } catch (problem) {
+    flash(`Not saved: ${problem.message}`);
+    const control = problem.field && (controls[problem.field] || controls[problem.field.split(".")[0]]);
+    if (control) {
+      const note = h("p", { class: "field-error", role: "alert", id: `${control.id}-error`, text: problem.message });
+      control.setAttribute("aria-invalid", "true");
+      control.setAttribute("aria-describedby", note.id);
+      control.insertAdjacentElement("afterend", note);
+      control.focus();
+    }
+    return false;
+  }
+  await refreshStatus(true);
+  return true;
+}
+
 function field(label, control, inline = false) {
   return h("div", { class: inline ? "field inline" : "field" }, h("label", { for: control.id, text: label }), control);
 }
@@ -404,7 +473,11 @@ async function settingsView() {
     messages_per_hour: Number(perHour.value),
     quiet_hours: quietOn.checked ? { start: quietStart.value, end: quietEnd.value } : null,
   });
-  const saveGlobals = () => act("Global settings saved", "PUT", "/api/settings/globals", globalValues());
+  const globalControls = {
+    send_automatic_responses: send, execute_actions: execute, messages_per_hour: perHour,
+    quiet_hours: quietStart, "quiet_hours.start": quietStart, "quiet_hours.end": quietEnd,
+  };
+  const saveGlobals = () => saveBesideFields("Global settings saved", "/api/settings/globals", globalValues(), globalControls);
   const rows = Object.entries(settings.features).map(([intent, f]) => {
     const fid = (name) => `feature-${intent}-${name}`;
     const mode = h("select", { id: fid("mode") }, settings.modes.map((m) => h("option", { value: m, selected: m === f.mode }, m)));
@@ -421,9 +494,13 @@ async function settingsView() {
       requires_confirmation: confirm.checked,
       requires_approval: approve.checked,
     });
-    const save = () => act(`${intent} saved`, "PUT", `/api/settings/features/${intent}`, values());
+    const controls = {
+      mode, confidence_threshold: threshold, max_auto_replies: maxReplies,
+      requires_confirmation: confirm, requires_approval: approve,
+    };
+    const save = () => saveBesideFields(`${intent} saved`, `/api/settings/features/${intent}`, values(), controls);
     const labelled = (text, control) => [h("label", { for: control.id, class: "visually-hidden", text: `${intent} ${text}` }), control];
-    return h("tr", {},
+    return h("tr", { "data-risk": (settings.risk_of || {})[intent] || "answers" },
       h("th", { scope: "row", text: intent.replaceAll("_", " ") }),
       h("td", { "data-label": "Mode" }, labelled("mode", mode)),
       h("td", { "data-label": "Threshold" }, labelled("threshold", threshold), shown),
@@ -450,9 +527,19 @@ async function settingsView() {
         h("button", { type: "button", onclick: () => trySettings(null, globalValues()) }, "Try global settings"),
         h("button", { type: "button", class: "primary", onclick: saveGlobals }, "Save global settings"))),
     h("h2", { text: "Features" }),
-    h("div", { class: "table-wrap" }, h("table", { class: "settings-table" },
-      h("thead", {}, h("tr", {}, ["Intent", "Mode", "Threshold", "Max replies", "Confirm", "Approve", ""].map((t) => h("th", { scope: "col", text: t })))),
-      h("tbody", {}, rows))),
+    h("dl", { class: "mode-words" }, Object.entries(settings.mode_words || {}).map(([m, words]) => [
+      h("dt", { text: m }), h("dd", { text: words })])),
+    // Grouped by risk: what a wrong setting can cost, from words to doors.
+    h("div", { class: "risk-groups" }, (settings.risks || [{ risk: "answers", words: "" }]).map(({ risk, words }) => {
+      const mine = rows.filter((row) => row.dataset.risk === risk);
+      if (!mine.length) return null;
+      return h("section", { class: "risk-group", "data-risk-group": risk },
+        h("h3", { text: risk[0].toUpperCase() + risk.slice(1) }),
+        h("p", { class: "meta", text: words }),
+        h("div", { class: "table-wrap" }, h("table", { class: "settings-table" },
+          h("thead", {}, h("tr", {}, ["Intent", "Mode", "Threshold", "Max replies", "Confirm", "Approve", ""].map((t) => h("th", { scope: "col", text: t })))),
+          h("tbody", {}, mine))));
+    })),
   );
 }
 
@@ -465,8 +552,12 @@ const ROUTES = {
   settings: settingsView,
 };
 
+// owner.js adds its pages (dashboard, connections) through this; it loads after this file.
+window.claw = { h, svg, api, titled, empty, when, isAdmin, routes: ROUTES };
+
 async function render() {
-  const [, name = "review", arg] = (window.location.hash || "#/review").split("/");
+  // A page may keep its choices after "?" (the dashboard's feature): not part of its name.
+  const [, name = "review", arg] = (window.location.hash || "#/review").split("?")[0].split("/");
   state.timers.forEach(clearInterval);
   state.timers = [];
   document.querySelectorAll("#nav a").forEach((link) => {
@@ -502,12 +593,30 @@ async function start() {
     }
     window.location.assign("/console/login");
   });
-  document.getElementById("stop-form").addEventListener("submit", async (event) => {
+  const stopDialog = document.getElementById("stop-dialog");
+  document.getElementById("stop-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    const reason = document.getElementById("stop-reason").value.trim() || "engaged from the console";
+    document.getElementById("stop-reason-error").textContent = "";
+    stopDialog.showModal();
+    document.getElementById("stop-reason").focus();
+  });
+  document.getElementById("stop-confirm-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (event.submitter && event.submitter.value === "cancel") {
+      stopDialog.close();
+      return;
+    }
+    const box = document.getElementById("stop-reason");
+    const reason = box.value.trim();
+    if (!reason) {
+      document.getElementById("stop-reason-error").textContent = "Say why claw must stop: staff read it.";
+      box.focus();
+      return;
+    }
+    stopDialog.close();
     // The reason belongs to this stop: the next one is asked for its own.
     if (await act("Emergency stop engaged", "POST", "/api/emergency-stop", { reason })) {
-      document.getElementById("stop-reason").value = "";
+      box.value = "";
     }
   });
   document.getElementById("release-form").addEventListener("submit", async (event) => {
