@@ -43,11 +43,16 @@ def _has_answer(published: Mapping[str, Any], intent: Intent) -> bool:
     return isinstance(answers, Mapping) and answers.get(intent.value) is not None
 
 
+_STAFF_WORDING = (events.SuggestionEdited, events.SuggestionRevised)
+
+
 @retry_on_conflict
 def learn_answers(book: KnowledgeBook[Any], now: datetime) -> list[int]:
     """Propose the staff replies recorded since the last look; the new proposals' numbers."""
     knowledge = book.existing()
-    follower = LogFollower(book.app, [events.SuggestionEdited])
+    # Staff's wording: an edit sent (older logs: SuggestionEdited), or a draft changed
+    # in the box and approved (SuggestionRevised, which both are recorded as now).
+    follower = LogFollower(book.app, _STAFF_WORDING)
     proposed: list[int] = []
     after = knowledge.learned_through
     read_any = False
@@ -55,7 +60,7 @@ def learn_answers(book: KnowledgeBook[Any], now: datetime) -> list[int]:
         batch = follower.read(after, BATCH)
         read_any = read_any or bool(batch.events)
         for recorded in batch.events:
-            if not isinstance(recorded.event, events.SuggestionEdited):
+            if not isinstance(recorded.event, _STAFF_WORDING):
                 continue  # unreadable (a forgotten customer's text): nothing to learn
             edited: Any = recorded.event  # the library's event class has no typed fields
             intent = _intent_of(book, recorded.originator_id, edited.decision_number)
