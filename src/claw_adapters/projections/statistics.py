@@ -528,12 +528,14 @@ _BUCKETED = ("latency_buckets", "work_latency_buckets")
 
 
 class _DayMirror(Documents):
-    """The batch's documents, plus the event's changes to features copied into its day."""
+    """The batch's documents; once the event is folded, its changes to features are
+    copied into its day (``finish``), once per feature however often the fold wrote it."""
 
     def __init__(self, inner: Documents, day: str) -> None:
         self._inner = inner
         self._day = day
         self._before: dict[str, Document] = {}
+        self._written: set[str] = set()
 
     def get(self, key: str) -> Document | None:
         found = self._inner.get(key)
@@ -544,8 +546,8 @@ class _DayMirror(Documents):
     def put(self, key: str, document: Document) -> None:
         self._inner.put(key, document)
         if key.startswith(_FEATURE_PREFIX):
-            self._add_to_day(key[len(_FEATURE_PREFIX) :], self._before.get(key, {}), document)
-            self._before[key] = _counted(document)
+            self._before.setdefault(key, {})
+            self._written.add(key)
 
     def delete(self, key: str) -> None:
         self._inner.delete(key)
@@ -553,6 +555,12 @@ class _DayMirror(Documents):
     @property
     def changes(self) -> dict[str, Document | None]:
         return self._inner.changes
+
+    def finish(self) -> None:
+        for key in self._written:
+            after = self._inner.get(key)
+            if after is not None:
+                self._add_to_day(key[len(_FEATURE_PREFIX) :], self._before[key], after)
 
     def _add_to_day(self, intent: str, before: Document, after: Document) -> None:
         key = f"day:{self._day}:{intent}"
@@ -574,7 +582,7 @@ class _DayMirror(Documents):
 
 def _counted(document: Document) -> Document:
     """Only what a day adds up, copied: the whole feature document is several times larger,
-    and copying it twice per event was most of what counting per day cost a rebuild."""
+    and copying it on every write was most of what counting per day cost a rebuild."""
     counted: Document = {name: document.get(name, 0) for name in _SUMMED}
     for name in _BUCKETED:
         buckets = document.get(name)
@@ -585,7 +593,9 @@ def _counted(document: Document) -> Document:
 
 def _per_day(fold: Fold) -> Fold:
     def counted_per_day(event: RecordedEvent, documents: Documents) -> None:
-        fold(event, _DayMirror(documents, event.at.astimezone(UTC).date().isoformat()))
+        mirror = _DayMirror(documents, event.at.astimezone(UTC).date().isoformat())
+        fold(event, mirror)
+        mirror.finish()
 
     return counted_per_day
 
