@@ -43,11 +43,17 @@ def _has_answer(published: Mapping[str, Any], intent: Intent) -> bool:
     return isinstance(answers, Mapping) and answers.get(intent.value) is not None
 
 
+# A staff member's own wording for a suggestion: "Edit and send" and an approval of a
+# changed box record SuggestionRevised; logs from before it hold SuggestionEdited. Both
+# carry decision_number, text, actor and at.
+_STAFF_WORDING = (events.SuggestionRevised, events.SuggestionEdited)
+
+
 @retry_on_conflict
 def learn_answers(book: KnowledgeBook[Any], now: datetime) -> list[int]:
     """Propose the staff replies recorded since the last look; the new proposals' numbers."""
     knowledge = book.existing()
-    follower = LogFollower(book.app, [events.SuggestionEdited])
+    follower = LogFollower(book.app, list(_STAFF_WORDING))
     proposed: list[int] = []
     after = knowledge.learned_through
     read_any = False
@@ -55,7 +61,7 @@ def learn_answers(book: KnowledgeBook[Any], now: datetime) -> list[int]:
         batch = follower.read(after, BATCH)
         read_any = read_any or bool(batch.events)
         for recorded in batch.events:
-            if not isinstance(recorded.event, events.SuggestionEdited):
+            if not isinstance(recorded.event, _STAFF_WORDING):
                 continue  # unreadable (a forgotten customer's text): nothing to learn
             edited: Any = recorded.event  # the library's event class has no typed fields
             intent = _intent_of(book, recorded.originator_id, edited.decision_number)
