@@ -138,3 +138,15 @@ def test_a_draft_staff_approved_under_a_dry_run_does_not_say_it_was_sent() -> No
         ("claw", "claw drafted a reply for staff to review"),
         ("staff", "ada approved claw's draft" + NOT_SENT),
     ]
+
+
+def test_a_draft_staff_changed_under_a_dry_run_does_not_say_it_was_sent() -> None:
+    venue = Venue()
+    suggest = FeatureSettings(mode=FeatureMode.SUGGEST)
+    venue.app.change_feature(Intent.HOURS, suggest, "owner", venue.clock.now())
+    venue.customer_texts("when do you close?", HOURS)
+    conversation = venue.conversation().id
+    venue.app.approve_suggestion(conversation, 1, "ada", venue.clock.now(), shown="Open 24/7.")
+    venue.claw_dispatches()
+
+    assert _told(venue, "+19025551111")[-1] == ("staff", "ada changed claw's draft" + NOT_SENT)

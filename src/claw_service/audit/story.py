@@ -145,7 +145,7 @@ class _Teller:
             return
         line = self.lines[step]
         # "and it was sent" would contradict the mark; the staff step keeps the rest.
-        text = line.text.removesuffix(" and it was sent")
+        text = line.text.removesuffix(" and it was sent").removesuffix(" and sent it")
         self.lines[step] = attrs.evolve(line, text=f"{text} {DRY_RUN_NOT_SENT}")
 
     def add(self, entry: TimelineEntry) -> None:
