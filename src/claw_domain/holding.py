@@ -9,7 +9,9 @@ apply (the emergency stop, automatic texts off, the hourly limit, quiet hours), 
 to an opted-out number, while staff are already writing or already deciding on the
 customer's action (claw told them so), per topic (the intent's
 ``holding_reply`` setting, on by default), and at most once per conversation per
-``HOLDING_REPLY_EVERY``.
+``HOLDING_REPLY_EVERY``. The words are the venue's own for the topic when its knowledge
+has them (``holding_replies`` in the venue file, read into ``Situation.holding_reply``),
+else ``wording.holding``.
 """
 
 from __future__ import annotations
@@ -59,7 +61,8 @@ def holding_reply(
         return None
     if _sent_recently(conversation.holding_reply_at, facts.now):
         return None
-    return Message(Template.HOLDING_REPLY)
+    # The venue's wording for this topic when it has one; render falls back to claw's.
+    return Message(Template.HOLDING_REPLY, text=facts.holding_reply or "")
 
 
 def _sent_recently(last: datetime | None, now: datetime) -> bool:

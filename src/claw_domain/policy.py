@@ -143,6 +143,9 @@ class Situation:
     details_still_missing: bool = False
     # The knowledge version the answer and target above came from; the decision cites it.
     knowledge_version: int | None = None
+    # The venue's own holding reply for this topic (None: claw's standard sentence).
+    # Recorded here so replay and what-if say what was said without reading the knowledge.
+    holding_reply: str | None = None
 
 
 def decide(facts: Situation, settings: SettingsSnapshot) -> Decision:
@@ -173,13 +176,7 @@ def _decision(
     consent: Consent | None = None,
     staff_approval: StaffApproval | None = None,
 ) -> Decision:
-    classification = facts.classification
-    if facts.pending is not None and facts.trigger is not Trigger.CUSTOMER_TEXT:
-        intent, confidence = facts.pending.intent, 1.0
-    elif classification is not None:
-        intent, confidence = classification.intent, classification.confidence
-    else:
-        intent, confidence = Intent.OTHER, 0.0
+    intent, confidence = topic_of(facts)
     return Decision(
         kind=kind,
         reason=reason,
@@ -193,6 +190,19 @@ def _decision(
         # Claw's prepared answer, sent or suggested as it stands.
         message=Message(Template.KNOWLEDGE_ANSWER, text=reply) if reply is not None else None,
     )
+
+
+def topic_of(facts: Situation) -> tuple[Intent, float]:
+    """The intent a decision on these facts is about, and how sure claw is of it.
+
+    The service asks it too, to read the topic's holding reply before deciding.
+    """
+    classification = facts.classification
+    if facts.pending is not None and facts.trigger is not Trigger.CUSTOMER_TEXT:
+        return facts.pending.intent, 1.0
+    if classification is not None:
+        return classification.intent, classification.confidence
+    return Intent.OTHER, 0.0
 
 
 def _sending_blocked(facts: Situation, settings: SettingsSnapshot) -> Reason | None:

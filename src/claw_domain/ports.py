@@ -210,6 +210,15 @@ class FollowsKnowledge(Protocol):
 
 
 @runtime_checkable
+class KnowsHoldingReplies(Protocol):
+    """A venue with its own words for telling a customer staff will answer, per topic."""
+
+    def holding_reply(self, intent: Intent) -> str | None:
+        """The venue's holding reply for ``intent``; None for claw's standard sentence."""
+        ...
+
+
+@runtime_checkable
 class KnowsLines(Protocol):
     """A venue with several lines, each on a location or on the whole venue."""
 

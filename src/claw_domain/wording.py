@@ -52,7 +52,8 @@ class Message:
     action: ActionKind | None = attrs.field(default=None)
     # The action's target as the customer reads it ("the TrackMan in Bedford box 2").
     target: str = ""
-    # The knowledge base's answer (KNOWLEDGE_ANSWER only).
+    # The knowledge base's answer (KNOWLEDGE_ANSWER), or the venue's own holding reply
+    # for the topic (HOLDING_REPLY; empty: claw's standard sentence).
     text: str = ""
     # What a DETAILS_NEEDED question asks for; () asks the action's own question.
     missing: tuple[Slot, ...] = ()
@@ -74,7 +75,7 @@ def render(message: Message) -> str:
     if template is Template.CUSTOMER_DECLINED:
         return declined()
     if template is Template.HOLDING_REPLY:
-        return holding()
+        return message.text or holding()
     if template is Template.MISSED_CALL:
         return missed_call()
     words = _words(message.action)

@@ -91,6 +91,7 @@ from claw_domain.values import (
     YesNo,
 )
 from claw_service.history import conversation_history
+from claw_service.holding_replies import with_holding_reply
 from claw_service.retry import retry_on_conflict
 
 # The latest actions read for the consecutive-failure count (more than the policy's rule needs).
@@ -864,7 +865,7 @@ class ClawApplication(Application[UUID]):
             if pending is not None
             else (target.location if target is not None else None)
         )
-        return Situation(
+        situation = Situation(
             trigger=trigger,
             now=now,
             conversation=self._conversation_facts(conv, pending),
@@ -886,6 +887,7 @@ class ClawApplication(Application[UUID]):
             details_still_missing=waiting is not None and set(waiting.missing) <= set(missing),
             knowledge_version=knowledge_version,
         )
+        return with_holding_reply(situation, venue)
 
     def describe(self, action: PendingAction) -> str:
         """The action's target as claw names it to the customer."""

@@ -33,7 +33,7 @@ from claw_domain.knowledge import (
     knowledge_id,
     with_part,
 )
-from claw_domain.ports import KnowsLines, Venue
+from claw_domain.ports import KnowsHoldingReplies, KnowsLines, Venue
 from claw_domain.settings import SettingsSnapshot
 from claw_domain.values import ActionKind, ActionParameters, Entities, Intent
 from claw_service.application import ClawApplication
@@ -324,3 +324,7 @@ class LiveVenue(Generic[V]):
     def location_of_line(self, line: str) -> str | None:
         current = self._current
         return current.location_of_line(line) if isinstance(current, KnowsLines) else None
+
+    def holding_reply(self, intent: Intent) -> str | None:
+        current = self._current
+        return current.holding_reply(intent) if isinstance(current, KnowsHoldingReplies) else None

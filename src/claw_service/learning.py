@@ -43,16 +43,17 @@ def _has_answer(published: Mapping[str, Any], intent: Intent) -> bool:
     return isinstance(answers, Mapping) and answers.get(intent.value) is not None
 
 
-_STAFF_WORDING = (events.SuggestionEdited, events.SuggestionRevised)
+# A staff member's own wording for a suggestion: "Edit and send" and an approval of a
+# changed box record SuggestionRevised; logs from before it hold SuggestionEdited. Both
+# carry decision_number, text, actor and at.
+_STAFF_WORDING = (events.SuggestionRevised, events.SuggestionEdited)
 
 
 @retry_on_conflict
 def learn_answers(book: KnowledgeBook[Any], now: datetime) -> list[int]:
     """Propose the staff replies recorded since the last look; the new proposals' numbers."""
     knowledge = book.existing()
-    # Staff's wording: an edit sent (older logs: SuggestionEdited), or a draft changed
-    # in the box and approved (SuggestionRevised, which both are recorded as now).
-    follower = LogFollower(book.app, _STAFF_WORDING)
+    follower = LogFollower(book.app, list(_STAFF_WORDING))
     proposed: list[int] = []
     after = knowledge.learned_through
     read_any = False

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from console_support import ADMIN, OPERATOR, ConsoleUnderTest, console_on
 
+from claw_service.audit.timeline import timeline
+
 STRANGER = "+19025550166"  # not a member anywhere in the demo venue
 NEW_HOURS = "Open around the clock, every day. Book at {booking_link}"
 
@@ -184,3 +186,31 @@ async def test_trying_a_settings_change_lists_the_decisions_it_would_change_and_
         "/api/settings/what-if", json={"intent": "weather", "changes": {}}, headers=admin
     )
     assert wrong.status == 400
+
+
+async def test_a_published_holding_reply_is_what_the_next_escalated_customer_hears(
+    console: ConsoleUnderTest,
+) -> None:
+    admin = await console.login(ADMIN)
+    words = "Thanks, the manager reads refund texts every morning and replies by 10am."
+    status, _ = await _put(console, admin, ["holding_replies", "refund_complaint"], words)
+    assert status == 200
+    before = await console.text("+19025550170", "I want a refund, I was charged twice")
+    publish = await console.client.post("/api/knowledge/draft/publish", json={}, headers=admin)
+    assert (await publish.json())["parts"] == ["holding_replies"]
+
+    after = await console.text("+19025550171", "I want a refund, I was charged twice")
+
+    app = console.runtime.app
+    drafted = app.conversation(before).last_decision
+    published = app.conversation(after).last_decision
+    assert drafted is not None
+    assert published is not None
+    # A draft is not used: the first customer heard claw's standard sentence.
+    assert drafted.reply == "Thanks, a staff member will text you back shortly."
+    assert (published.kind.value, published.knowledge_version) == ("escalate", 2)
+    assert published.reply == words
+    # The words are recorded with the facts, so replay says them without the knowledge.
+    (entry,) = [e for e in timeline(app, conversation_id=after) if e.situation is not None]
+    assert entry.situation is not None
+    assert entry.situation.holding_reply == words

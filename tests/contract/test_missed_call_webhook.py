@@ -182,7 +182,8 @@ async def test_claw_audit_plain_tells_the_call_in_plain_words(
     assert replay_audit(args) == 0
 
     printed = capsys.readouterr().out.splitlines()
+    # The line's messenger here is the dry-run one: the step says the text never left.
     assert [step.split("  ", 1)[1] for step in printed] == [
         "They called; nobody answered",
-        f"claw texted them back  \u201c{SORRY}\u201d",
+        f"claw texted them back (dry run: not sent)  \u201c{SORRY}\u201d",
     ]

@@ -8,6 +8,7 @@ import attrs
 from test_application import CUSTOMER, Venue
 from test_policy import NOW, SETTINGS, text_about, with_globals
 
+from claw_adapters.knowledge.document import demo_document, venue_of_document
 from claw_domain.decisions import DecisionKind, Reason
 from claw_domain.holding import HOLDING_REPLY_EVERY
 from claw_domain.outbox import ReplyPurpose
@@ -15,6 +16,7 @@ from claw_domain.policy import ConversationFacts, decide
 from claw_domain.settings import EmergencyStop, FeatureMode, FeatureSettings
 from claw_domain.values import Classification, ClassificationSource, Entities, Intent
 from claw_domain.wording import Message, Template
+from claw_service.holding_replies import with_holding_reply
 
 HOLDING = "Thanks, a staff member will text you back shortly."
 SOMETHING_ELSE = Classification(
@@ -116,3 +118,39 @@ def test_the_holding_reply_goes_out_once_an_hour_and_replays_the_same() -> None:
     third = venue.customer_texts("anyone there?", SOMETHING_ELSE, customer=CUSTOMER)
     assert third is not None
     assert third.reply == HOLDING
+
+
+# The venue's own words per topic (issue #11: holding replies live in the knowledge) -----
+
+REFUND_WORDS = "Thanks, the manager reads refund texts every morning and will reply by 10am."
+
+
+def test_a_topic_with_its_own_holding_reply_says_it() -> None:
+    refund = attrs.evolve(text_about(Intent.REFUND_COMPLAINT), holding_reply=REFUND_WORDS)
+
+    decision = decide(refund, SETTINGS)
+
+    assert decision.kind is DecisionKind.ESCALATE
+    assert decision.message == Message(Template.HOLDING_REPLY, text=REFUND_WORDS)
+    assert decision.reply == REFUND_WORDS
+
+
+def test_without_its_own_words_a_topic_gets_the_standard_sentence() -> None:
+    decision = decide(attrs.evolve(text_about(Intent.OTHER), holding_reply=None), SETTINGS)
+
+    assert decision.message == Message(Template.HOLDING_REPLY)
+    assert decision.reply == HOLDING
+
+
+def test_the_venue_words_are_read_for_the_decisions_topic_with_placeholders_filled() -> None:
+    document = demo_document()
+    document["holding_replies"] = {"refund_complaint": "Thanks! {venue_name} staff will reply."}
+    venue = venue_of_document(document)
+
+    refund = with_holding_reply(text_about(Intent.REFUND_COMPLAINT), venue)
+    other = with_holding_reply(text_about(Intent.OTHER), venue)
+
+    assert refund.holding_reply == "Thanks! Harbourside Golf Club staff will reply."
+    assert decide(refund, SETTINGS).reply == "Thanks! Harbourside Golf Club staff will reply."
+    assert other.holding_reply is None
+    assert decide(other, SETTINGS).reply == HOLDING

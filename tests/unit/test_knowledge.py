@@ -9,7 +9,12 @@ from typing import Any
 
 import pytest
 
-from claw_adapters.knowledge.document import demo_document, venue_of_document
+from claw_adapters.knowledge.document import (
+    demo_document,
+    document_of_yaml,
+    venue_of_document,
+    yaml_of,
+)
 from claw_adapters.knowledge.errors import KnowledgeFileError
 from claw_domain.errors import InvariantError
 from claw_domain.knowledge import Knowledge, KnowledgeInvariantError, invariant_problems
@@ -196,3 +201,36 @@ def test_a_look_for_answers_to_learn_with_no_staff_replies_records_nothing() -> 
     assert learn_answers(book, AT) == []
     assert learn_answers(book, AT) == []
     assert app.recorder.max_notification_id() == head
+
+
+# --- per-topic holding replies ---------------------------------------------------------
+
+
+def test_a_holding_reply_with_a_mistake_is_refused_where_it_is_written() -> None:
+    book, _ = _book()
+    cases = {
+        ("holding_replies", "refund_complaint"): ("   ", "must not be empty"),
+        ("holding_replies", "billing"): ("Thanks!", "expected one of:"),
+        ("holding_replies", "door_access"): ("Staff at {location_name} will reply", "venue-wide"),
+        ("holding_replies", "other"): ("Thanks {name}", "unknown placeholder {name}"),
+    }
+    for path, (text, words) in cases.items():
+        with pytest.raises(KnowledgeFileError) as raised:
+            book.edit(path, text, "ana", AT)
+        assert [(p.path, words in p.message) for p in raised.value.problems] == [(path, True)]
+    assert book.draft() == (None, 0)
+
+
+def test_holding_replies_round_trip_through_the_venue_file_unchanged() -> None:
+    book, _ = _book()
+    words = "Thanks! {venue_name} staff will reply."
+    book.edit(("holding_replies", "refund_complaint"), words, "ana", AT)
+    outcome = book.publish_draft("ana", AT)
+    assert outcome.parts == ("holding_replies",)
+
+    _, published = book.current()
+    exported = yaml_of(published)
+    assert f"holding_replies:\n  refund_complaint: {words}" in exported
+    again = book.publish(document_of_yaml(exported), "ana", AT)
+    assert not again.changed
+    assert [h.version for h in book.history()] == [1, 2]

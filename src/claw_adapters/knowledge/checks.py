@@ -7,7 +7,13 @@ from collections.abc import Iterator
 
 from claw_adapters.knowledge.converter import LocatedError
 from claw_adapters.knowledge.model import VenueFile
-from claw_adapters.knowledge.placeholders import TemplateError, placeholder_names, unavailable
+from claw_adapters.knowledge.placeholders import (
+    Needs,
+    TemplateError,
+    needs_of,
+    placeholder_names,
+    unavailable,
+)
 from claw_domain.values import ACTION_FOR_INTENT
 
 _LOCATION_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -25,6 +31,7 @@ def check_venue_file(file: VenueFile) -> Iterator[LocatedError]:
     yield from _blacklist(file)
     yield from _settings(file)
     yield from _lines(file)
+    yield from _holding_replies(file)
 
 
 def _locations(file: VenueFile) -> Iterator[LocatedError]:
@@ -153,3 +160,31 @@ def _lines(file: VenueFile) -> Iterator[LocatedError]:
         if line.location is not None and line.location not in file.locations:
             msg = f"unknown location {line.location!r}; known: {known} (or leave it out)"
             yield LocatedError((*here, "location"), msg)
+
+
+HOLDING_REPLY_MAX_CHARS = 320  # two SMS segments: a holding reply is a sentence or two
+
+
+def _holding_replies(file: VenueFile) -> Iterator[LocatedError]:
+    # A holding reply is said whatever the text named, so only venue-wide placeholders fit.
+    for intent, text in file.holding_replies.items():
+        path = ("holding_replies", str(intent))
+        if not text.strip():
+            yield LocatedError(path, "must not be empty; leave the topic out for claw's sentence")
+            continue
+        if len(text) > HOLDING_REPLY_MAX_CHARS:
+            msg = f"{len(text)} characters; keep it under {HOLDING_REPLY_MAX_CHARS}"
+            yield LocatedError(path, msg)
+        try:
+            names = placeholder_names(text)
+        except TemplateError as error:
+            yield LocatedError(path, str(error))
+            continue
+        if needs_of(text) - {Needs.NOTHING}:
+            msg = "a holding reply may use only venue-wide placeholders such as {venue_name}"
+            yield LocatedError(path, msg)
+            continue
+        for name in dict.fromkeys(names):
+            reason = unavailable(name, file)
+            if reason:
+                yield LocatedError(path, reason)

@@ -228,3 +228,7 @@ class VenueFile:
     # Staff phones: never treated as customers, whichever line they text.
     staff_numbers: list[str] = attrs.field(factory=list, validator=_phones)
     console: ConsoleRights = attrs.Factory(ConsoleRights)
+    # Per topic, what a customer handed to staff is told instead of claw's standard
+    # "Thanks, a staff member will text you back shortly." (whether they are told at
+    # all is the topic's holding_reply setting).
+    holding_replies: dict[Intent, str] = attrs.Factory(dict)

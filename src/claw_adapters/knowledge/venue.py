@@ -117,6 +117,11 @@ class VenueKnowledge:
     def reference_text(self) -> str:
         return self._reference
 
+    def holding_reply(self, intent: Intent) -> str | None:
+        """The venue's holding reply for ``intent``, placeholders filled; None: claw's own."""
+        text = self.file.holding_replies.get(intent)
+        return fill(text, self.file, None, None) if text is not None else None
+
     # --- CustomerDirectory -----------------------------------------------------------
 
     def may_open_door(self, phone: str, location: str) -> bool:

@@ -1,7 +1,7 @@
 """The console's knowledge pages: read the knowledge, edit its draft, try it, publish it.
 
-Admins edit every part. Operators may edit the answers (and save, discard or publish a
-draft that changes only answers) when the published knowledge says
+Admins edit every part. Operators may edit the answers and the holding replies (and save,
+discard or publish a draft that changes only those) when the published knowledge says
 ``console.operators_may_edit_answers: true``; doors, members, devices and lines stay
 admin only. A refused edit answers 422 with ``problems``: each names the part
 (``answers.hours``, ``customers[3].phone``) and what is wrong, in the venue file
@@ -38,7 +38,8 @@ from claw_service.knowledge import KnowledgeBook, draft_what_if
 from claw_service.learning import accept_proposal, dismiss_proposal, learn_answers, proposals
 
 # The parts an operator may be allowed to edit; everything else is admin only.
-OPERATOR_PARTS = frozenset({"answers"})
+# Holding replies are words to customers, like answers: the same right covers both.
+OPERATOR_PARTS = frozenset({"answers", "holding_replies"})
 MAX_NOTE = 200
 MAX_WHAT_IF_DAYS = 90
 MAX_VALUE_CHARS = 20_000

@@ -2,9 +2,10 @@
 
 Each decision carries the facts (its ``Situation``) the policy saw. The facts that came
 from the knowledge (the prepared answer, the action's target, whether the customer may
-open that door, the location's name) are read again from the draft; the policy is pure,
-so nothing is sent and no model is called. Both sides are judged under the same
-settings, so what differs is what the draft changes, not what changed since.
+open that door, the location's name, the topic's holding reply) are read again from the
+draft; the policy is pure, so nothing is sent and no model is called. Both sides are
+judged under the same settings, so what differs is what the draft changes, not what
+changed since.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from claw_domain.ports import KnowsLines, Venue
 from claw_domain.settings import SettingsSnapshot
 from claw_domain.values import ACTION_FOR_INTENT
 from claw_service.audit.timeline import TimelineEntry
+from claw_service.holding_replies import with_holding_reply
 
 
 @attrs.frozen
@@ -67,6 +69,8 @@ def facts_under(situation: Situation, venue: Venue, line_location: str | None = 
     Mirrors ``ClawApplication._situation`` for a customer's text; a yes/no or a staff
     approval acts on a pending action whose target was fixed when it opened.
     """
+    # Any decision may hand a customer to staff: the topic's holding reply is the draft's.
+    situation = with_holding_reply(situation, venue)
     classification = situation.classification
     if situation.trigger is not Trigger.CUSTOMER_TEXT or classification is None:
         return situation

@@ -14,7 +14,9 @@ and finished). ``story`` folds them into the steps a person would tell:
 
 No event class names, no vendor ids. What each step folds away (the texts and alerts
 that carried it out, the classification) is in the full timeline; a text or alert
-that did not go out is a step of its own, because then the story changed.
+that did not go out is a step of its own, because then the story changed. A step that
+says the customer was texted, when a dry-run messenger took the text (nothing left
+the building), ends with "(dry run: not sent)".
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ from claw_service.audit.timeline import TimelineEntry
 
 # A customer's words quoted beside a step, cut to what a phone screen shows.
 QUOTE_CHARS = 120
+# Added to a step whose text a dry-run messenger took: recorded, never sent.
+DRY_RUN_NOT_SENT = "(dry run: not sent)"
 
 
 class Who:
@@ -117,9 +121,32 @@ class _Teller:
     actions: dict[UUID, tuple[ActionKind, str]] = attrs.Factory(dict)
     # Texts claw sent staff's way, to say which one did not go out.
     outbox_purpose: dict[UUID, str] = attrs.Factory(dict)
+    # The step just told that says the customer was texted, waiting for its text to be
+    # queued; then each queued text's step, to mark it if the text was never sent.
+    texting_step: int | None = None
+    step_of_text: dict[UUID, int] = attrs.Factory(dict)
 
     def say(self, entry: TimelineEntry, who: str, text: str, **more: Any) -> None:
+        self.texting_step = None
         self.lines.append(StoryLine(at=entry.at.astimezone(self.zone), who=who, text=text, **more))
+
+    def said_with_a_text(self) -> None:
+        """The step just told says the customer was texted: the next queued text is its."""
+        self.texting_step = len(self.lines) - 1
+
+    def text_queued(self, entry: TimelineEntry) -> None:
+        if self.texting_step is not None and entry.text_id is not None:
+            self.step_of_text[entry.text_id] = self.texting_step
+        self.texting_step = None
+
+    def text_sent(self, entry: TimelineEntry) -> None:
+        step = self.step_of_text.pop(entry.text_id, None) if entry.text_id else None
+        if step is None or not entry.dry_run:
+            return
+        line = self.lines[step]
+        # "and it was sent" would contradict the mark; the staff step keeps the rest.
+        text = line.text.removesuffix(" and it was sent").removesuffix(" and sent it")
+        self.lines[step] = attrs.evolve(line, text=f"{text} {DRY_RUN_NOT_SENT}")
 
     def add(self, entry: TimelineEntry) -> None:
         kind = entry.event_class
@@ -135,6 +162,10 @@ class _Teller:
         elif kind in _ALWAYS:
             self.flush_texts()
             _ALWAYS[kind](self, entry)
+        elif kind is recorded_events.TextQueued:
+            self.text_queued(entry)
+        elif kind is recorded_events.TextSent:
+            self.text_sent(entry)
         elif kind in _TEXT_NOT_SENT or kind is recorded_events.TextFailed:
             self.not_sent(entry)
         elif kind is recorded_events.AlertFailed:
@@ -159,6 +190,7 @@ class _Teller:
     def decided(
         self, entry: TimelineEntry, decision: Decision, situation: Situation | None
     ) -> None:
+        self.texting_step = None
         target = self.remember_action(entry, decision, situation)
         trigger = situation.trigger if situation is not None else Trigger.CUSTOMER_TEXT
         if decision.reason is Reason.OPTED_OUT and not self.texts:
@@ -190,6 +222,9 @@ class _Teller:
         if claw is not None:
             reply = entry.body if decision.kind is DecisionKind.RESPOND else None
             self.say(entry, Who.CLAW, claw, quote=_quoted(reply), reason=_reason_shown(decision))
+            # Asking staff to approve is the step, not the customer's "staff will approve".
+            if decision.sends_text and not decision.asks_staff_to_approve:
+                self.said_with_a_text()
 
     def remember_action(
         self, entry: TimelineEntry, decision: Decision, situation: Situation | None
@@ -325,11 +360,13 @@ def _draft_changed(teller: _Teller, entry: TimelineEntry) -> None:
     teller.say(
         entry, Who.STAFF, f"{who} changed claw's draft and sent it", quote=_quoted(entry.body)
     )
+    teller.said_with_a_text()
 
 
 def _draft_sent(teller: _Teller, entry: TimelineEntry) -> None:
     who = entry.actor or "staff"
     teller.say(entry, Who.STAFF, f"{who} approved claw's draft and it was sent")
+    teller.said_with_a_text()
 
 
 def _staff_texted(teller: _Teller, entry: TimelineEntry) -> None:

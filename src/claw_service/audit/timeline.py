@@ -64,10 +64,14 @@ class TimelineEntry:
     recorded_decision: Decision | None = attrs.field(default=None, eq=False, repr=False)
     situation: Situation | None = attrs.field(default=None, eq=False, repr=False)
     event_class: type | None = attrs.field(default=None, eq=False, repr=False)
+    # Which text a queued or sent entry is about, and whether a dry-run messenger took
+    # it: the plain-words story marks the step whose text never went out.
+    text_id: UUID | None = attrs.field(default=None, eq=False, repr=False)
+    dry_run: bool = attrs.field(default=False, eq=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict without empty fields; ``at`` and ``event`` are always there."""
-        skipped = ("recorded_decision", "situation", "event_class")
+        skipped = ("recorded_decision", "situation", "event_class", "text_id", "dry_run")
         plain = attrs.asdict(self, recurse=True, filter=lambda a, _v: a.name not in skipped)
         return {name: _jsonable(value) for name, value in plain.items() if value is not None}
 
@@ -260,6 +264,8 @@ def _entries(events: Sequence[RecordedEvent]) -> list[TimelineEntry]:
         else:
             conversation = item.originator_id
         entry = _entry(item)
+        if kind is recorded_events.TextQueued or kind in TEXT_OUTCOMES:
+            entry = attrs.evolve(entry, text_id=item.originator_id)
         if kind in REPLY_OUTCOMES:
             entry = attrs.evolve(entry, body=sent)
         elif kind in _OUTBOX_OUTCOMES:
@@ -294,20 +300,20 @@ def _outbox_entry(
         recorded_events.AlertFailed: f"staff alert '{label}': failed",
         recorded_events.AlertDropped: f"staff alert '{label}': dropped",
     }[kind]
-    outcome = _dry_run_wording(item, outcome)
+    dry_run = _taken_by_dry_run(item)
+    if dry_run:
+        outcome = "text not sent (dry run)"
     if kind in TEXT_OUTCOMES and label:
         outcome = f"{label} {outcome}"
-    return attrs.evolve(entry, summary=outcome, body=body)
+    return attrs.evolve(entry, summary=outcome, body=body, dry_run=dry_run)
 
 
 # Dry run (issue #12, item 2) -----------------------------------------------------------------
-def _dry_run_wording(item: RecordedEvent, outcome: str) -> str:
+def _taken_by_dry_run(item: RecordedEvent) -> bool:
     """A text a dry-run messenger took was recorded, never sent: the timeline must not say sent."""
-    if item.event_class is recorded_events.TextSent and was_dry_run(
+    return item.event_class is recorded_events.TextSent and was_dry_run(
         getattr(item.event, "vendor_message_id", None)
-    ):
-        return "text not sent (dry run)"
-    return outcome
+    )
 
 
 _OUTBOX_OUTCOMES = frozenset(TEXT_OUTCOMES + ALERT_OUTCOMES)

@@ -63,6 +63,22 @@ function answerOf(document, intent) {
   return { text: answer.text || "", fallback: answer.fallback ?? null, shape: "object", learnedFrom: answer.learned_from ?? null };
 }
 
+// What a customer handed to staff on this topic is told; empty means claw's own sentence.
+const STANDARD_HOLDING_REPLY = "Thanks, a staff member will text you back shortly.";
+
+function holdingReplyField(doc, intent, editable) {
+  const id = `holding-${intent}`;
+  const words = (doc.holding_replies || {})[intent] || "";
+  const box = h("textarea", { id, name: `holding-${intent}`, rows: 2, readonly: !editable, placeholder: STANDARD_HOLDING_REPLY }, words);
+  const label = `Holding reply for ${intent.replaceAll("_", " ")}`;
+  const save = () => saveDraftPart(["holding_replies", intent], box.value.trim() || null, label);
+  return h("div", { class: "knowledge-holding", "data-part": partName(["holding_replies", intent]) },
+    h("label", { for: id, text: "When staff take over, the customer is told" }),
+    box,
+    editable ? h("div", { class: "actions" },
+      h("button", { type: "button", onclick: save, "aria-label": `Save ${label.toLowerCase()}` }, "Save to draft")) : null);
+}
+
 function answersSection(knowledge, doc) {
   const editable = knowledge.may_edit.answers;
   const rows = knowledge.intents.map((intent) => {
@@ -82,11 +98,12 @@ function answersSection(knowledge, doc) {
       answer.fallback ? h("p", { class: "meta", text: `When the text names no location: ${answer.fallback}` }) : null,
       answer.learnedFrom ? h("p", { class: "meta", text: `Learned from staff: ${answer.learnedFrom}` }) : null,
       editable ? h("div", { class: "actions" },
-        h("button", { type: "button", class: "primary", onclick: save, "aria-label": `Save answer for ${intent}` }, "Save to draft")) : null);
+        h("button", { type: "button", class: "primary", onclick: save, "aria-label": `Save answer for ${intent}` }, "Save to draft")) : null,
+      holdingReplyField(doc, intent, editable));
   });
   return [
     h("h2", { id: "answers", text: "Answers" }),
-    h("p", { class: "meta", text: "Placeholders such as {venue_name}, {hours}, {booking_link} and {location_name} are filled in when claw answers. An empty answer leaves the intent to staff." }),
+    h("p", { class: "meta", text: "Placeholders such as {venue_name}, {hours}, {booking_link} and {location_name} are filled in when claw answers. An empty answer leaves the intent to staff. Under each answer: what a customer is told when staff take over (only venue-wide placeholders; empty keeps claw's sentence; whether it is sent at all is the topic's setting)." }),
     editable ? null : h("p", { class: "meta", text: "Only admins may change answers here (an admin can allow operators below)." }),
     h("ul", { class: "cards knowledge-answers" }, rows),
   ];
