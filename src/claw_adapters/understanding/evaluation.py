@@ -230,40 +230,40 @@ def evaluate(
             return np.array([], dtype=str), np.array([], dtype=np.float64)
         predictions = model.predict_many([item.text for item in items])
         labels = np.array([prediction.label for prediction in predictions])
+        return labels, np.array([prediction.confidence for prediction in predictions])
+
+    def in_scope_confidence(labels: npt.NDArray[np.str_], confidence: FloatArray) -> FloatArray:
         # A text predicted out of scope is rejected at any threshold.
-        confidence = np.array([0.0 if p.label == OOS_LABEL else p.confidence for p in predictions])
-        return labels, confidence
+        result: FloatArray = np.where(labels == OOS_LABEL, 0.0, confidence)
+        return result
 
     val_truth = np.array([item.label for item in dataset.val])
     test_truth = np.array([item.label for item in dataset.test])
-    val_predicted, val_confidence = predict(dataset.val)
-    test_predicted, test_confidence = predict(dataset.test)
-    _, oos_val_confidence = predict(dataset.oos_val)
-    _, oos_test_confidence = predict(dataset.oos_test)
+    val_predicted, val_raw = predict(dataset.val)
+    test_predicted, test_raw = predict(dataset.test)
+    oos_val_predicted, oos_val_raw = predict(dataset.oos_val)
+    oos_test_predicted, oos_test_raw = predict(dataset.oos_test)
+    val_confidence = in_scope_confidence(val_predicted, val_raw)
+    test_confidence = in_scope_confidence(test_predicted, test_raw)
+    oos_test_confidence = in_scope_confidence(oos_test_predicted, oos_test_raw)
 
     oos_threshold = _choose_oos_threshold(
-        val_predicted, val_confidence, val_truth, oos_val_confidence
+        val_predicted,
+        val_confidence,
+        val_truth,
+        in_scope_confidence(oos_val_predicted, oos_val_raw),
     )
-    # An out-of-scope text the model accepts is always a wrong answer.
-    val_correct = np.concatenate(
-        [val_predicted == val_truth, np.zeros(len(oos_val_confidence), dtype=bool)]
-    )
-    oos_weight = _oos_weight(
-        len(val_truth), len(oos_val_confidence), len(test_truth), len(oos_test_confidence)
-    )
-    val_weights = np.concatenate(
-        [np.ones(len(val_truth)), np.full(len(oos_val_confidence), oos_weight)]
-    )
+    # Coverage counts answers: an intent, or "out of scope", given with at least the
+    # threshold's confidence. A confident "out of scope" for an out-of-scope text is a
+    # right answer (claw then defers, as it should); any intent for it is wrong.
+    val_correct = np.concatenate([val_predicted == val_truth, oos_val_predicted == OOS_LABEL])
+    oos_weight = _oos_weight(len(val_truth), len(oos_val_raw), len(test_truth), len(oos_test_raw))
+    val_weights = np.concatenate([np.ones(len(val_truth)), np.full(len(oos_val_raw), oos_weight)])
     coverage_threshold = _choose_coverage_threshold(
-        val_correct,
-        np.concatenate([val_confidence, oos_val_confidence]),
-        val_weights,
-        TARGET_PRECISION,
+        val_correct, np.concatenate([val_raw, oos_val_raw]), val_weights, TARGET_PRECISION
     )
-    all_test_confidence = np.concatenate([test_confidence, oos_test_confidence])
-    test_correct = np.concatenate(
-        [test_predicted == test_truth, np.zeros(len(oos_test_confidence), dtype=bool)]
-    )
+    all_test_confidence = np.concatenate([test_raw, oos_test_raw])
+    test_correct = np.concatenate([test_predicted == test_truth, oos_test_predicted == OOS_LABEL])
     if coverage_threshold is None or len(all_test_confidence) == 0:
         coverage, coverage_precision = 0.0, None
     else:
