@@ -156,7 +156,8 @@ class _Design:
         return design, sparse.hstack([matrix, design._dense(vectors)], format="csr")
 
     def _dense(self, vectors: FloatArray) -> SparseMatrix:
-        centred = vectors - self.centre
+        centre = np.zeros(vectors.shape[1]) if self.centre is None else self.centre
+        centred = vectors - centre
         norms = np.linalg.norm(centred, axis=1, keepdims=True)
         return sparse.csr_matrix(self.weight * centred / np.maximum(norms, 1e-12))
 
