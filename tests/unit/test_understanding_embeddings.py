@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import attrs
 import numpy as np
@@ -21,7 +22,10 @@ from claw_adapters.understanding.embeddings import (
     FloatArray,
     MemoizedEmbedder,
 )
+from claw_adapters.understanding.evaluation import evaluate, load_clinc_format
 from claw_adapters.understanding.local_model import IntentModel
+
+TINY_CLINC = Path(__file__).parents[1] / "contract" / "test_eval_data" / "tiny_clinc.json"
 
 # Words a customer might use, by the meaning a sentence embedding would give them.
 CONCEPTS: dict[str, int] = {
@@ -127,3 +131,19 @@ def test_the_packaged_model_places_paraphrases_together() -> None:
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
     voucher, gift_card, wifi = vectors
     assert voucher @ gift_card > voucher @ wifi
+
+
+def test_evaluation_with_an_embedder_names_it_and_times_real_embedding() -> None:
+    dataset = load_clinc_format(TINY_CLINC)
+    embedder = ConceptEmbedder()
+    report = evaluate(dataset, embedder=embedder, timing_sample=10)
+    assert report.model == "concepts (test double)"
+    assert report.labels == 4  # the learnt "oos" label is not one of the dataset's intents
+    assert report.in_scope_accuracy_without_rejection >= 0.9
+    distinct = {
+        item.text
+        for split in (dataset.train, dataset.oos_train, dataset.val, dataset.test)
+        for item in split
+    } | {item.text for item in (*dataset.oos_val, *dataset.oos_test)}
+    # Every distinct text once, then the ten timed texts again: timing is not a lookup.
+    assert embedder.embedded == len(distinct) + 10
