@@ -52,7 +52,10 @@ class E5SmallEmbedder:
     missing, so a caller can say so instead of failing on an import deep inside.
     """
 
-    threads: int | None = None
+    # One thread: claw embeds one text at a time, and on a small shared machine
+    # OpenMP's threads wait for each other (measured: 26 ms a text with one
+    # thread, 122 ms with two, on 2 busy cores). The engine sets OMP_NUM_THREADS.
+    threads: int | None = 1
     _engine: Any = attrs.field(default=None, init=False)
 
     @property
