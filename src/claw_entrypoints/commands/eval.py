@@ -35,6 +35,15 @@ def register(subparsers: Any) -> None:
         "--c", type=float, default=1.0, help="SVM regularisation C (default: %(default)s)"
     )
     parser.add_argument(
+        "--model",
+        choices=("tfidf", "embeddings"),
+        default="tfidf",
+        help=(
+            "tfidf: the default word and character TF-IDF model; embeddings: TF-IDF plus "
+            "sentence embeddings (needs the 'embeddings' extra) (default: %(default)s)"
+        ),
+    )
+    parser.add_argument(
         "--timing-sample",
         type=int,
         default=500,
@@ -69,6 +78,7 @@ def _percent(value: float | None) -> str:
 def _table(report: dict[str, Any], path: Path) -> str:
     rows = [
         ("dataset", str(path)),
+        ("model", str(report["model"])),
         (
             "labels / train / test / oos test",
             (
@@ -97,6 +107,10 @@ def run(args: argparse.Namespace) -> int:
 
         return run_venue(args)
     # Imported here so that `claw --help` does not pay for scikit-learn.
+    from claw_adapters.understanding.embeddings import (  # noqa: PLC0415
+        E5SmallEmbedder,
+        EmbeddingsUnavailableError,
+    )
     from claw_adapters.understanding.evaluation import (  # noqa: PLC0415
         DatasetError,
         evaluate,
@@ -109,7 +123,13 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         dataset = load_clinc_format(args.path)
-        report = evaluate(dataset, ModelSettings(c=args.c), timing_sample=args.timing_sample)
+        embedder = E5SmallEmbedder() if args.model == "embeddings" else None
+        report = evaluate(
+            dataset, ModelSettings(c=args.c), embedder=embedder, timing_sample=args.timing_sample
+        )
+    except EmbeddingsUnavailableError as error:
+        print(f"claw eval: --model embeddings: {error}", file=sys.stderr)
+        return 2
     except DatasetError as error:
         print(f"claw eval: {error}", file=sys.stderr)
         return 2
