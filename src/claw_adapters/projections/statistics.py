@@ -566,12 +566,15 @@ class _DayMirror(Documents):
         key = f"day:{self._day}:{intent}"
         day = self._inner.get(key) or {**_empty_feature(intent), "kind": "feature_day"}
         day["day"] = self._day
+        # An event changes a counter or two: only those are added up.
         for name in _SUMMED:
-            day[name] = day.get(name, 0) + after.get(name, 0) - before.get(name, 0)
-        day["cost_usd"] = round(day["cost_usd"], 9)
+            change = after.get(name, 0) - before.get(name, 0)
+            if change:
+                day[name] = day.get(name, 0) + change
+        day["cost_usd"] = round(day.get("cost_usd", 0.0), 9)
         for name in _BUCKETED:
             now, then = after.get(name), before.get(name)
-            if now is None:
+            if now is None or now == then:
                 continue
             then = then or [0] * len(now)
             day[name] = [
