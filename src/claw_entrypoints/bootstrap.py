@@ -457,6 +457,7 @@ async def bootstrap(
         app, projector.failures, ports.staff, count=metrics.record_projection_failure
     )
     projector.on_failure = alarm.recorded
+    intake = TextIntake(app)
     worker = Worker(
         app,
         processor,
@@ -466,8 +467,8 @@ async def bootstrap(
         clock,
         read_side=projector.catch_up,
         alarm=alarm,
+        inbound_idle=intake.idle,
     )
-    intake = TextIntake(app)
     # Closed first (closers run in reverse): texts being appended finish before the rest.
     closers.append(intake.aclose)
     runtime = Runtime(

@@ -43,6 +43,9 @@ class TextIntake:
         self._queued: list[tuple[InboundText, datetime, asyncio.Future[IntakeResult]]] = []
         self._draining: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[None]] = set()
+        # Set while no text waits to be appended: the worker lets acknowledgements go first.
+        self.idle = asyncio.Event()
+        self.idle.set()
 
     def in_background(self, work: Coroutine[Any, Any, None]) -> None:
         """Run ``work`` after the answer has gone; awaited at shutdown, never dropped early."""
@@ -53,11 +56,19 @@ class TextIntake:
     async def receive(self, text: InboundText, at: datetime) -> IntakeResult:
         future: asyncio.Future[IntakeResult] = asyncio.get_running_loop().create_future()
         self._queued.append((text, at, future))
+        self.idle.clear()
         if self._draining is None or self._draining.done():
             self._draining = asyncio.create_task(self._drain(), name="claw-intake")
         return await future
 
     async def _drain(self) -> None:
+        try:
+            await self._append_queued()
+        finally:
+            if not self._queued:
+                self.idle.set()
+
+    async def _append_queued(self) -> None:
         loop = asyncio.get_running_loop()
         while self._queued:
             batch = self._queued[: self.max_batch]

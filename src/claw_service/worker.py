@@ -8,6 +8,7 @@ and due deadlines are folded from the events by ``LogDerivedWork``
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Protocol
@@ -22,6 +23,9 @@ from claw_service.dispatcher import EffectDispatcher
 from claw_service.processor import ConversationProcessor
 
 log = structlog.get_logger("claw.worker")
+
+# How long a decision waits for texts being stored before it goes ahead regardless.
+INBOUND_FIRST_SECONDS = 0.05
 
 
 class DueWork(Protocol):
@@ -63,6 +67,7 @@ class Worker:
         read_side: Callable[[], int] | None = None,
         alarm: Alarm | None = None,
         idle_seconds: float = 0.25,
+        inbound_idle: asyncio.Event | None = None,
     ) -> None:
         self.app = app
         self.processor = processor
@@ -73,6 +78,7 @@ class Worker:
         self.read_side = read_side
         self.alarm = alarm
         self.idle_seconds = idle_seconds
+        self.inbound_idle = inbound_idle
         self.wake = asyncio.Event()
         self.effects_wake = asyncio.Event()
         self.ticks = 0
@@ -90,6 +96,7 @@ class Worker:
         busy |= await asyncio.to_thread(self.work.catch_up) > 0
         now = self.clock.now()
         for conversation_id in await asyncio.to_thread(self.work.due_conversations, now):
+            await self._after_inbound()
             await self._guarded(self.processor.process, conversation_id)
             busy = True
         for action_id in await asyncio.to_thread(self.work.due_actions, now):
@@ -106,6 +113,18 @@ class Worker:
         if await asyncio.to_thread(self.lease.try_acquire):
             return await self.dispatcher.run_once() > 0
         return False
+
+    async def _after_inbound(self) -> None:
+        """Let texts waiting to be stored go first, for a moment.
+
+        A webhook is acknowledged once its text is stored, and the vendor retries one
+        that takes too long; a decision can wait a few milliseconds. Deciding in a burst
+        took the event loop and the database from the acknowledgements.
+        """
+        if self.inbound_idle is None or self.inbound_idle.is_set():
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.inbound_idle.wait(), INBOUND_FIRST_SECONDS)
 
     async def _project(self) -> int:
         if self.read_side is None:

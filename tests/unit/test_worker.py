@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable
 from uuid import UUID
 
+import pytest
+
 from claw_adapters.clock import SystemClock
 from claw_adapters.fakes.memory import MemoryDevices, MemoryDoors, MemoryMessenger, MemoryStaff
 from claw_adapters.persistence.lease import AlwaysLease
@@ -16,6 +18,7 @@ from claw_domain.settings import FeatureMode, FeatureSettings, GlobalSettings
 from claw_domain.slots import ConversationContext
 from claw_domain.values import Classification, ClassificationSource, InboundText, Intent
 from claw_entrypoints.bootstrap import MEMORY_DATABASE_URL, construct_application, effect_ports
+from claw_service import worker as worker_module
 from claw_service.application import ClawApplication
 from claw_service.dispatcher import EffectDispatcher
 from claw_service.processor import ConversationProcessor
@@ -107,3 +110,38 @@ async def test_a_text_is_decided_while_an_earlier_reply_is_still_being_sent() ->
         messenger.release.set()
         stop.set()
         await running
+
+
+async def test_a_decision_lets_texts_being_stored_go_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(worker_module, "INBOUND_FIRST_SECONDS", 30.0)  # no race with the clock
+    clock = SystemClock()
+    app = construct_application(MEMORY_DATABASE_URL, InMemoryVenue())
+    features = {Intent.HOURS: FeatureSettings(mode=FeatureMode.AUTO)}
+    app.ensure_settings(features, GlobalSettings(), "test", clock.now())
+    inbound_idle = asyncio.Event()  # a webhook's text is waiting to be stored
+    worker = Worker(
+        app,
+        ConversationProcessor(app, HoursUnderstanding(), clock),
+        EffectDispatcher(
+            app,
+            effect_ports(MemoryMessenger(), MemoryDevices(), MemoryDoors(), MemoryStaff()),
+            clock,
+        ),
+        LogDerivedWork(app, debounce_seconds=0),
+        AlwaysLease(),
+        clock,
+        inbound_idle=inbound_idle,
+    )
+    conversation = a_text(app, clock, "+19025551111")
+
+    deciding = asyncio.create_task(worker.decide())
+    await wait_for(lambda: worker.work.due_conversations(clock.now()) != [], "the text to be due")
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert not decided(app, conversation)  # held while the intake works
+
+    inbound_idle.set()
+    await deciding
+    assert decided(app, conversation)
