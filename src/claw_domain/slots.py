@@ -306,7 +306,8 @@ def _merged(known: Entities, said: Entities) -> Entities:
 
 # Reading a box number in an answer to "Which box are you in?" ------------------------------
 
-_NUMBER_WORDS = {
+# Box numbers customers spell out; the pattern stage reads the same words.
+NUMBER_WORDS = {
     "one": 1,
     "two": 2,
     "three": 3,
@@ -333,7 +334,7 @@ _ORDINAL_WORDS = {
     "tenth": 10,
 }
 _BOX_WORDS = r"(?:box|bay|sim|simulator|room|suite|number|no\.?|#)"
-_NUMBER = r"(\d{1,2}|" + "|".join(_NUMBER_WORDS) + r")"
+_NUMBER = r"(\d{1,2}|" + "|".join(NUMBER_WORDS) + r")"
 _NAMED_BOX = re.compile(rf"{_BOX_WORDS}\s*#?\s*{_NUMBER}\b", re.IGNORECASE)
 _BARE_NUMBER = re.compile(rf"(?<![\d:$.,]){_NUMBER}(?:st|nd|rd|th)?\b(?![:.,]?\d)", re.IGNORECASE)
 _ORDINAL = re.compile(r"\b(" + "|".join(_ORDINAL_WORDS) + r")\b", re.IGNORECASE)
@@ -341,7 +342,7 @@ _ORDINAL = re.compile(r"\b(" + "|".join(_ORDINAL_WORDS) + r")\b", re.IGNORECASE)
 
 def _number(raw: str) -> int:
     lowered = raw.lower()
-    return _NUMBER_WORDS[lowered] if lowered in _NUMBER_WORDS else int(lowered)
+    return NUMBER_WORDS[lowered] if lowered in NUMBER_WORDS else int(lowered)
 
 
 # "the one by the window": after these, "one" is a pronoun, not a box number.

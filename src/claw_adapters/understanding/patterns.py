@@ -20,6 +20,7 @@ from claw_adapters.understanding.safety import with_safety_topics
 from claw_adapters.understanding.unwanted import looks_like_injection, looks_like_spam
 from claw_domain.replies import tokens
 from claw_domain.sentiment import detect_sentiment, reads_as_praise
+from claw_domain.slots import NUMBER_WORDS
 from claw_domain.values import Classification, ClassificationSource, Entities, Intent
 
 
@@ -421,23 +422,9 @@ def _allowed_typos(phrase: str) -> int:
     return 2
 
 
-_NUMBER_WORDS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-}
 _BOX = re.compile(
     r"\b(?:box|bay|sim|simulator|room|b)\s*(?:#|no\.?|num(?:ber)?\.?)?\s*"
-    r"(\d{1,2}|" + "|".join(_NUMBER_WORDS) + r")\b",
+    r"(\d{1,2}|" + "|".join(NUMBER_WORDS) + r")\b",
     re.IGNORECASE,
 )
 _ORDINAL_BOX = re.compile(
@@ -494,7 +481,7 @@ class EntityExtractor:
         found: set[int] = set()
         for match in _BOX.finditer(text):
             raw = match.group(1).lower()
-            found.add(_NUMBER_WORDS[raw] if raw in _NUMBER_WORDS else int(raw))
+            found.add(NUMBER_WORDS[raw] if raw in NUMBER_WORDS else int(raw))
         for match in _ORDINAL_BOX.finditer(text):
             found.add(int(match.group(1)))
         found.discard(0)
