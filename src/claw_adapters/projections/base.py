@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Protocol
 from uuid import UUID
 
@@ -29,14 +30,21 @@ class Projection(Protocol):
     def folds(self) -> Mapping[type, Fold]: ...
 
 
+# Every fold of a rebuild asks for these keys; formatting a UUID each time added up.
+_RECENT_KEYS = 4096
+
+
+@lru_cache(maxsize=_RECENT_KEYS)
 def conversation_state_key(conversation_id: UUID) -> str:
     return f"~conversation:{conversation_id}"
 
 
+@lru_cache(maxsize=_RECENT_KEYS)
 def action_state_key(action_id: UUID) -> str:
     return f"~action:{action_id}"
 
 
+@lru_cache(maxsize=_RECENT_KEYS)
 def outbox_state_key(item_id: UUID) -> str:
     return f"~outbox:{item_id}"
 
