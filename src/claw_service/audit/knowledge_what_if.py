@@ -11,7 +11,6 @@ changed since.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -24,25 +23,17 @@ from claw_domain.ports import KnowsLines, Venue
 from claw_domain.settings import SettingsSnapshot
 from claw_domain.values import ACTION_FOR_INTENT
 from claw_service.audit.timeline import TimelineEntry
+from claw_service.audit.what_if import Difference
 from claw_service.holding_replies import with_holding_reply
 
 
 @attrs.frozen
-class ChangedDecision:
-    """A recorded decision the draft would change: how it was, how it would be."""
-
-    at: datetime
-    conversation_id: UUID | None
-    decision_number: int | None
-    was: Decision
-    would_be: Decision
+class ChangedDecision(Difference):
+    """A recorded decision the draft would change, with what each would say and open."""
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "at": self.at.isoformat(),
-            "conversation_id": str(self.conversation_id) if self.conversation_id else None,
-            "decision_number": self.decision_number,
-            "intent": self.was.intent.value,
+            **super().to_json(),
             "was": _decision_json(self.was),
             "would_be": _decision_json(self.would_be),
         }
@@ -109,14 +100,27 @@ def knowledge_what_if(
     line_of: Callable[[UUID], str | None] = lambda _conversation: None,
 ) -> list[ChangedDecision]:
     """The recorded decisions that ``draft`` would change, judged under ``settings``."""
-    changed = []
-    for entry in entries:
-        recorded, situation = entry.recorded_decision, entry.situation
-        if recorded is None or situation is None:
-            continue
+
+    def judged(entry: TimelineEntry, situation: Situation) -> tuple[Decision, Decision]:
         line = line_of(entry.conversation_id) if entry.conversation_id else None
         was = decide(facts_under(situation, current, _line_location(current, line)), settings)
         would_be = decide(facts_under(situation, draft, _line_location(draft, line)), settings)
+        return was, would_be
+
+    return _changed(entries, judged)
+
+
+def _changed(
+    entries: Iterable[TimelineEntry],
+    judge: Callable[[TimelineEntry, Situation], tuple[Decision, Decision]],
+) -> list[ChangedDecision]:
+    """Each recorded decision judged twice (as things are, under the draft), where the two
+    differ in what claw would do or say; decisions recorded without facts are left out."""
+    changed = []
+    for entry in entries:
+        if entry.recorded_decision is None or entry.situation is None:
+            continue
+        was, would_be = judge(entry, entry.situation)
         if _what_it_does(was) != _what_it_does(would_be):
             changed.append(
                 ChangedDecision(
@@ -141,20 +145,4 @@ def settings_what_if(
 ) -> list[ChangedDecision]:
     """The recorded decisions a settings draft would change: the recorded facts judged
     under the current settings and under the draft, so only the draft's change shows."""
-    changed = []
-    for entry in entries:
-        recorded, situation = entry.recorded_decision, entry.situation
-        if recorded is None or situation is None:
-            continue
-        was, would_be = decide(situation, current), decide(situation, draft)
-        if _what_it_does(was) != _what_it_does(would_be):
-            changed.append(
-                ChangedDecision(
-                    at=entry.at,
-                    conversation_id=entry.conversation_id,
-                    decision_number=entry.decision_number,
-                    was=was,
-                    would_be=would_be,
-                )
-            )
-    return changed
+    return _changed(entries, lambda _entry, facts: (decide(facts, current), decide(facts, draft)))
