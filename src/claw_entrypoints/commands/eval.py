@@ -22,7 +22,7 @@ def register(subparsers: Any) -> None:
         description=(
             "Train the local classifier on the dataset's train split, choose thresholds on "
             "val, and report in-scope accuracy, out-of-scope recall, the share answered at "
-            "95%% precision and the time per message on test (CLINC150 data_full.json format)."
+            "95% precision and the time per message on test (CLINC150 data_full.json format)."
         ),
     )
     parser.add_argument(
