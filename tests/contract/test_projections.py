@@ -269,18 +269,35 @@ def test_a_rebuilt_projection_swaps_in_with_its_last_batch_in_one_write(
 ) -> None:
     store.commit("live", {"old": {"n": 0}}, expected=0, position=9)
     store.commit("live~new", {"a": {"n": 1}, "b": {"n": 2}}, expected=0, position=5)
-    last = Commit("live~new", {"b": None, "c": {"n": 3}}, expected=5, position=10)
+    last = Commit("live~new", {"a": {"n": 9}, "b": None, "c": {"n": 3}}, expected=5, position=10)
 
     with pytest.raises(PositionConflictError):
         store.swap_in([SwapIn("live", "live~new", attrs.evolve(last, expected=4))])
     store.swap_in([SwapIn("live", "live~new", last)])
 
+    # The last batch wins over an earlier batch's row of the same key.
     assert [(row.key, row.document) for row in store.rows("live")] == [
-        ("a", {"n": 1}),
+        ("a", {"n": 9}),
         ("c", {"n": 3}),
     ]
     assert store.position("live") == 10
     assert (store.rows("live~new"), store.position("live~new")) == ([], 0)
+
+
+def test_documents_round_trip_whatever_characters_they_hold(store: ProjectionStore) -> None:
+    # PostgreSQL writes through COPY, whose text format gives tabs, newlines and
+    # backslashes a meaning of their own: a customer's text may hold any of them.
+    awkward = "tab\there\nnew line \\N back\\slash \r é 👍 \x01 end\\"
+    documents: dict[str, Document | None] = {
+        "key\twith\\tab": {"text": awkward, "list": [awkward, None, 1.5]},
+        "plain": {"text": "\\."},
+    }
+    store.commit("things", documents, expected=0, position=1)
+    store.commit("things", {"plain": {"text": awkward}}, expected=1, position=2)
+
+    assert store.get("things", "key\twith\\tab") == documents["key\twith\\tab"]
+    assert store.get("things", "plain") == {"text": awkward}
+    assert [row.key for row in store.rows("things")] == ["key\twith\\tab", "plain"]
 
 
 def test_several_projections_commit_in_one_transaction_or_none(store: ProjectionStore) -> None:

@@ -11,6 +11,7 @@ sample, rebuilds to exactly the same numbers.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -142,7 +143,7 @@ def _action_requested(event: RecordedEvent, documents: Documents) -> None:
     recorded = event.event
     documents.put(action_state_key(event.originator_id), {"intent": recorded.intent.value})
     if recorded.requires_confirmation:
-        _count(documents, recorded.intent.value, "confirmations_requested")
+        _count(documents, event.at, recorded.intent.value, "confirmations_requested")
 
 
 def _action(event: RecordedEvent, documents: Documents) -> None:
@@ -152,7 +153,7 @@ def _action(event: RecordedEvent, documents: Documents) -> None:
         return
     counter = _ACTION_COUNTER.get(event.event_class)
     if counter is not None:
-        _count(documents, state["intent"], counter)
+        _count(documents, event.at, state["intent"], counter)
     if event.event_class in _CLOSING:
         documents.delete(key)
 
@@ -180,7 +181,7 @@ def _text_received(event: RecordedEvent, state: Document, documents: Documents) 
 
 def _text_classified(event: RecordedEvent, state: Document, documents: Documents) -> None:
     classification: Classification = event.event.classification
-    _classified(documents, classification)
+    _classified(documents, event.at, classification)
     # The debounce wait ended when claw began reading: the classification's time less
     # the language model's own time, when it was asked.
     usage = classification.llm_usage
@@ -196,7 +197,7 @@ def _decided(event: RecordedEvent, state: Document, documents: Documents) -> Non
     _count_total(documents, "by_reason", decision.reason.value)
     counter = _DECISION_COUNTER.get(decision.kind)
     if counter is not None:
-        _count(documents, decision.intent.value, counter)
+        _count(documents, event.at, decision.intent.value, counter)
     if decision.kind is DecisionKind.SUGGEST:
         state["drafts"][str(recorded.number)] = decision.intent.value
     state["last_automatic"] = (
@@ -212,18 +213,18 @@ def _suggestion_drafted(event: RecordedEvent, state: Document, documents: Docume
     recorded = event.event
     intent = state["drafts"].get(str(recorded.decision_number))
     if intent is not None:
-        _llm_usage(documents, intent, recorded.usage)
+        _llm_usage(documents, event.at, intent, recorded.usage)
 
 
 def _suggestion_decided(event: RecordedEvent, state: Document, documents: Documents) -> None:
     intent = state["drafts"].pop(str(event.event.decision_number), None)
     if intent is not None:
-        _count(documents, intent, _SUGGESTION_COUNTER[event.event_class])
+        _count(documents, event.at, intent, _SUGGESTION_COUNTER[event.event_class])
 
 
 def _reply_sent(event: RecordedEvent, state: Document, documents: Documents) -> None:
     _count_total(documents, "replies_sent")
-    _time_reply(documents, state, event.event.at)
+    _time_reply(documents, state, event.event.at, event.at)
 
 
 def _reply_withheld(_event: RecordedEvent, documents: Documents) -> None:
@@ -247,46 +248,55 @@ def _text_outcome(event: RecordedEvent, documents: Documents) -> None:
         key = conversation_state_key(UUID(item["conversation_id"]))
         state = documents.get(key)
         if state is not None:
-            _time_reply(documents, state, recorded.at)
+            _time_reply(documents, state, recorded.at, event.at)
             documents.put(key, state)
 
 
 def _feedback(event: RecordedEvent, state: Document, documents: Documents) -> None:
     if state["intent"] is not None:
         counter = "feedback_positive" if event.event.positive else "feedback_negative"
-        _count(documents, state["intent"], counter)
+        _count(documents, event.at, state["intent"], counter)
     # One verdict per automatic answer: a staff text after it is not a second one.
     state["last_automatic"] = None
 
 
-def _staff_text(_event: RecordedEvent, state: Document, documents: Documents) -> None:
+def _staff_text(event: RecordedEvent, state: Document, documents: Documents) -> None:
     """Staff writing after an automatic answer, before any other decision, corrected it."""
     intent = state.get("last_automatic")
     if intent is not None:
-        _count(documents, intent, "staff_corrections")
+        _count(documents, event.at, intent, "staff_corrections")
         state["last_automatic"] = None
 
 
-def _time_reply(documents: Documents, state: Document, sent_at: datetime) -> None:
+def _time_reply(
+    documents: Documents, state: Document, sent_at: datetime, recorded_at: datetime
+) -> None:
     """Each text waiting for an answer is answered by the first reply after it."""
     if not state["unanswered"] or state["intent"] is None:
         return
-    feature = _feature(documents, state["intent"])
-    work = feature.setdefault("work_latency_buckets", [0] * (len(LATENCY_BUCKETS) + 1))
     began = state.get("began_at")
+    replied: list[int] = []
+    worked: list[int] = []
     for received in state["unanswered"]:
         seconds = max(0.0, (sent_at - parse_iso(received)).total_seconds())
-        feature["latency_buckets"][bucket_of(seconds)] += 1
-        feature["replies_timed"] += 1
+        replied.append(bucket_of(seconds))
         start = max(parse_iso(received), parse_iso(began)) if began else parse_iso(received)
-        work[bucket_of(max(0.0, (sent_at - start).total_seconds()))] += 1
-    documents.put(f"intent:{state['intent']}", feature)
+        worked.append(bucket_of(max(0.0, (sent_at - start).total_seconds())))
+
+    def timed(feature: Document) -> None:
+        work = feature.setdefault("work_latency_buckets", [0] * (len(LATENCY_BUCKETS) + 1))
+        for bucket in replied:
+            feature["latency_buckets"][bucket] += 1
+        for bucket in worked:
+            work[bucket] += 1
+        feature["replies_timed"] += len(replied)
+
+    _change_feature(documents, recorded_at, state["intent"], timed)
     state["unanswered"] = []
 
 
 class StatisticsProjection:
     name = STATISTICS
-    # Wrapped below by _per_day: every count also lands in its feature's day.
     folds: Mapping[type, Fold] = {
         events.TextReceived: _on_conversation(_text_received),
         events.TextClassified: _on_conversation(_text_classified),
@@ -307,8 +317,31 @@ class StatisticsProjection:
     }
 
 
-def _feature(documents: Documents, intent: str) -> Document:
-    return documents.get(f"intent:{intent}") or _empty_feature(intent)
+def _change_feature(
+    documents: Documents, at: datetime, intent: str, change: Callable[[Document], None]
+) -> None:
+    """``change`` applied to the feature's numbers over the whole log, and to its day's.
+
+    The day is the UTC date of the event that made the change (``at``), and its
+    document ``day:<date>:<intent>`` (kind ``feature_day``) is what the dashboard
+    charts. Writing both as the change happens costs two dictionary updates; the
+    earlier way, diffing a copy of the feature before and after every event, was
+    most of what a rebuild spent on statistics.
+    """
+    feature_key = f"intent:{intent}"
+    feature = documents.get(feature_key) or _empty_feature(intent)
+    change(feature)
+    documents.put(feature_key, feature)
+    day = utc_day(at)
+    day_key = f"day:{day}:{intent}"
+    on_day = documents.get(day_key) or {**_empty_feature(intent), "kind": "feature_day", "day": day}
+    change(on_day)
+    documents.put(day_key, on_day)
+
+
+@functools.lru_cache(maxsize=4096)
+def utc_day(at: datetime) -> str:
+    return at.astimezone(UTC).date().isoformat()
 
 
 def _count_total(documents: Documents, counter: str, within: str | None = None) -> None:
@@ -330,32 +363,38 @@ def _count_texts_hour(documents: Documents, at: datetime) -> None:
     documents.put(key, point)
 
 
-def _count(documents: Documents, intent: str, counter: str, amount: int = 1) -> None:
-    feature = _feature(documents, intent)
-    feature[counter] += amount
-    documents.put(f"intent:{intent}", feature)
+def _count(documents: Documents, at: datetime, intent: str, counter: str) -> None:
+    def counted(feature: Document) -> None:
+        feature[counter] += 1
+
+    _change_feature(documents, at, intent, counted)
 
 
-def _classified(documents: Documents, classification: Classification) -> None:
+def _classified(documents: Documents, at: datetime, classification: Classification) -> None:
     intent = classification.intent.value
-    feature = _feature(documents, intent)
-    feature["received"] += 1
-    if classification.llm_usage is None:
-        feature["without_llm"] += 1
-    documents.put(f"intent:{intent}", feature)
-    if classification.llm_usage is not None:
-        _llm_usage(documents, intent, classification.llm_usage)
+    usage = classification.llm_usage
+
+    def classified(feature: Document) -> None:
+        feature["received"] += 1
+        if usage is None:
+            feature["without_llm"] += 1
+
+    _change_feature(documents, at, intent, classified)
+    if usage is not None:
+        _llm_usage(documents, at, intent, usage)
 
 
-def _llm_usage(documents: Documents, intent: str, usage: LlmUsage) -> None:
+def _llm_usage(documents: Documents, at: datetime, intent: str, usage: LlmUsage) -> None:
     """A language-model call: to classify a text, or to draft a suggestion."""
-    feature = _feature(documents, intent)
-    feature["llm_calls"] += 1
-    feature["prompt_tokens"] += usage.prompt_tokens
-    feature["completion_tokens"] += usage.completion_tokens
-    # Rounded so sums of floats rebuild to the same digits whatever the batch sizes.
-    feature["cost_usd"] = round(feature["cost_usd"] + usage.cost_usd, 9)
-    documents.put(f"intent:{intent}", feature)
+
+    def used(feature: Document) -> None:
+        feature["llm_calls"] += 1
+        feature["prompt_tokens"] += usage.prompt_tokens
+        feature["completion_tokens"] += usage.completion_tokens
+        # Rounded so sums of floats rebuild to the same digits whatever the batch sizes.
+        feature["cost_usd"] = round(feature["cost_usd"] + usage.cost_usd, 9)
+
+    _change_feature(documents, at, intent, used)
 
 
 def _count_hour(documents: Documents, at: datetime, decision: Decision) -> None:
@@ -517,95 +556,11 @@ def read_totals(store: ProjectionStore, hours: int = 48) -> Totals:
 
 # The owner's dashboard: each feature's numbers per day ---------------------------------------
 #
-# Every fold above changes a feature's ``intent:<intent>`` document in place. The day's
-# document ``day:<date>:<intent>`` (kind ``feature_day``) gets the same change: the
-# difference between the feature before and after the event, so no fold needs to know
-# about days. Days are UTC dates.
+# Every change to a feature's ``intent:<intent>`` document is made to its day's
+# ``day:<date>:<intent>`` document too (``_change_feature``). Days are UTC dates.
 
-_FEATURE_PREFIX = "intent:"
 _SUMMED = (*COUNTERS, "cost_usd")
 _BUCKETED = ("latency_buckets", "work_latency_buckets")
-
-
-class _DayMirror(Documents):
-    """The batch's documents; once the event is folded, its changes to features are
-    copied into its day (``finish``), once per feature however often the fold wrote it."""
-
-    def __init__(self, inner: Documents, day: str) -> None:
-        self._inner = inner
-        self._day = day
-        self._before: dict[str, Document] = {}
-        self._written: set[str] = set()
-
-    def get(self, key: str) -> Document | None:
-        found = self._inner.get(key)
-        if key.startswith(_FEATURE_PREFIX) and key not in self._before:
-            self._before[key] = _counted(found) if found is not None else {}
-        return found
-
-    def put(self, key: str, document: Document) -> None:
-        self._inner.put(key, document)
-        if key.startswith(_FEATURE_PREFIX):
-            self._before.setdefault(key, {})
-            self._written.add(key)
-
-    def delete(self, key: str) -> None:
-        self._inner.delete(key)
-
-    @property
-    def changes(self) -> dict[str, Document | None]:
-        return self._inner.changes
-
-    def finish(self) -> None:
-        for key in self._written:
-            after = self._inner.get(key)
-            if after is not None:
-                self._add_to_day(key[len(_FEATURE_PREFIX) :], self._before[key], after)
-
-    def _add_to_day(self, intent: str, before: Document, after: Document) -> None:
-        key = f"day:{self._day}:{intent}"
-        day = self._inner.get(key) or {**_empty_feature(intent), "kind": "feature_day"}
-        day["day"] = self._day
-        # An event changes a counter or two: only those are added up.
-        for name in _SUMMED:
-            change = after.get(name, 0) - before.get(name, 0)
-            if change:
-                day[name] = day.get(name, 0) + change
-        day["cost_usd"] = round(day.get("cost_usd", 0.0), 9)
-        for name in _BUCKETED:
-            now, then = after.get(name), before.get(name)
-            if now is None or now == then:
-                continue
-            then = then or [0] * len(now)
-            day[name] = [
-                d + a - b for d, a, b in zip(day.get(name, [0] * len(now)), now, then, strict=True)
-            ]
-        self._inner.put(key, day)
-
-
-def _counted(document: Document) -> Document:
-    """Only what a day adds up, copied: the whole feature document is several times larger,
-    and copying it on every write was most of what counting per day cost a rebuild."""
-    counted: Document = {name: document.get(name, 0) for name in _SUMMED}
-    for name in _BUCKETED:
-        buckets = document.get(name)
-        if buckets is not None:
-            counted[name] = list(buckets)
-    return counted
-
-
-def _per_day(fold: Fold) -> Fold:
-    def counted_per_day(event: RecordedEvent, documents: Documents) -> None:
-        mirror = _DayMirror(documents, event.at.astimezone(UTC).date().isoformat())
-        fold(event, mirror)
-        mirror.finish()
-
-    return counted_per_day
-
-
-StatisticsProjection.folds = {
-    kind: _per_day(fold) for kind, fold in StatisticsProjection.folds.items()
-}
 
 
 @attrs.frozen
