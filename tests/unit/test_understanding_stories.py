@@ -149,6 +149,26 @@ def test_a_booking_app_that_will_not_log_in_goes_to_staff(
     assert decision.intent is Intent.BOOKING_APP
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hey, my gift card balance is showing zero and I haven't used it yet",
+        "the voucher code says invalid when I type it in",
+        "my giftcard says it was already redeemed but it wasnt me",
+        "booked for friday, paid, never got the confirmation",
+    ],
+)
+def test_a_card_or_booking_in_a_state_the_customer_did_not_expect_goes_to_staff(
+    knowledge: VenueKnowledge, understanding: RecordingUnderstanding, text: str
+) -> None:
+    decision = decide(knowledge, understanding, text)
+
+    # Never the how-to: staff look at what went wrong, and the reason says so.
+    assert decision.kind is DecisionKind.ESCALATE
+    assert decision.reason in {Reason.PROBLEM_REPORT, Reason.UNKNOWN_INTENT}
+    assert is_holding_reply(decision)
+
+
 # Kind 3: missing details ask, they do not end the conversation -------------------------
 
 
