@@ -193,6 +193,29 @@ def test_a_door_without_its_location_asks_which_location(
     assert decision.opens is None
 
 
+@pytest.mark.parametrize(
+    ("texts", "intent"),
+    [
+        (("are memberships a thing there?", "whats it cost per year"), Intent.MEMBERSHIP),
+        (("how much for a box on a weeknight", "what about saturday mornings?"), Intent.PRICING),
+        (("the side monitor is black", "bay 1 at the bedford one"), Intent.SIDE_SCREEN),
+    ],
+)
+def test_a_follow_up_with_no_subject_of_its_own_continues_the_last_question(
+    knowledge: VenueKnowledge,
+    understanding: RecordingUnderstanding,
+    texts: tuple[str, ...],
+    intent: Intent,
+) -> None:
+    first = decide(knowledge, understanding, texts[0])
+    assert first.intent is intent
+
+    decision = decide(knowledge, understanding, *texts)
+
+    assert decision.intent is intent
+    assert decision.kind is first.kind
+
+
 # Kind 4: everyday questions of a simulator venue ----------------------------------------
 
 
