@@ -242,7 +242,7 @@ def read_in_context(
 ) -> InContext | None:
     """The text read against the open intent or the last answer; None when it stands alone."""
     if waiting is not None and waiting.is_open(now):
-        if _names_another_topic(classification, waiting.intent):
+        if _names_another_topic(classification, waiting.intent) and not says_not_known(text):
             return None  # a new question: the open one is dropped with the next decision
         return _against_open_intent(classification, text, waiting)
     if (
@@ -335,6 +335,20 @@ def _merged(known: Entities, said: Entities) -> Entities:
 
 
 # Reading a box number in an answer to "Which box are you in?" ------------------------------
+
+# "not sure", "no idea", "dunno": an answer to claw's question that gives nothing, however
+# a model reads the doubt in it (as a complaint, say).
+_NOT_KNOWN = re.compile(
+    r"\b(?:not sure|unsure|no idea|no clue|dunno|idk|don'?t know|do not know|"
+    r"can'?t (?:remember|tell|see)|forgot|forget)\b",
+    re.IGNORECASE,
+)
+
+
+def says_not_known(text: str) -> bool:
+    """A short reply saying the customer does not know: "uh not sure", "no idea which"."""
+    return len(text.split()) <= FOLLOW_UP_WORDS and _NOT_KNOWN.search(text) is not None
+
 
 # Box numbers customers spell out; the pattern stage reads the same words.
 NUMBER_WORDS = {

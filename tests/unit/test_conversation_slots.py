@@ -656,3 +656,19 @@ def test_a_text_that_asks_or_tells_more_than_where_is_not_a_detail(
     said = attrs.evolve(NOTHING, entities=entities)
 
     assert _read_after(_answered(Intent.SIDE_SCREEN), said, text) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["hmm not sure tbh", "no idea which one we're in", "dunno, the one in the corner"]
+)
+def test_a_reply_saying_the_customer_does_not_know_stays_with_the_question(text: str) -> None:
+    # A model may read the doubt as a complaint; it answers claw's question with nothing.
+    doubt = Classification(Intent.FEEDBACK_NEGATIVE, 0.64, ClassificationSource.LOCAL_MODEL)
+
+    read = read_in_context(
+        doubt, text, waiting=WAITING, answered=None, now=AT,
+        follow_up_window=timedelta(minutes=10),
+    )  # fmt: skip
+
+    assert read is not None
+    assert (read.use, read.intent) == (ContextUse.DETAILS_NOT_GIVEN, Intent.TRACKMAN_RESET)

@@ -109,6 +109,8 @@ def test_near_misses_do_not_trigger(
         ("do you guys have torrey pines", Intent.GAMEPLAY),
         ("can we play st andrews on it", Intent.GAMEPLAY),
         ("is there whistling straits", Intent.GAMEPLAY),
+        ("any par 3 courses on it?", Intent.GAMEPLAY),
+        ("can we just play the par three holes", Intent.GAMEPLAY),
     ],
 )
 def test_paraphrases_of_everyday_questions_are_decided_by_patterns(

@@ -296,6 +296,7 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"(links|national|dunes|pines|beach|hills|straits|cliffs|valley|creek|ridge|"
             r"springs|oaks|country club)\b",
             r"\b(sawgrass|augusta|st\.? andrews|old course)\b",
+            r"\bpar[- ]?(3|three)s?\b",
         ),
         _rx(
             "\\b" + _BROKEN + "\\b",
