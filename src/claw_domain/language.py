@@ -15,7 +15,7 @@ from __future__ import annotations
 from claw_domain.replies import tokens
 
 # Short, frequent words of languages customers of a Canadian venue write in, that
-# are not English words (so "la", "de", "no", "me" are not here).
+# are not English words or text-speak (so "la", "de", "no", "me", "y", "et" are not here).
 _FOREIGN_WORDS = frozenset(
     {
         # French
@@ -40,7 +40,6 @@ _FOREIGN_WORDS = frozenset(
         "je",
         "jai",
         "cest",
-        "et",
         "ouvert",
         "ouverts",
         "ferme",
@@ -94,9 +93,6 @@ _FOREIGN_WORDS = frozenset(
         "muy",
         "todo",
         "afuera",
-        "y",
-        "el",
-        "es",
         # German
         "danke",
         "bitte",

@@ -43,6 +43,7 @@ def test_a_text_in_another_language_is_recognised(text: str) -> None:
         "can jose and I play in the same box",
         "had a great time at the café next door, then golf",
         "thx",
+        "y r u closed today",
         "👍",
         "",
     ],
