@@ -57,6 +57,8 @@ class Reason(enum.StrEnum):
     DOOR_NOT_AUTHORISED = "door_not_authorised"
     # Something went wrong with a topic claw only has a how-to answer for.
     PROBLEM_REPORT = "problem_report"
+    # Written in another language: claw's answers are in English, a person answers.
+    OTHER_LANGUAGE = "other_language"
     DETAILS_NOT_GIVEN = "details_not_given"  # asked twice for the box or location, in vain
     # Ignore
     OWN_NUMBER = "own_number"

@@ -26,6 +26,7 @@ from claw_domain.decisions import (
     StaffApproval,
 )
 from claw_domain.holding import holding_reply
+from claw_domain.language import written_in_another_language
 from claw_domain.missed_calls import missed_call_verdict
 from claw_domain.pending_action import ActionStatus
 from claw_domain.settings import FeatureMode, FeatureSettings, SettingsSnapshot
@@ -398,6 +399,10 @@ def _on_customer_text(facts: Situation, settings: SettingsSnapshot) -> Decision:
     # sending rails below), never a hand-over to staff.
     if classification is None or classification.intent is Intent.OTHER:
         return _decision(facts, settings, DecisionKind.ESCALATE, Reason.UNKNOWN_INTENT)
+    if written_in_another_language(facts.text):
+        # Understood or not, the answer would be in English: a person replies (the
+        # intent stays, so staff see what it is about).
+        return _decision(facts, settings, DecisionKind.ESCALATE, Reason.OTHER_LANGUAGE)
     if classification.intent is Intent.FEEDBACK_POSITIVE:
         return _decision(facts, settings, DecisionKind.IGNORE, Reason.ACKNOWLEDGEMENT)
     if classification.intent is Intent.FEEDBACK_NEGATIVE:

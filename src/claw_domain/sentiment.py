@@ -26,6 +26,7 @@ from __future__ import annotations
 import itertools
 
 from claw_domain.replies import THUMBS_DOWN, THUMBS_UP, tokens
+from claw_domain.unexpected_state import tells_of_unexpected_state
 from claw_domain.values import Sentiment
 
 PROFANITY = frozenset(
@@ -290,6 +291,7 @@ _WENT_WRONG = frozenset(
         "recognized",
         "deducted",
         "come",
+        "came",
         "arrive",
         "arrived",
         "receive",
@@ -349,7 +351,9 @@ def reports_problem(text: str) -> bool:
     """Whether the text tells of something that went wrong, not how to do something.
 
     "my gift card did not apply", "the app won't let me log in", "payment failed"
-    are reports; "how do I use my gift card" and "do gift cards expire" are not.
+    are reports; "how do I use my gift card" and "do gift cards expire" are not. So is
+    a card, balance, booking or login in a state the customer did not expect ("my
+    voucher shows $0 but I never used it": ``unexpected_state.py``).
     """
     words = tokens(text)
     for index, word in enumerate(words):
@@ -357,7 +361,7 @@ def reports_problem(text: str) -> bool:
             return True
         if word in _WENT_WRONG and _negated(words, index):
             return True
-    return False
+    return tells_of_unexpected_state(text)
 
 
 def reads_as_praise(text: str) -> bool:

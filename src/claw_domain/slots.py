@@ -29,6 +29,12 @@ from datetime import datetime, timedelta
 import attrs
 
 from claw_domain.actions import action_spec
+from claw_domain.follow_ups import (
+    PRICED_TOPICS,
+    asks_price_of_nothing_named,
+    only_gives_details,
+    only_qualifies,
+)
 from claw_domain.values import (
     ActionKind,
     Classification,
@@ -236,14 +242,13 @@ def read_in_context(
 ) -> InContext | None:
     """The text read against the open intent or the last answer; None when it stands alone."""
     if waiting is not None and waiting.is_open(now):
-        if _names_another_topic(classification, waiting.intent):
+        if _names_another_topic(classification, waiting.intent) and not says_not_known(text):
             return None  # a new question: the open one is dropped with the next decision
         return _against_open_intent(classification, text, waiting)
     if (
         answered is not None
         and now - answered.answered_at <= follow_up_window
-        and is_follow_up(text)
-        and not _names_another_topic(classification, answered.intent)
+        and _continues(classification, text, answered.intent)
     ):
         entities = _merged(answered.entities, classification.entities)
         return InContext(
@@ -258,6 +263,31 @@ def read_in_context(
             intent=answered.intent,
         )
     return None
+
+
+def _continues(classification: Classification, text: str, answered: Intent) -> bool:
+    """Whether a text continues the answered question (``follow_ups.py``).
+
+    A continuation naming no topic of its own does; so does one that adds only when
+    or for whom, whatever a model reads into those words ("what about weekends?"
+    after a price answer is no hours question); a price question with no subject
+    after a topic that has a price; and a text that only says where, when nothing
+    else was understood in it.
+    """
+    if is_follow_up(text) and (
+        not _names_another_topic(classification, answered) or only_qualifies(text)
+    ):
+        return True
+    if classification.intent is Intent.PRICING and answered in PRICED_TOPICS:
+        return asks_price_of_nothing_named(text)
+    said = classification.entities
+    return (
+        classification.intent is Intent.OTHER
+        and classification.confidence < OWN_TOPIC_CONFIDENCE
+        and only_gives_details(
+            text, said.location is not None, said.box is not None, FOLLOW_UP_WORDS
+        )
+    )
 
 
 def _names_another_topic(classification: Classification, intent: Intent) -> bool:
@@ -305,6 +335,20 @@ def _merged(known: Entities, said: Entities) -> Entities:
 
 
 # Reading a box number in an answer to "Which box are you in?" ------------------------------
+
+# "not sure", "no idea", "dunno": an answer to claw's question that gives nothing, however
+# a model reads the doubt in it (as a complaint, say).
+_NOT_KNOWN = re.compile(
+    r"\b(?:not sure|unsure|no idea|no clue|dunno|idk|don'?t know|do not know|"
+    r"can'?t (?:remember|tell|see)|forgot|forget)\b",
+    re.IGNORECASE,
+)
+
+
+def says_not_known(text: str) -> bool:
+    """A short reply saying the customer does not know: "uh not sure", "no idea which"."""
+    return len(text.split()) <= FOLLOW_UP_WORDS and _NOT_KNOWN.search(text) is not None
+
 
 # Box numbers customers spell out; the pattern stage reads the same words.
 NUMBER_WORDS = {

@@ -530,3 +530,145 @@ def test_only_a_short_answer_giving_a_missing_detail_skips_the_model(
 
     assert answers_the_question(context, text, said) is answers
     assert answers_the_question(ConversationContext(), text, said) is False
+
+
+# Follow-ups that name no subject of their own (``follow_ups.py``) ------------------------
+
+
+def _answered(intent: Intent, entities: Entities | None = None) -> AnsweredIntent:
+    return AnsweredIntent(intent, 0.9, ClassificationSource.PATTERN, entities or Entities(), AT)
+
+
+def _read_after(answered: AnsweredIntent, said: Classification, text: str) -> Intent | None:
+    read = read_in_context(
+        said, text, waiting=None, answered=answered, now=AT + timedelta(minutes=1),
+        follow_up_window=timedelta(minutes=10),
+    )  # fmt: skip
+    return None if read is None else read.classification.intent
+
+
+@pytest.mark.parametrize(
+    ("answered", "text", "model_read"),
+    [
+        (Intent.PRICING, "and on sundays?", Intent.HOURS),
+        (Intent.PRICING, "what about weekday mornings", Intent.HOURS),
+        (Intent.PRICING, "how about tonight after 9pm?", Intent.HOURS),
+        (Intent.HOURS, "and for juniors?", Intent.KIDS),
+        (Intent.MEMBERSHIP, "what about for students", Intent.PRICING),
+        (Intent.BOOKING_NEW, "ok and tomorrow evening?", Intent.HOURS),
+    ],
+)
+def test_a_continuation_that_only_adds_when_or_for_whom_continues_the_answer(
+    answered: Intent, text: str, model_read: Intent
+) -> None:
+    # The model is sure of another topic; the words say only when or for whom.
+    said = Classification(model_read, 0.93, ClassificationSource.LOCAL_MODEL)
+
+    assert _read_after(_answered(answered), said, text) is answered
+
+
+@pytest.mark.parametrize(
+    ("text", "own_topic"),
+    [
+        ("and do you sell food?", Intent.FOOD_DRINK),
+        ("what about parking", Intent.FACILITY),
+        ("also can I get a gift card", Intent.GIFT_CARD_PURCHASE),
+    ],
+)
+def test_a_continuation_naming_its_own_subject_is_a_new_question(
+    text: str, own_topic: Intent
+) -> None:
+    said = Classification(own_topic, 0.9, ClassificationSource.PATTERN)
+
+    assert _read_after(_answered(Intent.HOURS), said, text) is None
+
+
+@pytest.mark.parametrize(
+    ("answered", "text"),
+    [
+        (Intent.MEMBERSHIP, "how much per month"),
+        (Intent.MEMBERSHIP, "what does it cost a year?"),
+        (Intent.MEMBERSHIP, "monthly price?"),
+        (Intent.CLUB_RENTAL, "how much is that"),
+        (Intent.GIFT_CARD_PURCHASE, "what prices do they come in"),
+    ],
+)
+def test_a_price_question_without_a_subject_asks_the_price_of_the_answered_topic(
+    answered: Intent, text: str
+) -> None:
+    said = Classification(Intent.PRICING, 0.9, ClassificationSource.PATTERN)
+
+    assert _read_after(_answered(answered), said, text) is answered
+
+
+@pytest.mark.parametrize(
+    ("answered", "text"),
+    [
+        # It names what it prices: a price question of its own.
+        (Intent.MEMBERSHIP, "how much is an hour in a bay"),
+        # Opening hours have no price: "how much" after them is a price question.
+        (Intent.HOURS, "how much?"),
+    ],
+)
+def test_a_price_question_with_its_own_subject_or_after_a_priceless_topic_stands_alone(
+    answered: Intent, text: str
+) -> None:
+    said = Classification(Intent.PRICING, 0.9, ClassificationSource.PATTERN)
+
+    assert _read_after(_answered(answered), said, text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "entities"),
+    [
+        ("box 2 at dartmouth", Entities("dartmouth", 2)),
+        ("bay 4, bedford", Entities("bedford", 4)),
+        ("we're in sim 3", Entities(box=3)),
+        ("Dartmouth location", Entities("dartmouth")),
+    ],
+)
+def test_a_text_that_only_says_where_fills_the_answered_intent(
+    text: str, entities: Entities
+) -> None:
+    said = attrs.evolve(NOTHING, entities=entities)
+
+    read = read_in_context(
+        said, text, waiting=None, answered=_answered(Intent.SIDE_SCREEN), now=AT,
+        follow_up_window=timedelta(minutes=10),
+    )  # fmt: skip
+
+    assert read is not None
+    assert (read.use, read.classification.intent) == (ContextUse.FOLLOW_UP, Intent.SIDE_SCREEN)
+    assert read.classification.entities == entities
+
+
+@pytest.mark.parametrize(
+    ("text", "entities"),
+    [
+        ("where is dartmouth exactly", Entities("dartmouth")),
+        ("my friend left his jacket in box 2 at dartmouth", Entities("dartmouth", 2)),
+        ("3", Entities()),
+    ],
+)
+def test_a_text_that_asks_or_tells_more_than_where_is_not_a_detail(
+    text: str, entities: Entities
+) -> None:
+    said = attrs.evolve(NOTHING, entities=entities)
+
+    assert _read_after(_answered(Intent.SIDE_SCREEN), said, text) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["hmm not sure tbh", "no idea which one we're in", "dunno, the one in the corner"]
+)
+def test_a_reply_saying_the_customer_does_not_know_stays_with_the_question(text: str) -> None:
+    # A model may read the doubt as a complaint; it answers claw's question with nothing.
+    doubt = Classification(Intent.FEEDBACK_NEGATIVE, 0.64, ClassificationSource.LOCAL_MODEL)
+
+    read = read_in_context(
+        doubt, text, waiting=WAITING, answered=None, now=AT,
+        follow_up_window=timedelta(minutes=10),
+    )  # fmt: skip
+
+    assert read is not None
+    assert (read.use, read.intent) == (ContextUse.DETAILS_NOT_GIVEN, Intent.TRACKMAN_RESET)

@@ -57,6 +57,56 @@ def test_questions_are_not_problem_reports(text: str) -> None:
     assert not reports_problem(text)
 
 
+# A card, a balance, a booking or a login in a state the customer did not expect: the
+# words differ every time, the kinds do not (a state shown, money taken, a contradiction).
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the voucher shows a zero balance",
+        "my gift certificate is showing $0.00??",
+        "balance says 0 dollars on my card",
+        "card reads empty even though nobody touched it",
+        "it's empty but I haven't spent a cent of it",
+        "the code comes up as expired",
+        "checkout says my code was already used",
+        "my booking says cancelled but I didn't cancel anything",
+        "the app says my account doesn't exist",
+        "my reservation disappeared from the app",
+        "my membership shows as expired, I renewed last week",
+        "got charged two times for one session",
+        "I was double charged for saturday",
+        "paid but there's no booking under my name",
+        "you took the money but the booking isnt there",
+        "the confirmation email never came",
+        "haven't received my gift card email yet",
+        "it keeps telling me wrong password",
+        "my gift card has nothing on it and I never redeemed it",
+    ],
+)
+def test_an_unexpected_state_of_a_card_payment_booking_or_login_is_a_problem(text: str) -> None:
+    assert reports_problem(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how do I check the balance on my gift card",
+        "is my gift card expired?",
+        "what happens if my voucher expires",
+        "do unused gift cards expire",
+        "can I use a gift card if I've never used the app",
+        "does the app show how much is left on my card",
+        "will I be charged if I cancel the day before",
+        "is it empty on monday mornings",
+        "I've never played on a simulator, is it hard?",
+        "how much is left on my gift card",
+        "what does the confirmation email look like",
+    ],
+)
+def test_questions_about_the_same_states_are_not_problem_reports(text: str) -> None:
+    assert not reports_problem(text)
+
+
 @pytest.mark.parametrize(
     "text",
     [

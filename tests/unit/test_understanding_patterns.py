@@ -95,6 +95,49 @@ def test_near_misses_do_not_trigger(
     assert result is None or result.intent is not not_intent
 
 
+# Paraphrases of everyday questions, asked from the customer's side (issue #13, kind 5).
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("how early can we get in on a weekday", Intent.HOURS),
+        ("what's the latest we could show up tonight", Intent.HOURS),
+        ("is the dartmouth one open this afternoon", Intent.HOURS),
+        ("yall open right now?", Intent.HOURS),
+        ("is it ok to bring my own balls", Intent.CLUB_RENTAL),
+        ("can I use our own driver in the box", Intent.CLUB_RENTAL),
+        ("my son wants to play with his own irons", Intent.CLUB_RENTAL),
+        ("do you guys have torrey pines", Intent.GAMEPLAY),
+        ("can we play st andrews on it", Intent.GAMEPLAY),
+        ("is there whistling straits", Intent.GAMEPLAY),
+        ("any par 3 courses on it?", Intent.GAMEPLAY),
+        ("can we just play the par three holes", Intent.GAMEPLAY),
+    ],
+)
+def test_paraphrases_of_everyday_questions_are_decided_by_patterns(
+    patterns: PatternClassifier, text: str, intent: Intent
+) -> None:
+    result = patterns.classify(text)
+    assert result is not None
+    assert result.intent is intent
+
+
+@pytest.mark.parametrize(
+    ("text", "not_intent"),
+    [
+        # The latest time to cancel is a booking question, not the opening hours.
+        ("what's the latest I can cancel my booking", Intent.HOURS),
+        ("I left my own clubs in box 3", Intent.CLUB_RENTAL),
+        ("can I bring my own snacks", Intent.CLUB_RENTAL),
+        ("is there a beach nearby", Intent.GAMEPLAY),
+    ],
+)
+def test_near_misses_of_the_paraphrases_do_not_trigger(
+    patterns: PatternClassifier, text: str, not_intent: Intent
+) -> None:
+    result = patterns.classify(text)
+    assert result is None or result.intent is not not_intent
+
+
 @pytest.mark.parametrize("text", ["hello", "who is this", "is anyone there?"])
 def test_unclear_texts_defer_to_the_next_stage(patterns: PatternClassifier, text: str) -> None:
     assert patterns.classify(text) is None

@@ -149,6 +149,26 @@ def test_a_booking_app_that_will_not_log_in_goes_to_staff(
     assert decision.intent is Intent.BOOKING_APP
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hey, my gift card balance is showing zero and I haven't used it yet",
+        "the voucher code says invalid when I type it in",
+        "my giftcard says it was already redeemed but it wasnt me",
+        "booked for friday, paid, never got the confirmation",
+    ],
+)
+def test_a_card_or_booking_in_a_state_the_customer_did_not_expect_goes_to_staff(
+    knowledge: VenueKnowledge, understanding: RecordingUnderstanding, text: str
+) -> None:
+    decision = decide(knowledge, understanding, text)
+
+    # Never the how-to: staff look at what went wrong, and the reason says so.
+    assert decision.kind is DecisionKind.ESCALATE
+    assert decision.reason in {Reason.PROBLEM_REPORT, Reason.UNKNOWN_INTENT}
+    assert is_holding_reply(decision)
+
+
 # Kind 3: missing details ask, they do not end the conversation -------------------------
 
 
@@ -171,6 +191,29 @@ def test_a_door_without_its_location_asks_which_location(
     assert decision.kind is DecisionKind.RESPOND
     assert decision.reason is Reason.DETAILS_NEEDED
     assert decision.opens is None
+
+
+@pytest.mark.parametrize(
+    ("texts", "intent"),
+    [
+        (("are memberships a thing there?", "whats it cost per year"), Intent.MEMBERSHIP),
+        (("how much for a box on a weeknight", "what about saturday mornings?"), Intent.PRICING),
+        (("the side monitor is black", "bay 1 at the bedford one"), Intent.SIDE_SCREEN),
+    ],
+)
+def test_a_follow_up_with_no_subject_of_its_own_continues_the_last_question(
+    knowledge: VenueKnowledge,
+    understanding: RecordingUnderstanding,
+    texts: tuple[str, ...],
+    intent: Intent,
+) -> None:
+    first = decide(knowledge, understanding, texts[0])
+    assert first.intent is intent
+
+    decision = decide(knowledge, understanding, *texts)
+
+    assert decision.intent is intent
+    assert decision.kind is first.kind
 
 
 # Kind 4: everyday questions of a simulator venue ----------------------------------------

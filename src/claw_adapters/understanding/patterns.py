@@ -156,12 +156,19 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\bwhat time (do|does|are|will) (you|it|the \w+|y'?all) "
             r"(open|close|closing|opening)\b",
             r"\b(are|is) (you|it|the (club|place|venue)) open\b",
-            r"\bopen (24|late|on (sunday|saturday|holidays?|christmas|thanksgiving)|"
-            r"today|tonight|tomorrow)\b",
+            r"\bopen (24|late|early|on (sunday|saturday|holidays?|christmas|thanksgiving)|"
+            r"today|tonight|tomorrow|this (morning|afternoon|evening|weekend)|right now)\b",
+            # "the earliest I can come in", "how late can we stay": the hours, asked
+            # from the customer's side.
+            r"\b(how early|how late|earliest|latest)\b.{0,40}"
+            r"\b(open\w*|come|get in|play|arrive|stay|show up|start|be there)\b",
             r"\bwhen (do|does) (you|it) (open|close)\b",
             r"^\W*(your |the )?hours\b\W*((for|at|in|of) (the )?[a-z]+( one| location)?)?\W*$",
         ),
-        _rx(r"\b(door|gift|lock|unlock)\b"),
+        _rx(
+            r"\b(door|gift|lock|unlock)\b",
+            r"\b(cancel\w*|reschedul\w*|change|refund\w*|book\w*|reserv\w*)\b",
+        ),
         confidence=0.93,
     ),
     IntentRule(
@@ -282,6 +289,14 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\b(what|which) (kind|type|model|version|brand) of "
             r"(simulator|sim|trackman|software|launch monitor|system)\b",
             r"\b(same|different) (trackman|simulators?|sims?|software|setup|system)\b",
+            # A course asked for by name: golf courses are named for a place and its
+            # landscape ("X Beach", "X Links"); "a beach" names no course.
+            r"\b(do you (guys )?have|have you got|got|is there|can (we|i|you) play|is)\b.{0,25}?"
+            r"\b(?!(?:a|an|the|any|some|nice|good|near|nearby)\b)[a-z]+ "
+            r"(links|national|dunes|pines|beach|hills|straits|cliffs|valley|creek|ridge|"
+            r"springs|oaks|country club)\b",
+            r"\b(sawgrass|augusta|st\.? andrews|old course)\b",
+            r"\bpar[- ]?(3|three)s?\b",
         ),
         _rx(
             "\\b" + _BROKEN + "\\b",
@@ -300,7 +315,10 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\b(rent|rental|borrow|hire)\b.{0,15}\bclubs?\b",
             r"\bclubs?\b.{0,15}\b(rent|rental|available|provided|to borrow)\b",
             r"\b(do|will) (you|they) (have|provide|supply) (golf )?clubs\b",
-            r"\bbring (my|our) own clubs\b",
+            # Their own equipment: "can I use my own balls", "ok to bring our driver?".
+            r"\b(bring|brings|use|using|play with)\b (my|our|his|her|their|your|own)\b.{0,12}"
+            r"\b(clubs?|golf balls|balls|driver|putter|irons?|wedges?|golf bag|bag|equipment|"
+            r"gear)\b",
             r"\b(left[- ]?hand\w*|lefty|lefties)\b",
         ),
         # "left" as in left behind, not left-handed.

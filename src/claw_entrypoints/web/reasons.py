@@ -38,6 +38,9 @@ REASON_TEXT: dict[Reason, str] = {
         "The customer reports something that went wrong with this topic; "
         "the how-to answer would not help, so a person should look."
     ),
+    Reason.OTHER_LANGUAGE: (
+        "The customer wrote in another language; claw answers in English, so a person should reply."
+    ),
     Reason.DETAILS_NOT_GIVEN: (
         "claw asked twice for the location or box and still could not tell which, "
         "so a person takes over."

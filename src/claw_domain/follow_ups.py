@@ -1,0 +1,331 @@
+"""Which short texts continue the question claw last answered, whatever a model reads in them.
+
+An attendant who has just told a customer the opening hours reads "and on Sunday?"
+as a question about Sunday's hours, and "how much per month?" after a word about
+memberships as the membership's price. A statistical model reads each text alone:
+"what about weekends?" after a price answer looks like an hours question to it, and
+"how much per month" is a price question with no subject. Three kinds of text are
+read against the last answer here (``slots.read_in_context`` applies them), each
+because it names no subject of its own:
+
+- **a qualifier only**: a continuation ("and", "what about") followed by nothing
+  but when or for whom ("and on sundays?", "what about for juniors", "how about
+  tomorrow morning");
+- **a bare price question** after a topic that has a price of its own (a
+  membership, club rental, a gift card, food): "how much per month", "what does it
+  cost a year?". A price question that names what it prices ("how much is an hour")
+  is a pricing question;
+- **details only**: where it happened and nothing else ("box 2 at dartmouth", "bay
+  4, bedford"), after an answer that may depend on where.
+"""
+
+from __future__ import annotations
+
+from claw_domain.replies import tokens
+from claw_domain.values import Intent
+
+_DAYS = frozenset(
+    {
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "mon",
+        "tue",
+        "tues",
+        "wed",
+        "thu",
+        "thur",
+        "thurs",
+        "fri",
+        "sat",
+        "sun",
+    }
+)
+_TIMES = (
+    _DAYS
+    | {f"{day}s" for day in _DAYS}
+    | {
+        "weekend",
+        "weekends",
+        "weekday",
+        "weekdays",
+        "weeknight",
+        "weeknights",
+        "today",
+        "tonight",
+        "tomorrow",
+        "tmrw",
+        "tmr",
+        "morning",
+        "mornings",
+        "afternoon",
+        "afternoons",
+        "evening",
+        "evenings",
+        "night",
+        "nights",
+        "late",
+        "early",
+        "noon",
+        "midnight",
+        "am",
+        "pm",
+        "holiday",
+        "holidays",
+        "christmas",
+        "xmas",
+        "easter",
+        "stat",
+        "statutory",
+        "new",
+        "years",
+        "eve",
+        "day",
+        "days",
+        "next",
+        "this",
+        "week",
+        "summer",
+        "winter",
+    }
+)
+# Who the question is now about: a price or a rule for them.
+_PARTIES = frozenset(
+    {
+        "kids",
+        "kid",
+        "children",
+        "child",
+        "juniors",
+        "junior",
+        "teens",
+        "seniors",
+        "senior",
+        "students",
+        "student",
+        "adults",
+        "adult",
+        "members",
+        "member",
+        "nonmembers",
+        "non",
+        "groups",
+        "group",
+        "couples",
+        "couple",
+        "people",
+        "persons",
+        "guests",
+        "friends",
+        "family",
+        "families",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+    }
+)
+# The words around a continuation that say nothing of a subject.
+_FILLER = frozenset(
+    {
+        "and",
+        "also",
+        "plus",
+        "but",
+        "what",
+        "whats",
+        "about",
+        "how",
+        "same",
+        "for",
+        "is",
+        "that",
+        "does",
+        "do",
+        "even",
+        "if",
+        "on",
+        "at",
+        "in",
+        "the",
+        "a",
+        "an",
+        "ok",
+        "okay",
+        "cool",
+        "thanks",
+        "thx",
+        "then",
+        "too",
+        "as",
+        "well",
+        "it",
+        "its",
+        "there",
+        "any",
+        "of",
+        "us",
+        "we",
+        "i",
+        "me",
+        "my",
+        "our",
+        "during",
+        "around",
+        "after",
+        "before",
+        "by",
+        "to",
+        "with",
+        "still",
+        "or",
+        "one",
+        "ones",
+        "please",
+        "pls",
+        "again",
+        "like",
+        "you",
+        "u",
+        "guys",
+        "would",
+        "be",
+        "will",
+        "are",
+        "can",
+        "different",
+        "so",
+    }
+)
+# What a bare price question is made of: "how much per month", "what does it cost a year".
+_PRICE_WORDS = frozenset(
+    {
+        "how",
+        "much",
+        "price",
+        "prices",
+        "pricing",
+        "priced",
+        "cost",
+        "costs",
+        "costing",
+        "rate",
+        "rates",
+        "fee",
+        "fees",
+        "charge",
+        "pay",
+        "per",
+        "month",
+        "months",
+        "monthly",
+        "year",
+        "years",
+        "yearly",
+        "annual",
+        "annually",
+        "week",
+        "weekly",
+        "each",
+        "total",
+        "roughly",
+        "approx",
+        "dollars",
+        "bucks",
+        "they",
+        "come",
+        "amounts",
+        "available",
+        "options",
+    }
+)
+# Topics with a price of their own: a bare price question after one asks about it.
+PRICED_TOPICS = frozenset(
+    {Intent.MEMBERSHIP, Intent.CLUB_RENTAL, Intent.GIFT_CARD_PURCHASE, Intent.FOOD_DRINK}
+)
+# Words around a place and a box that say nothing else: "we're in bay 4 at bedford".
+_DETAIL_FILLER = frozenset(
+    {
+        "box",
+        "bay",
+        "sim",
+        "simulator",
+        "room",
+        "number",
+        "no",
+        "num",
+        "at",
+        "in",
+        "the",
+        "its",
+        "it",
+        "s",
+        "were",
+        "we",
+        "re",
+        "im",
+        "i",
+        "am",
+        "are",
+        "is",
+        "one",
+        "location",
+        "and",
+        "ok",
+        "okay",
+        "sorry",
+        "oh",
+        "yes",
+        "yeah",
+        "yep",
+    }
+)
+# A location's name is at most this many words ("north end", "bedford").
+_LOCATION_WORDS = 2
+_ASKING = frozenset({"where", "what", "when", "how", "why", "who", "which", "whats"})
+
+
+def _is_number(word: str) -> bool:
+    return word.isdigit() or (
+        word[:-2].isdigit() and word[-2:] in {"am", "pm", "st", "nd", "rd", "th"}
+    )
+
+
+def only_qualifies(text: str) -> bool:
+    """Nothing but when or for whom after the opener: "and on sundays?", "what about for kids"."""
+    words = tokens(text)
+    allowed = _TIMES | _PARTIES | _FILLER
+    meaningful = [word for word in words if word.isalnum()]
+    return (
+        bool(meaningful)
+        and all(word in allowed or _is_number(word) for word in meaningful)
+        and any(word in _TIMES or word in _PARTIES or _is_number(word) for word in meaningful)
+    )
+
+
+def asks_price_of_nothing_named(text: str) -> bool:
+    """A price question with no subject: "how much per month?", "what does it cost a year"."""
+    words = [word for word in tokens(text) if word.isalnum()]
+    allowed = _PRICE_WORDS | _FILLER | _TIMES | _PARTIES
+    return bool(words) and all(word in allowed or _is_number(word) for word in words)
+
+
+def only_gives_details(text: str, location_named: bool, box_named: bool, words_limit: int) -> bool:
+    """Where, and nothing else: "box 2 at dartmouth", "bay 4, bedford", "dartmouth".
+
+    The location's own words cannot be listed here (they are the venue's), so a text
+    that names a location may hold a location's few words besides the filler; a text
+    that asks something ("where is dartmouth") is no answer.
+    """
+    if not (location_named or box_named):
+        return False
+    words = [word for word in tokens(text) if word.isalnum()]
+    if len(words) > words_limit or any(word in _ASKING for word in words):
+        return False
+    left = [word for word in words if word not in _DETAIL_FILLER and not _is_number(word)]
+    return len(left) <= (_LOCATION_WORDS if location_named else 0)
