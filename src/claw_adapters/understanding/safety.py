@@ -8,11 +8,265 @@ a customer who had once texted STOP it went nowhere. These words are therefore
 built in; a venue adds words and topics, never removes these.
 
 Phrases, not single words, where a word alone is golf ("stroke", "shot", "drive").
+Hazards to people or the building are built in the same way: a burning smell,
+smoke from a device, sparks, melting, bare wires, water coming through the ceiling
+or onto the mats, broken glass, someone hurt. "the projector is making a burning
+smell" got a suggestion about equipment; a fault claw may only answer with a
+how-to must never swallow a fire. "smoke" and "smoking" alone are no hazard: "can
+I smoke outside?", "is smoking allowed on the patio" and "that drive was a smoke
+show" are questions and golf talk, so only smoke that comes from somewhere, fills
+something or is smelt counts, and "smoking" only after a device or "is/started".
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from itertools import product
+
+# What customers name when a device in a box fails dangerously ("the projector is smoking").
+_DEVICES = (
+    "projector",
+    "computer",
+    "pc",
+    "tv",
+    "screen",
+    "monitor",
+    "outlet",
+    "plug",
+    "socket",
+    "power bar",
+    "power strip",
+    "cable",
+    "cord",
+    "wire",
+    "wires",
+    "trackman",
+    "sim",
+    "simulator",
+    "heater",
+    "speaker",
+    "light",
+    "lights",
+    "fan",
+    "unit",
+    "machine",
+)
+_BURNT = ("burning", "burnt", "burned")
+_BURNT_THINGS = ("smell", "smells", "odor", "odour", "plastic", "rubber", "wire", "wires")
+
+
+def _device_phrases(states: Sequence[str]) -> tuple[str, ...]:
+    """ "projector smoking", "projector is smoking", "projectors smoking" (apostrophe dropped)."""
+    phrases: list[str] = []
+    for device, state in product(_DEVICES, states):
+        phrases += [f"{device} {state}", f"{device} is {state}", f"{device}s {state}"]
+        phrases += [f"{device} started {state}", f"{device} keeps {state}"]
+    return tuple(phrases)
+
+
+_SMOKE_OR_FIRE: tuple[str, ...] = (
+    *(f"{burnt} {thing}" for burnt, thing in product(_BURNT, _BURNT_THINGS)),
+    *(
+        f"{smell} {how}{burnt}"
+        for smell, how, burnt in product(
+            ("smell", "smells", "smelled", "smelling", "smelt"),
+            ("", "like ", "like something ", "of ", "of something ", "something "),
+            _BURNT,
+        )
+    ),
+    "something burning",
+    "is burning",
+    "its burning",
+    "something is burning",
+    "somethings burning",
+    "something burnt",
+    "electrical smell",
+    "electric smell",
+    "smells electrical",
+    "smell electrical",
+    "smells like electrical",
+    "smoke coming",
+    "smoke is coming",
+    "smoke from",
+    "smoke out of",
+    "smoke pouring",
+    "smoke everywhere",
+    "full of smoke",
+    "filling with smoke",
+    "theres smoke",
+    "there is smoke",
+    "see smoke",
+    "seeing smoke",
+    "smell smoke",
+    "smells like smoke",
+    "smelled like smoke",
+    "its smoking",
+    "it is smoking",
+    "started smoking",
+    "starting to smoke",
+    *_device_phrases(("smoking", "sparking", "melting", "melted")),
+    "sparks",
+    "sparking",
+    "sparked",
+    "is melting",
+    "its melting",
+    "started melting",
+    "melted plastic",
+    "melting plastic",
+    "plastic melting",
+    "exposed wire",
+    "exposed wires",
+    "wires exposed",
+    "wire exposed",
+    "bare wire",
+    "bare wires",
+    "live wire",
+    "live wires",
+    "wires hanging",
+    "wire hanging",
+    "wires sticking out",
+    "wire sticking out",
+    "frayed cable",
+    "frayed cord",
+    "frayed wire",
+    "electric shock",
+    "electrical shock",
+    "got shocked",
+    "got a shock",
+    "shocked me",
+    "electrocuted",
+)
+_WATER: tuple[str, ...] = (
+    *(
+        f"{water} {verb}"
+        for water, verb in product(
+            ("water", "water is"),
+            (
+                "leaking",
+                "dripping",
+                "pouring",
+                "coming through",
+                "coming in",
+                "coming down",
+                "coming from the ceiling",
+                "all over",
+                "on the floor",
+                "on the mat",
+                "everywhere",
+            ),
+        )
+    ),
+    "leaking water",
+    "dripping water",
+    *(
+        f"{what} {verb}"
+        for what, verb in product(
+            ("ceiling", "ceiling is", "roof", "roof is", "pipe", "pipe is", "pipes"),
+            ("leaking", "dripping", "burst"),
+        )
+    ),
+    "burst pipe",
+    "leak in the ceiling",
+    "leak in the roof",
+    "leaking from the ceiling",
+    "dripping from the ceiling",
+    "leaking through the ceiling",
+    "dripping onto",
+    "leaking onto",
+    "dripping on the",
+    "leaking on the",
+    "theres a leak",
+    "there is a leak",
+    "its leaking",
+    "flood",
+    "flooding",
+    "flooded",
+    "puddle",
+    "mat is soaked",
+    "mat is soaking",
+    "mat is wet",
+    "sprinklers",
+    "sprinkler went off",
+    "sprinklers went off",
+)
+_REFLEXIVE = ("himself", "herself", "themselves", "themself", "myself", "yourself")
+_WHOSE = ("his", "her", "my", "their", "your")
+# "hurt my wrist" is an injury, "hurt my score" and "cut my booking short" are not.
+_BODY = (
+    "head",
+    "face",
+    "eye",
+    "nose",
+    "lip",
+    "back",
+    "neck",
+    "shoulder",
+    "arm",
+    "elbow",
+    "wrist",
+    "hand",
+    "finger",
+    "thumb",
+    "hip",
+    "leg",
+    "knee",
+    "ankle",
+    "foot",
+    "toe",
+)
+_INJURY: tuple[str, ...] = (
+    "bleeding",
+    "injured",
+    "injury",
+    "got hurt",
+    "is hurt",
+    "hes hurt",
+    "shes hurt",
+    "badly hurt",
+    "really hurt",
+    *(f"hurt {who}" for who in _REFLEXIVE),
+    *(f"cut {who}" for who in _REFLEXIVE),
+    *(
+        f"{verb} {whose} {part}"
+        for verb, whose, part in product(("hurt", "cut", "smashed", "broke"), _WHOSE, _BODY)
+    ),
+    *(
+        f"hit {whose} {part}"
+        for whose, part in product(_WHOSE, ("head", "face", "eye", "nose", "mouth"))
+    ),
+    *(f"hit in the {part}" for part in ("head", "face", "eye")),
+    *(f"hit by {what}" for what in ("a ball", "the ball", "a club", "the club")),
+    *(f"hit with {what}" for what in ("a ball", "the ball", "a club", "the club")),
+    *(
+        f"broken {part}"
+        for part in ("arm", "wrist", "nose", "finger", "hand", "ankle", "leg", "tooth", "teeth")
+    ),
+    "sprained",
+    "twisted his ankle",
+    "twisted her ankle",
+    "twisted my ankle",
+    "concussion",
+    "knocked out",
+    "first aid",
+    "stitches",
+    "slipped and fell",
+    "tripped and fell",
+    "fell and hit",
+    "fell down the stairs",
+)
+_BROKEN_GLASS: tuple[str, ...] = (
+    "broken glass",
+    "glass broke",
+    "glass is broken",
+    "glass everywhere",
+    "smashed glass",
+    "shattered",
+    "broke a glass",
+    "broke a window",
+    "window broke",
+    "window is broken",
+    "broken window",
+)
 
 SAFETY_TOPICS: Mapping[str, tuple[str, ...]] = {
     "medical": (
@@ -48,6 +302,10 @@ SAFETY_TOPICS: Mapping[str, tuple[str, ...]] = {
         "gas smell",
         "carbon monoxide",
     ),
+    "smoke_or_fire": _SMOKE_OR_FIRE,
+    "water_leak": _WATER,
+    "injury": _INJURY,
+    "broken_glass": _BROKEN_GLASS,
 }
 
 
