@@ -16,6 +16,7 @@ import attrs
 from claw_domain import wording
 from claw_domain.decisions import Decision, DecisionKind, Reason
 from claw_domain.replies import SubscriptionKeyword, recognise_yes_no
+from claw_domain.self_resolved import says_resolved_itself
 from claw_domain.sentiment import recognise_feedback
 from claw_domain.subscription import recognise_subscription
 from claw_domain.values import (
@@ -75,10 +76,16 @@ def triage(
         return Triage(Handling.OPT_IN, combined)
     if awaiting_open_action:
         answer = recognise_yes_no(combined)
+        if answer is None and says_resolved_itself(combined):
+            # "nvm it came back on its own": the offer is declined, as "no its fine now" is.
+            answer = YesNo.NO
         if answer is not None:
             return Triage(Handling.CONFIRMATION_REPLY, combined, answer=answer)
     invites_feedback = last_decision is not None and last_decision.kind in _INVITES_FEEDBACK
     feedback = recognise_feedback(combined) if invites_feedback else None
+    if invites_feedback and says_resolved_itself(combined):
+        # "never mind, fixed itself" after an answer or a question: the problem is gone.
+        feedback = Sentiment.POSITIVE
     if last_decision is not None and last_decision.reason is Reason.DETAILS_NEEDED:
         # After "Which box are you in?", "still frozen" is no verdict on an answer (the
         # pipeline reads it against the open question); "never mind, it works now" ends it.
