@@ -35,6 +35,7 @@ from claw_domain.follow_ups import (
     only_gives_details,
     only_qualifies,
 )
+from claw_domain.lost_items import describes_lost_item
 from claw_domain.values import (
     ActionKind,
     Classification,
@@ -272,7 +273,7 @@ def _continues(classification: Classification, text: str, answered: Intent) -> b
     or for whom, whatever a model reads into those words ("what about weekends?"
     after a price answer is no hours question); a price question with no subject
     after a topic that has a price; and a text that only says where, when nothing
-    else was understood in it.
+    else was understood in it; after a lost-item answer, a description of the thing.
     """
     if is_follow_up(text) and (
         not _names_another_topic(classification, answered) or only_qualifies(text)
@@ -280,6 +281,10 @@ def _continues(classification: Classification, text: str, answered: Intent) -> b
         return True
     if classification.intent is Intent.PRICING and answered in PRICED_TOPICS:
         return asks_price_of_nothing_named(text)
+    if answered is Intent.LOST_ITEM and describes_lost_item(text):
+        # "box 2 dartmouth, black oakleys": what claw asked for, whatever a model reads
+        # into a putter or a jacket (lost_items.py).
+        return True
     said = classification.entities
     return (
         classification.intent is Intent.OTHER
