@@ -11,6 +11,8 @@ have answers written for problems and are not in this set.
 
 from __future__ import annotations
 
+import re
+
 from claw_domain.sentiment import reports_problem
 from claw_domain.values import Intent
 
@@ -35,6 +37,16 @@ QUESTION_INTENTS: frozenset[Intent] = frozenset(
 )
 
 
+# The customer held up on the way, not a thing of the venue's gone wrong: "stuck in
+# traffic, gonna be 20 min late" asks to keep the booking, it reports no fault in it.
+_HELD_UP_ON_THE_WAY = re.compile(
+    r"\b(stuck|caught|held up|delayed|stopped)\s+(in|at|on|behind)\s+"
+    r"(the\s+)?(traffic|work|the office|the bridge|a meeting|an accident|construction|"
+    r"the highway|the \d+|\d+)\b",
+    re.IGNORECASE,
+)
+
+
 def is_problem_report(intent: Intent, text: str) -> bool:
     """Whether a text classified as a question about a topic tells of a problem with it."""
-    return intent in QUESTION_INTENTS and reports_problem(text)
+    return intent in QUESTION_INTENTS and reports_problem(_HELD_UP_ON_THE_WAY.sub(" ", text))

@@ -384,6 +384,62 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
         ),
         confidence=0.9,
     ),
+    # Everyday questions an attendant answers without thinking, asked in words the
+    # examples alone did not carry: running late, a receipt, step-free access, food
+    # delivered to the box, and praise told as a joke.
+    IntentRule(
+        Intent.BOOKING_CHANGE,
+        _rx(
+            r"\b(running|gonna be|going to be|will be|we'?ll be|i'?ll be|be like|be about)\b"
+            r".{0,25}\b(late|behind)\b",
+            r"\b(stuck|caught|sitting|held up) in traffic\b",
+            r"\b(show up|arrive|get there|be there|get in)\b.{0,30}\b(after|later than|past)\b"
+            r".{0,15}\b(start|booking|tee time|our time|reservation)\b",
+            r"\b(be there|get there|arrive)\b.{0,20}\b(by|at|around) \d.{0,15}\binstead\b",
+        ),
+        _rx(r"\bopen\b", r"\bhow late\b", r"\blate ?night\b", r"\bclos\w*", r"\bstay\b"),
+        confidence=0.9,
+    ),
+    IntentRule(
+        Intent.BOOKING_APP,
+        _rx(r"\b(receipts?|invoices?)\b"),
+        _rx(r"\b(gift|refund|charged|membership|door)\b"),
+        confidence=0.9,
+    ),
+    IntentRule(
+        Intent.FACILITY,
+        _rx(
+            r"\b(stairs|steps|staircase|elevator|ramp|step[- ]free|walker|cane|mobility|"
+            r"wheel ?chairs?|accessib\w*|handicap\w*)\b",
+        ),
+        _rx(r"\b(reset|restart|reboot|trackman|sim|simulator|screen|app|swing)\b"),
+        confidence=0.9,
+    ),
+    IntentRule(
+        Intent.FOOD_DRINK,
+        _rx(
+            r"\b(uber ?eats|door ?dash|skip ?the ?dishes|grubhub|foodora)\b",
+            r"\b(order|get|have)\b.{0,30}\b(delivered|delivery)\b",
+            r"\bdeliver\w*\b.{0,30}\b(food|pizza|wings|subs|to the (box|bay)|to (box|bay))\b",
+            r"\border (food|pizza|wings|in|takeout|take-out)\b",
+            r"\bdelivery (driver|guy|person)\b",
+        ),
+        _rx(r"\b(gift|card|clubs?|package|parcel|refund)\b"),
+        confidence=0.9,
+    ),
+    IntentRule(
+        Intent.FEEDBACK_POSITIVE,
+        _rx(
+            r"\b(10|11|12)/10\b",
+            r"\b(5|five) stars?\b",
+            r"\bwould (\w+ ){0,4}again\b",
+            r"\bbest\b.{0,30}\bof (my|our|his|her) (life|lives)\b",
+            r"\b(had|having) a blast\b",
+            r"\bloved every (minute|second)\b",
+        ),
+        _rx(r"\b(but|however|except|though)\b", r"\?", r"\b" + _BROKEN + r"\b"),
+        confidence=0.9,
+    ),
     IntentRule(
         Intent.FEEDBACK_POSITIVE,
         _rx(
