@@ -65,6 +65,12 @@ _SIMULATOR = (
     r"game|course|computer|\bpc\b|system)"
 )
 _DOOR = r"(door|lock|keypad|entry|entrance)"
+# A lower price, or a time with one: what a question about the cheapest time asks.
+_CHEAPER = (
+    r"\b(cheap(er|est)?|less expensive|least expensive|lower (price|rate)s?|"
+    r"(best|better|lowest|cheaper) (price|rate|deal)s?|happy hours?|off[- ]?peak|"
+    r"discount(s|ed)?|deals|specials)\b"
+)
 
 DEFAULT_RULES: tuple[IntentRule, ...] = (
     IntentRule(
@@ -168,6 +174,7 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
         _rx(
             r"\b(door|gift|lock|unlock)\b",
             r"\b(cancel\w*|reschedul\w*|change|refund\w*|book\w*|reserv\w*)\b",
+            _CHEAPER,
         ),
         confidence=0.93,
     ),
@@ -178,6 +185,9 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\b(price|prices|pricing|rates?|cost)\b.{0,30}\b(hour|hr|session|box|bay|sim)\b",
             r"\bper hour\b",
             r"\bwhat (are|is) (your|the) (price|prices|pricing|rates?)\b",
+            # A price by time: "the cheapest time to come", "are weekdays cheaper",
+            # "any happy hour pricing". When it is cheaper is a price, not the hours.
+            _CHEAPER,
         ),
         _rx(r"\bgift\b", r"\bmember", r"\brefund", r"\bcharged\b", r"\bclubs?\b"),
         confidence=0.9,
