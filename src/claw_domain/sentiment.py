@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import itertools
 
+from claw_domain.device_faults import reports_device_fault
 from claw_domain.replies import THUMBS_DOWN, THUMBS_UP, tokens
 from claw_domain.unexpected_state import tells_of_unexpected_state
 from claw_domain.values import Sentiment
@@ -353,7 +354,8 @@ def reports_problem(text: str) -> bool:
     "my gift card did not apply", "the app won't let me log in", "payment failed"
     are reports; "how do I use my gift card" and "do gift cards expire" are not. So is
     a card, balance, booking or login in a state the customer did not expect ("my
-    voucher shows $0 but I never used it": ``unexpected_state.py``).
+    voucher shows $0 but I never used it": ``unexpected_state.py``), and so is a fault
+    on a device of the bay ("the wifi keeps cutting out": ``device_faults.py``).
     """
     words = tokens(text)
     for index, word in enumerate(words):
@@ -361,7 +363,7 @@ def reports_problem(text: str) -> bool:
             return True
         if word in _WENT_WRONG and _negated(words, index):
             return True
-    return tells_of_unexpected_state(text)
+    return tells_of_unexpected_state(text) or reports_device_fault(text)
 
 
 def reads_as_praise(text: str) -> bool:
