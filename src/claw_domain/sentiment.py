@@ -202,6 +202,10 @@ def detect_sentiment(text: str) -> Sentiment:
     return Sentiment.NEUTRAL
 
 
+# A text opening with these asks something, even without a question mark.
+_ASKING_WORDS = frozenset({"how", "what", "whats", "when", "where", "which", "why", "who"})
+
+
 def recognise_feedback(text: str) -> Sentiment | None:
     """Whether a reply to an automatic answer says it helped, it did not, or neither.
 
@@ -223,6 +227,10 @@ def recognise_feedback(text: str) -> Sentiment | None:
         if persistent and (word in PROBLEM or word in NEGATORS):
             return Sentiment.NEGATIVE
     if any(word in PROBLEM for word in words) or text.rstrip().endswith("?"):
+        return None
+    if words[0] in _ASKING_WORDS and words[1:2] not in (["a"], ["an"]):
+        # "how long is it good for": a question without its question mark, not a verdict
+        # ("what a fix, thanks" is one).
         return None
     pleased = any(
         _pleased(words, index) or (words[index] in SUCCESS and not _negated(words, index))
