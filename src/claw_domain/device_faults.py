@@ -76,10 +76,12 @@ _FAULT = re.compile(
     r"\bno (?:sound|audio|picture|image|signal|power|display|connection|internet|volume|"
     r"light|balls? (?:coming|come) out)\b"
 )
-# Mended since: "it was stuck but it's working now", "the screen got fixed".
+# Mended since: "it was stuck but it's working now", "the screen got fixed", "no more
+# flickering".
 _RESOLVED = re.compile(
     r"\b(?:working|works|worked) (?:again|now|fine|great|well|perfectly)\b|"
-    r"\b(?:is|was|got|been|all|its) (?:fixed|sorted|resolved|good now)\b|\bback (?:on|up)\b"
+    r"\b(?:is|was|got|been|all|its) (?:fixed|sorted|resolved|good now)\b|\bback (?:on|up)\b|"
+    r"\bno (?:more|longer)\b|\bany ?more\b"
 )
 # The words before a device that make it a place: "next to the mat", "on the screen".
 _AFTER_PREPOSITION = re.compile(

@@ -42,6 +42,8 @@ def test_a_fault_on_a_device_goes_to_that_devices_flow(text: str, flow: Intent) 
         "is there a fan we can use",
         "it keeps freezing",  # no device: the conversation or a model must say which
         "the screen was stuck earlier but it's working now",
+        "new projector is great, no more flickering",
+        "the tv isn't glitching anymore, thanks",
         "the door won't open and the wifi is down",  # two problems
         "how do we turn on the lights",
     ],
