@@ -63,7 +63,7 @@ _FAULTY_STATE = (
 )
 _FAULT = re.compile(
     # It keeps happening: "keeps flickering", "keeps cutting out", "kept dropping".
-    r"\bkeeps? (?:on )?\w+ing\b|\bkept \w+ing\b|"
+    r"\bkeeps? (?:on )?\w+ing\b|"
     # A faulty state or a change: "is flickering", "went black", "died", "is down".
     rf"\b{_FAULTY_STATE}\b|"
     r"\b(?:is|are|its|went|gone|goes|going) (?:\w+ )?(?:down|off|out|dead|silent|quiet|"
@@ -83,6 +83,8 @@ _RESOLVED = re.compile(
     r"\b(?:is|was|got|been|all|its) (?:fixed|sorted|resolved|good now)\b|\bback (?:on|up)\b|"
     r"\bno (?:more|longer)\b|\bany ?more\b"
 )
+# "was flickering the whole time", "kept cutting out": told after the visit, a complaint.
+_IN_THE_PAST = re.compile(r"\b(?:was|were|wasnt|werent|had|kept|had been)(?: \w+)? $")
 # The words before a device that make it a place: "next to the mat", "on the screen".
 _AFTER_PREPOSITION = re.compile(
     r"\b(?:to|on|in|by|beside|near|under|behind|from|of|at|with|above|below|over|into|onto)"
@@ -106,7 +108,11 @@ def device_fault_flow(text: str) -> Intent | None:
     no fault, "it keeps freezing" no device: None.
     """
     said = _normalised(text)
-    faults = [match.span() for match in _FAULT.finditer(said)]
+    faults = [
+        match.span()
+        for match in _FAULT.finditer(said)
+        if not _IN_THE_PAST.search(said[: match.start()])
+    ]
     if not faults or _RESOLVED.search(said):
         return None
     devices = [

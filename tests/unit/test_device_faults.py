@@ -43,6 +43,8 @@ def test_a_fault_on_a_device_goes_to_that_devices_flow(text: str, flow: Intent) 
         "it keeps freezing",  # no device: the conversation or a model must say which
         "the screen was stuck earlier but it's working now",
         "new projector is great, no more flickering",
+        "the projector was flickering the whole time, not impressed",
+        "our speaker kept cutting out all night",
         "the tv isn't glitching anymore, thanks",
         "the door won't open and the wifi is down",  # two problems
         "how do we turn on the lights",
