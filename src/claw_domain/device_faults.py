@@ -71,7 +71,8 @@ _FAULT = re.compile(
     # A refusal: "won't turn on", "not working", "stopped working", "can't get it to load".
     r"\b(?:wont|will not|isnt|is not|arent|are not|doesnt|does not|dont|do not|not|stopped|"
     r"quit|cant get (?:it|them|the \w+) to) (?:\w+ )?(?:work\w*|turn\w* on|come on|start\w*|"
-    r"load\w*|connect\w*|respond\w*|power\w* on|charg\w*|switch\w* on|stay on|open\w*|unlock\w*)\b|"
+    r"load\w*|connect\w*|respond\w*|power\w* on|charg\w*|switch\w* on|stay on|open\w*|unlock\w*|"
+    r"read\w*|track\w*|register\w*|detect\w*|pick\w* up)\b|"
     # An absence: "no sound", "no signal", "nothing on the screen".
     r"\bno (?:sound|audio|picture|image|signal|power|display|connection|internet|volume|"
     r"light|balls? (?:coming|come) out)\b"

@@ -16,6 +16,8 @@ from claw_domain.values import Intent
         ("Touchscreen is frozen solid", Intent.TRACKMAN_RESET),
         ("our camera isn't picking anything, keeps restarting", Intent.TRACKMAN_RESET),
         ("computer just died", Intent.TRACKMAN_RESET),
+        ("the camera stopped detecting our swings", Intent.TRACKMAN_RESET),
+        ("sensors aren't registering putts", Intent.TRACKMAN_RESET),
         ("the display went dark halfway through our round", Intent.TRACKMAN_RESET),
         ("the scoreboard monitor keeps cutting out", Intent.SIDE_SCREEN),
         ("wall tv has no signal", Intent.SIDE_SCREEN),
@@ -38,6 +40,7 @@ def test_a_fault_on_a_device_goes_to_that_devices_flow(text: str, flow: Intent) 
     "text",
     [
         "does the projector do 4k",
+        "does the sensor track putts",
         "can we plug a laptop into the tv",
         "is there a fan we can use",
         "it keeps freezing",  # no device: the conversation or a model must say which
