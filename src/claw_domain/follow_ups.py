@@ -16,7 +16,13 @@ because it names no subject of its own:
   cost a year?". A price question that names what it prices ("how much is an hour")
   is a pricing question;
 - **details only**: where it happened and nothing else ("box 2 at dartmouth", "bay
-  4, bedford"), after an answer that may depend on where.
+  4, bedford"), after an answer that may depend on where;
+- **a question about it**: a short question whose only subject is a pronoun ("do
+  they expire?", "is it refundable?", "does that include clubs?", "how long is it
+  good for") and whose other words ask about a property of what was answered (how
+  long it lasts, whether it is refunded, shared, renewed, what it includes, where
+  and by whom it is used). A word of another subject ("is it open now?", "is it free
+  to park?") keeps the text its own topic.
 """
 
 from __future__ import annotations
@@ -329,3 +335,189 @@ def only_gives_details(text: str, location_named: bool, box_named: bool, words_l
         return False
     left = [word for word in words if word not in _DETAIL_FILLER and not _is_number(word)]
     return len(left) <= (_LOCATION_WORDS if location_named else 0)
+
+
+# The thing just answered about, named by a pronoun: "do they expire?", "is that per person".
+_PRONOUNS = frozenset(
+    {
+        "it",
+        "its",
+        "they",
+        "them",
+        "theyre",
+        "that",
+        "thats",
+        "this",
+        "those",
+        "these",
+        "one",
+        "ones",
+    }
+)
+# What a customer asks of a thing offered: how long it lasts, whether it comes back, who
+# and where may use it, whether it renews, what it is worth. No topic's own words.
+_PROPERTIES = frozenset(
+    {
+        "expire",
+        "expires",
+        "expired",
+        "expiry",
+        "expiration",
+        "run",
+        "runs",
+        "out",
+        "last",
+        "lasts",
+        "long",
+        "good",
+        "valid",
+        "ever",
+        "never",
+        "refundable",
+        "refund",
+        "refunded",
+        "returnable",
+        "return",
+        "transferable",
+        "transfer",
+        "shareable",
+        "share",
+        "shared",
+        "split",
+        "use",
+        "used",
+        "usable",
+        "online",
+        "anywhere",
+        "everywhere",
+        "both",
+        "all",
+        "every",
+        "location",
+        "locations",
+        "place",
+        "places",
+        "renew",
+        "renews",
+        "renewal",
+        "automatic",
+        "automatically",
+        "auto",
+        "cancel",
+        "cancelled",
+        "pause",
+        "worth",
+        "included",
+        "include",
+        "includes",
+        "including",
+        "need",
+        "have",
+        "has",
+        "get",
+        "any",
+        "it",
+        "really",
+        "work",
+        "works",
+        "count",
+        "apply",
+        "reload",
+        "reloadable",
+        "top",
+        "up",
+        "more",
+        "than",
+        "once",
+        "time",
+        "anytime",
+        "else",
+    }
+)
+# Words after which anything is what the thing includes: "does that include clubs?".
+_INCLUDES = frozenset({"include", "includes", "included", "including", "cover", "covers", "with"})
+# Who would use it: "can he use it at both places?", "can my wife use them?".
+_PEOPLE = frozenset(
+    {
+        "he",
+        "she",
+        "him",
+        "her",
+        "his",
+        "someone",
+        "somebody",
+        "anyone",
+        "anybody",
+        "person",
+        "dad",
+        "mom",
+        "mum",
+        "brother",
+        "sister",
+        "friend",
+        "wife",
+        "husband",
+        "son",
+        "daughter",
+        "partner",
+        "boyfriend",
+        "girlfriend",
+        "they",
+    }
+)
+_QUESTION_OPENERS = frozenset(
+    {
+        "do",
+        "does",
+        "did",
+        "is",
+        "are",
+        "was",
+        "were",
+        "can",
+        "could",
+        "will",
+        "would",
+        "should",
+        "how",
+        "what",
+        "whats",
+        "when",
+        "where",
+        "which",
+        "any",
+        "has",
+        "have",
+    }
+)
+# "ok so do they expire": the words before a question that change nothing.
+_LEAD_INS = frozenset({"and", "but", "so", "ok", "okay", "oh", "also", "cool", "great", "thanks"})
+# A question about it is short: "how long is it good for".
+_QUESTION_WORDS = 8
+
+
+def asks_about_it(text: str, *, priced: bool) -> bool:
+    """A short question about a property of the thing just answered, named by a pronoun.
+
+    "do they expire?", "can i use it online?", "does that include clubs?", "how long
+    is it good for". "is it open now?" asks about something of its own ("open"), so
+    does "is it free to park?". ``priced``: the answered topic has a price of its own,
+    so "do they cost extra" asks its price.
+    """
+    words = [word for word in tokens(text) if word.isalnum()]
+    while words and words[0] in _LEAD_INS:
+        words = words[1:]
+    if not words or len(words) > _QUESTION_WORDS:
+        return False
+    asking = text.rstrip().endswith("?") or words[0] in _QUESTION_OPENERS
+    if not asking or not any(word in _PRONOUNS for word in words):
+        return False
+    allowed = _PRONOUNS | _PROPERTIES | _INCLUDES | _PEOPLE | _QUESTION_OPENERS | _FILLER | _TIMES
+    allowed |= _PARTIES
+    if priced:
+        allowed |= _PRICE_WORDS | {"extra", "free", "tax", "taxes"}
+    for index, word in enumerate(words):
+        included = any(earlier in _INCLUDES for earlier in words[max(0, index - 3) : index])
+        if not (word in allowed or _is_number(word) or included):
+            return False
+    return True

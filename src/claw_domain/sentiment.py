@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import itertools
 
+from claw_domain.device_faults import reports_device_fault
 from claw_domain.replies import THUMBS_DOWN, THUMBS_UP, tokens
 from claw_domain.unexpected_state import tells_of_unexpected_state
 from claw_domain.values import Sentiment
@@ -201,6 +202,10 @@ def detect_sentiment(text: str) -> Sentiment:
     return Sentiment.NEUTRAL
 
 
+# A text opening with these asks something, even without a question mark.
+_ASKING_WORDS = frozenset({"how", "what", "whats", "when", "where", "which", "why", "who"})
+
+
 def recognise_feedback(text: str) -> Sentiment | None:
     """Whether a reply to an automatic answer says it helped, it did not, or neither.
 
@@ -222,6 +227,10 @@ def recognise_feedback(text: str) -> Sentiment | None:
         if persistent and (word in PROBLEM or word in NEGATORS):
             return Sentiment.NEGATIVE
     if any(word in PROBLEM for word in words) or text.rstrip().endswith("?"):
+        return None
+    if words[0] in _ASKING_WORDS and words[1:2] not in (["a"], ["an"]):
+        # "how long is it good for": a question without its question mark, not a verdict
+        # ("what a fix, thanks" is one).
         return None
     pleased = any(
         _pleased(words, index) or (words[index] in SUCCESS and not _negated(words, index))
@@ -353,7 +362,8 @@ def reports_problem(text: str) -> bool:
     "my gift card did not apply", "the app won't let me log in", "payment failed"
     are reports; "how do I use my gift card" and "do gift cards expire" are not. So is
     a card, balance, booking or login in a state the customer did not expect ("my
-    voucher shows $0 but I never used it": ``unexpected_state.py``).
+    voucher shows $0 but I never used it": ``unexpected_state.py``), and so is a fault
+    on a device of the bay ("the wifi keeps cutting out": ``device_faults.py``).
     """
     words = tokens(text)
     for index, word in enumerate(words):
@@ -361,7 +371,7 @@ def reports_problem(text: str) -> bool:
             return True
         if word in _WENT_WRONG and _negated(words, index):
             return True
-    return tells_of_unexpected_state(text)
+    return tells_of_unexpected_state(text) or reports_device_fault(text)
 
 
 def reads_as_praise(text: str) -> bool:

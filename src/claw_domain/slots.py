@@ -31,11 +31,13 @@ import attrs
 from claw_domain.actions import action_spec
 from claw_domain.follow_ups import (
     PRICED_TOPICS,
+    asks_about_it,
     asks_price_of_nothing_named,
     only_gives_details,
     only_qualifies,
 )
 from claw_domain.lost_items import describes_lost_item
+from claw_domain.topics import QUESTION_INTENTS
 from claw_domain.values import (
     ActionKind,
     Classification,
@@ -271,13 +273,17 @@ def _continues(classification: Classification, text: str, answered: Intent) -> b
 
     A continuation naming no topic of its own does; so does one that adds only when
     or for whom, whatever a model reads into those words ("what about weekends?"
-    after a price answer is no hours question); a price question with no subject
+    after a price answer is no hours question); a question about a property of what
+    was answered, named by a pronoun ("do they expire?"); a price question with no subject
     after a topic that has a price; and a text that only says where, when nothing
     else was understood in it; after a lost-item answer, a description of the thing.
     """
     if is_follow_up(text) and (
         not _names_another_topic(classification, answered) or only_qualifies(text)
     ):
+        return True
+    if answered in QUESTION_INTENTS and asks_about_it(text, priced=answered in PRICED_TOPICS):
+        # "do they expire?" after a gift-card answer, whatever "expire" reads as alone.
         return True
     if classification.intent is Intent.PRICING and answered in PRICED_TOPICS:
         return asks_price_of_nothing_named(text)

@@ -672,3 +672,59 @@ def test_a_reply_saying_the_customer_does_not_know_stays_with_the_question(text:
 
     assert read is not None
     assert (read.use, read.intent) == (ContextUse.DETAILS_NOT_GIVEN, Intent.TRACKMAN_RESET)
+
+
+# Questions whose only subject is a pronoun ("do they expire?") ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("answered", "text", "model_read"),
+    [
+        (Intent.GIFT_CARD_PURCHASE, "do they ever expire", Intent.OTHER),
+        (Intent.GIFT_CARD_PURCHASE, "ok and can my dad use it online?", Intent.OTHER),
+        (Intent.GIFT_CARD_PURCHASE, "are they refundable", Intent.REFUND_COMPLAINT),
+        (Intent.GIFT_CARD_REDEEM, "does it work at every location?", Intent.DOOR_ACCESS),
+        (Intent.MEMBERSHIP, "does it renew automatically", Intent.OTHER),
+        (Intent.MEMBERSHIP, "can i pause it?", Intent.BOOKING_CHANGE),
+        (Intent.PRICING, "does that cover balls and tees", Intent.EQUIPMENT),
+        (Intent.CLUB_RENTAL, "do those cost extra", Intent.PRICING),
+        (Intent.HOURS, "is that on holidays too?", Intent.OTHER),
+    ],
+)
+def test_a_question_about_it_continues_the_answered_topic(
+    answered: Intent, text: str, model_read: Intent
+) -> None:
+    said = Classification(model_read, 0.92, ClassificationSource.LOCAL_MODEL)
+
+    assert _read_after(_answered(answered), said, text) is answered
+
+
+@pytest.mark.parametrize(
+    ("text", "own_topic"),
+    [
+        ("is it open now?", Intent.HOURS),
+        ("is it free to park there", Intent.FACILITY),
+        ("do they sell beer?", Intent.FOOD_DRINK),
+        ("what's the wifi password for it", Intent.WIFI),
+    ],
+)
+def test_a_pronoun_question_with_a_subject_of_its_own_keeps_its_topic(
+    text: str, own_topic: Intent
+) -> None:
+    said = Classification(own_topic, 0.93, ClassificationSource.PATTERN)
+
+    assert _read_after(_answered(Intent.GIFT_CARD_PURCHASE), said, text) is None
+
+
+def test_a_question_about_it_does_not_continue_a_fault_or_an_old_answer() -> None:
+    late = read_in_context(
+        NOTHING, "do they expire?", waiting=None,
+        answered=_answered(Intent.GIFT_CARD_PURCHASE), now=AT + timedelta(minutes=11),
+        follow_up_window=timedelta(minutes=10),
+    )  # fmt: skip
+
+    assert late is None  # the follow-up window is over
+    # A fault's answer has no properties to ask about: "is it fixed?" is no FAQ question.
+    assert _read_after(_answered(Intent.TRACKMAN_RESET), NOTHING, "is it fixed yet?") is None
+    # A price after a topic with no price of its own is a price question, not a follow-up.
+    assert _read_after(_answered(Intent.HOURS), NOTHING, "how much is it?") is None

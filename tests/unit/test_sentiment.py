@@ -39,6 +39,11 @@ NEG, NEU, POS = Sentiment.NEGATIVE, Sentiment.NEUTRAL, Sentiment.POSITIVE
         ("great, but the screen is black", NEU, None),
         # A question is no verdict ("working" made this POSITIVE).
         ("is bay 2 working?", NEU, None),
+        # ... with or without its question mark ("good" made these POSITIVE); an
+        # exclamation that opens like one is still a verdict.
+        ("how long is it good for", POS, None),
+        ("where would that be good to use", POS, None),
+        ("what a great fix, thanks", POS, POS),
         # Said it worked: a verdict, no mood.
         ("works now", NEU, POS),
         # A failure said plainly: a failed fix for the verdict; as a mood only a request.

@@ -111,6 +111,11 @@ def test_near_misses_do_not_trigger(
         ("is there whistling straits", Intent.GAMEPLAY),
         ("any par 3 courses on it?", Intent.GAMEPLAY),
         ("can we just play the par three holes", Intent.GAMEPLAY),
+        # A price asked by time is a price, not the opening hours.
+        ("how early do we have to come for the cheaper rate", Intent.PRICING),
+        ("what's the least expensive night to come play", Intent.PRICING),
+        ("do sundays have lower prices", Intent.PRICING),
+        ("is there happy hour on fridays", Intent.PRICING),
     ],
 )
 def test_paraphrases_of_everyday_questions_are_decided_by_patterns(
@@ -129,6 +134,7 @@ def test_paraphrases_of_everyday_questions_are_decided_by_patterns(
         ("I left my own clubs in box 3", Intent.CLUB_RENTAL),
         ("can I bring my own snacks", Intent.CLUB_RENTAL),
         ("is there a beach nearby", Intent.GAMEPLAY),
+        ("no big deal but the sim froze", Intent.PRICING),
     ],
 )
 def test_near_misses_of_the_paraphrases_do_not_trigger(

@@ -18,9 +18,11 @@ import attrs
 
 from claw_adapters.understanding.safety import with_safety_topics
 from claw_adapters.understanding.unwanted import looks_like_injection, looks_like_spam
+from claw_domain.device_faults import device_fault_flow
 from claw_domain.replies import tokens
 from claw_domain.sentiment import detect_sentiment, reads_as_praise
 from claw_domain.slots import NUMBER_WORDS
+from claw_domain.topics import QUESTION_INTENTS
 from claw_domain.values import Classification, ClassificationSource, Entities, Intent
 
 
@@ -65,6 +67,12 @@ _SIMULATOR = (
     r"game|course|computer|\bpc\b|system)"
 )
 _DOOR = r"(door|lock|keypad|entry|entrance)"
+# A lower price, or a time with one: what a question about the cheapest time asks.
+_CHEAPER = (
+    r"\b(cheap(er|est)?|less expensive|least expensive|lower (price|rate)s?|"
+    r"(best|better|lowest|cheaper) (price|rate|deal)s?|happy hours?|off[- ]?peak|"
+    r"discount(s|ed)?|deals|specials)\b"
+)
 
 DEFAULT_RULES: tuple[IntentRule, ...] = (
     IntentRule(
@@ -168,6 +176,7 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
         _rx(
             r"\b(door|gift|lock|unlock)\b",
             r"\b(cancel\w*|reschedul\w*|change|refund\w*|book\w*|reserv\w*)\b",
+            _CHEAPER,
         ),
         confidence=0.93,
     ),
@@ -178,6 +187,9 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\b(price|prices|pricing|rates?|cost)\b.{0,30}\b(hour|hr|session|box|bay|sim)\b",
             r"\bper hour\b",
             r"\bwhat (are|is) (your|the) (price|prices|pricing|rates?)\b",
+            # A price by time: "the cheapest time to come", "are weekdays cheaper",
+            # "any happy hour pricing". When it is cheaper is a price, not the hours.
+            _CHEAPER,
         ),
         _rx(r"\bgift\b", r"\bmember", r"\brefund", r"\bcharged\b", r"\bclubs?\b"),
         confidence=0.9,
@@ -459,6 +471,8 @@ FAULT_INTENTS = frozenset(
     {Intent.TRACKMAN_RESET, Intent.SIDE_SCREEN, Intent.EQUIPMENT, Intent.DOOR_ACCESS}
 )
 PRAISE_CONFIDENCE = 0.9
+# As sure as the simulator's own rule: a restart is still offered, never done unasked.
+DEVICE_FAULT_CONFIDENCE = 0.9
 
 
 def _normalise_phrase(text: str) -> str:
@@ -620,7 +634,8 @@ class PatternClassifier:
         """A PATTERN classification when exactly one intent's rule fires, else None.
 
         Injection attempts and spam are OTHER whatever they name; praise with no fault
-        and no question is FEEDBACK_POSITIVE even when it names equipment.
+        and no question is FEEDBACK_POSITIVE even when it names equipment; a fault on a
+        device of the bay is that device's flow (``device_fault_flow``).
         """
         topic = self.blacklisted_topic(text)
         matched = [rule for rule in self.rules if rule.matches(text)]
@@ -630,6 +645,13 @@ class PatternClassifier:
         elif intents <= FAULT_INTENTS and reads_as_praise(text):
             # "The simulator works great today": a mention of equipment, not a fault.
             intent, confidence = Intent.FEEDBACK_POSITIVE, PRAISE_CONFIDENCE
+        elif (flow := device_fault_flow(text)) is not None and not (
+            intents - FAULT_INTENTS - QUESTION_INTENTS
+        ):
+            # "The projector keeps flickering", "the speaker has no sound": a fault on a
+            # device goes to that device's flow, whatever topic its name suggests. A
+            # refund or lost item named beside it is left to the rules and the model.
+            intent, confidence = flow, DEVICE_FAULT_CONFIDENCE
         elif len(intents) == 1:
             intent = intents.pop()
             confidence = max(rule.confidence for rule in matched)
