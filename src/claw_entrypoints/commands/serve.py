@@ -8,6 +8,7 @@ import sys
 from aiohttp import web
 
 from claw_domain.errors import ConfigurationError
+from claw_entrypoints.allocator import limit_malloc_arenas
 from claw_entrypoints.bootstrap import bootstrap
 from claw_entrypoints.config import load_config
 from claw_entrypoints.logging import configure_logging
@@ -40,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"claw: {error}", file=sys.stderr)
         return 2
     configure_logging(config.log_format)
+    limit_malloc_arenas()
 
     async def application() -> web.Application:
         runtime = await bootstrap(config)
