@@ -46,7 +46,7 @@ _INJECTION = re.compile(
             r"no need for|forget)\b.{0,25}\b(approvals?|approving|confirm\w*|verif\w*|"
             r"authori[sz]ation|permission|sign[- ]?off)\b",
             r"\b(reset|restart|reboot|unlock|open|do it|just do it|go ahead)\b.{0,40}"
-            r"\bwithout (asking|checking|confirming|approval|permission|waiting)\b",
+            r"\bwithout (asking|checking|confirming|approval|permission)\b",
             r"\b(dont|don't|do not|no need to) (ask|check) (me |anyone |staff |them )?"
             r"(first|to confirm|for (a |any )?(confirmation|approval|permission))\b",
             # A note or instruction dressed up as coming from the system or from staff.
