@@ -32,7 +32,8 @@ _SARCASM = re.compile(
             # "wow so helpful", "wow, really useful", "real helpful guys"
             r"\bwow\W+(\w+\W+)?(so|very|really|super|such a|such|real)\W+"
             r"(helpful|useful|great|fast|quick|amazing|responsive|efficient|big help)\b",
-            r"\b(real|such a|very|so|super|really) (helpful|useful|big help)\W+(not|lol|smh|lmao)\b",
+            r"\b(real|such a|very|so|super|really) (helpful|useful|big help)\W+"
+            r"(not|lol|smh|lmao)\b",
             r"\b(great|nice|awesome|fantastic|amazing|good|stellar) (job|work|service|help)\b"
             r".{0,60}\b(not|nobody|no one|ignored)\b",
             # an eye roll or a facepalm beside the thanks

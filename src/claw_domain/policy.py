@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 import attrs
 
 from claw_domain import wording
+from claw_domain.acknowledgements import asks_something, sounds_sarcastic
 from claw_domain.actions import action_spec, describe_target
 from claw_domain.decisions import (
     ActionToOpen,
@@ -25,7 +26,6 @@ from claw_domain.decisions import (
     Reason,
     StaffApproval,
 )
-from claw_domain.acknowledgements import asks_something, sounds_sarcastic
 from claw_domain.holding import holding_reply
 from claw_domain.language import written_in_another_language
 from claw_domain.missed_calls import missed_call_verdict

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 # What must never be texted, however it is asked for.
-_SECRET = (
+_GUARDED_CODES = (
     r"(password|passcode|pass code|passwords|(door|alarm|access|entry|lock|keypad|building"
     r"|master|staff|wifi|wi-fi|gate|admin) ?(code|codes|pin|key))"
 )
@@ -67,8 +67,8 @@ _INJECTION = re.compile(
             r"employee))\b.{0,80}\b(codes?|password|passcode|unlock|let me in|alarm)\b",
             r"\bmy (staff|employee|manager|admin) (code|pin|fob|card|access)\b",
             # A code or password asked for in disguise: a poem, a spelling, an encoding.
-            rf"\b{_SECRET}\b.{{0,80}}\b{_DISGUISE}\b",
-            rf"\b{_DISGUISE}\b.{{0,80}}\b{_SECRET}\b",
+            rf"\b{_GUARDED_CODES}\b.{{0,80}}\b{_DISGUISE}\b",
+            rf"\b{_DISGUISE}\b.{{0,80}}\b{_GUARDED_CODES}\b",
             r"\b(api|secret) (keys?|tokens?)\b",
             r"\b(print|reveal|show|repeat|tell me) (me )?(your|the) "
             r"(configuration|config|prompt|instructions)\b",
