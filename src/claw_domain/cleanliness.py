@@ -28,7 +28,8 @@ _MESS = re.compile(
         (
             rf"\b(no|out of|ran out of|run out of|zero|not any|wasnt any|wasn't any|isnt any"
             rf"|isn't any) (more )?{_SUPPLIES}\b",
-            rf"\b{_PLACES} (is|was|were|are|looked|looks|smelled|smells)? ?(so |really |very "
+            rf"\b{_PLACES}\b( (in|at|of|by) [\w ]{{0,12}}?)? (is|was|were|are|looked|looks|smelled"
+            rf"|smells)? ?(so |really |very "
             rf"|super |pretty |absolutely |kinda |totally )?{_DIRTY}\b",
             rf"\b{_DIRTY} {_PLACES}\b",
             r"\b(garbage|trash|rubbish|bins?|garbage cans?|trash cans?|recycling)"

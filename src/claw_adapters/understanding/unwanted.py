@@ -57,8 +57,8 @@ _INJECTION = re.compile(
             r"\bnote to (the )?(bot|assistant|ai|system|claw|model|agent)\b",
             r"(^|[.!?;,\-\[\(\{<]\s*)(system|assistant|admin|developer|operator)\s*:",
             # Someone claiming to be staff, asking for a code or a door.
-            r"\b(i'?m|i am|this is|its|it's)\b (the |a |an |your )?(new |night |day |weekend |"
-            r"assistant |general |shift |duty )?(manager|owner|staff( member)?|employee|admin"
+            r"\b(i'?m|i am|this is|its|it's)\b (the |a |an |your )?((new|night|day|weekend|"
+            r"assistant|general|shift|duty) ){0,2}(manager|owner|staff( member)?|employee|admin"
             r"|administrator|supervisor|technician|cleaner|security|maintenance)\b"
             r"(?! of (a|an|my|our|the|this) )"
             r".{0,120}\b(codes?|password|passcode|pin|unlock|let me in|open (the|up|it)|approval"
