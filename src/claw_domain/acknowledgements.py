@@ -71,7 +71,8 @@ def asks_something(text: str) -> bool:
     words = tokens(text)
     if "?" in text:
         return True
-    if words and words[0] in _QUESTION_OPENERS:
+    if words and words[0] in _QUESTION_OPENERS and words[1:2] not in (["a"], ["an"]):
+        # ("what a fix, thanks" exclaims.)
         return True
     return _ASKS.search(text) is not None
 
