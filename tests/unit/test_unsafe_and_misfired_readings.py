@@ -13,6 +13,7 @@ venue evaluation set; the near misses beside them must keep their reading.
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 import pytest
 
@@ -24,7 +25,10 @@ from claw_domain.acknowledgements import asks_something, sounds_sarcastic
 from claw_domain.cleanliness import complains_of_mess
 from claw_domain.decisions import Decision, DecisionKind, Reason
 from claw_domain.language import written_in_another_language
-from claw_domain.values import Intent
+from claw_domain.policy import ConversationFacts, Situation, Trigger
+from claw_domain.policy import decide as policy_decide
+from claw_domain.settings import GlobalSettings, SettingsSnapshot
+from claw_domain.values import Classification, ClassificationSource, Intent
 from claw_entrypoints.venue_evaluation import (
     RecordingUnderstanding,
     replay_conversation,
@@ -338,3 +342,42 @@ def test_a_text_in_another_language_goes_to_a_person(
 )
 def test_english_with_names_and_abbreviations_stays_english(text: str) -> None:
     assert not written_in_another_language(text)
+
+
+# The policy's own guard: whatever stage read thanks, only thanks is ignored -------------
+
+
+def _decide_as_read(text: str, intent: Intent) -> tuple[DecisionKind, Reason]:
+    decision = policy_decide(
+        Situation(
+            trigger=Trigger.CUSTOMER_TEXT,
+            now=datetime(2026, 12, 3, 22, 0, tzinfo=UTC),
+            conversation=ConversationFacts(),
+            classification=Classification(intent, 0.95, ClassificationSource.LOCAL_MODEL),
+            text=text,
+        ),
+        SettingsSnapshot(version=1, features={}, globals=GlobalSettings()),
+    )
+    return decision.kind, decision.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("thanks for nothing", Reason.NEGATIVE_SENTIMENT),
+        ("great job /s", Reason.NEGATIVE_SENTIMENT),
+        ("r u open good friday or closed", Reason.UNKNOWN_INTENT),
+        ("nice place, do you do birthday parties", Reason.UNKNOWN_INTENT),
+    ],
+)
+def test_a_model_reading_thanks_into_sarcasm_or_a_question_is_not_ignored(
+    text: str, reason: Reason
+) -> None:
+    assert _decide_as_read(text, Intent.FEEDBACK_POSITIVE) == (DecisionKind.ESCALATE, reason)
+
+
+def test_a_model_reading_thanks_into_thanks_is_ignored() -> None:
+    assert _decide_as_read("great night, thank you all", Intent.FEEDBACK_POSITIVE) == (
+        DecisionKind.IGNORE,
+        Reason.ACKNOWLEDGEMENT,
+    )
