@@ -26,17 +26,13 @@ _FOREIGN_WORDS = frozenset(
         "oui",
         "vous",
         "nous",
-        "est",
         "etes",
         "sommes",
         "sont",
         "avec",
         "pour",
         "une",
-        "des",
         "les",
-        "le",
-        "du",
         "je",
         "jai",
         "cest",
@@ -45,12 +41,10 @@ _FOREIGN_WORDS = frozenset(
         "ferme",
         "combien",
         "soir",
-        "ce",
         "demain",
         "aujourdhui",
         "porte",
         "nest",
-        "pas",
         "tres",
         "bien",
         "gelee",
@@ -89,9 +83,7 @@ _FOREIGN_WORDS = frozenset(
         "estacionamiento",
         "tienen",
         "puedo",
-        "para",
         "muy",
-        "todo",
         "afuera",
         # German
         "danke",
@@ -112,7 +104,6 @@ _FOREIGN_WORDS = frozenset(
         # Portuguese and Italian
         "obrigado",
         "obrigada",
-        "ola",
         "voce",
         "voces",
         "grazie",
@@ -120,6 +111,117 @@ _FOREIGN_WORDS = frozenset(
         "buongiorno",
         "quanto",
         "aperto",
+        "aperti",
+        "chiuso",
+        "apre",
+        "nel",
+        "della",
+        "questo",
+        "sono",
+        "siamo",
+        "abbiamo",
+        "vorrei",
+        "possiamo",
+        "funziona",
+        "simulatore",
+        "buona",
+        "sera",
+        "oggi",
+        "domani",
+        "perche",
+        "quando",
+        "anche",
+        "molto",
+        "tutto",
+        "prenotare",
+        "prenotazione",
+        "adorei",
+        "gostei",
+        "voltaremos",
+        "voltamos",
+        "certeza",
+        "muito",
+        "boa",
+        "noite",
+        "hoje",
+        "amanha",
+        "nao",
+        "estao",
+        "otimo",
+        "custa",
+        "podemos",
+        "queremos",
+        "reserva",
+        # German
+        "ich",
+        "mein",
+        "meine",
+        "habe",
+        "kann",
+        "konnen",
+        "wann",
+        "geht",
+        "funktioniert",
+        "kaputt",
+        "geoffnet",
+        "offen",
+        "morgen",
+        "abend",
+        "tur",
+        "auch",
+        "gibt",
+        "vielen",
+        "ein",
+        "eine",
+        # Vietnamese written without its marks (with them, the letters say it)
+        "xin",
+        "chao",
+        "khong",
+        "duoc",
+        "nhieu",
+        # Hindi and Punjabi written in Latin letters
+        "kya",
+        "nahi",
+        "nahin",
+        "aap",
+        "bahut",
+        "accha",
+        "theek",
+        "kripya",
+        "dhanyavad",
+        "shukriya",
+        "tusi",
+        "kithe",
+    }
+)
+# Words of other languages that are also English names, abbreviations or loans
+# ("Le Mans", "Des Moines", "7pm est", "non members", "gmail.com", "Para golf"): they
+# count only beside a word no English text has.
+_AMBIGUOUS_WORDS = frozenset(
+    {
+        "est",
+        "des",
+        "le",
+        "du",
+        "ce",
+        "pas",
+        "non",
+        "com",
+        "es",
+        "der",
+        "das",
+        "mit",
+        "ola",
+        "todo",
+        "para",
+        "porta",
+        "tem",
+        "hai",
+        "ji",
+        "il",
+        "dove",
+        "dank",
+        "si",
     }
 )
 # English function words: their presence says the text is English after all.
@@ -178,19 +280,24 @@ def _accented_words(text: str) -> int:
     return sum(
         1
         for word in text.split()
-        if any(ch.isalpha() and "\u00c0" <= ch <= "\u024f" for ch in word)
+        if any(
+            ch.isalpha() and ("\u00c0" <= ch <= "\u024f" or "\u1e00" <= ch <= "\u1eff")
+            for ch in word
+        )
     )
 
 
 def written_in_another_language(text: str) -> bool:
     """Whether the text is in a language other than English.
 
-    "Hola, están abiertos?" and "你们几点关门" are; "merci, see you tomorrow" and
-    "thanks!" are not.
+    "Hola, están abiertos?" and "你们几点关门" are; "merci, see you tomorrow",
+    "thanks!" and "open at 9pm est?" are not.
     """
     if _other_script_share(text) >= _OTHER_SCRIPT_SHARE:
         return True
     words = [word for word in tokens(text) if word.isalnum()]
     foreign = sum(1 for word in words if word in _FOREIGN_WORDS) + _accented_words(text)
+    if foreign:
+        foreign += sum(1 for word in words if word in _AMBIGUOUS_WORDS)
     english = sum(1 for word in words if word in _ENGLISH_WORDS)
     return foreign >= 1 and foreign > english

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 import attrs
 
 from claw_domain import wording
+from claw_domain.acknowledgements import asks_something, sounds_sarcastic
 from claw_domain.actions import action_spec, describe_target
 from claw_domain.decisions import (
     ActionToOpen,
@@ -404,6 +405,12 @@ def _on_customer_text(facts: Situation, settings: SettingsSnapshot) -> Decision:
         # intent stays, so staff see what it is about).
         return _decision(facts, settings, DecisionKind.ESCALATE, Reason.OTHER_LANGUAGE)
     if classification.intent is Intent.FEEDBACK_POSITIVE:
+        # Ignored only when the whole text is thanks: "thanks for nothing" is a
+        # complaint, and "r u open good friday or closed" a question with "good" in it.
+        if sounds_sarcastic(facts.text):
+            return _decision(facts, settings, DecisionKind.ESCALATE, Reason.NEGATIVE_SENTIMENT)
+        if asks_something(facts.text):
+            return _decision(facts, settings, DecisionKind.ESCALATE, Reason.UNKNOWN_INTENT)
         return _decision(facts, settings, DecisionKind.IGNORE, Reason.ACKNOWLEDGEMENT)
     if classification.intent is Intent.FEEDBACK_NEGATIVE:
         return _decision(facts, settings, DecisionKind.ESCALATE, Reason.REPEATED_FAILURE)

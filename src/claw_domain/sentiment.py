@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import itertools
 
+from claw_domain.acknowledgements import asks_something, sounds_sarcastic
 from claw_domain.device_faults import reports_device_fault
 from claw_domain.replies import THUMBS_DOWN, THUMBS_UP, tokens
 from claw_domain.unexpected_state import tells_of_unexpected_state
@@ -192,6 +193,9 @@ def detect_sentiment(text: str) -> Sentiment:
     words = tokens(text)
     if any(word in PROFANITY or word in FRUSTRATION or word in PERSISTENCE for word in words):
         return Sentiment.NEGATIVE
+    if sounds_sarcastic(text):
+        # "thanks a lot for nothing": the thanks is the complaint.
+        return Sentiment.NEGATIVE
     if _emphatic(text):
         return Sentiment.NEGATIVE
     if _complains(words):
@@ -216,7 +220,7 @@ def recognise_feedback(text: str) -> Sentiment | None:
     words = tokens(text)
     if not words:
         return None
-    if THUMBS_DOWN in words or words == ["still"]:
+    if THUMBS_DOWN in words or words == ["still"] or sounds_sarcastic(text):
         return Sentiment.NEGATIVE
     if any(a == "same" and b in _SAME_WHAT for a, b in itertools.pairwise(words)):
         return Sentiment.NEGATIVE
@@ -231,6 +235,9 @@ def recognise_feedback(text: str) -> Sentiment | None:
     if words[0] in _ASKING_WORDS and words[1:2] not in (["a"], ["an"]):
         # "how long is it good for": a question without its question mark, not a verdict
         # ("what a fix, thanks" is one).
+        return None
+    if asks_something(text):
+        # "thanks! r u open sunday or just saturday": the thanks comes with a question.
         return None
     pleased = any(
         _pleased(words, index) or (words[index] in SUCCESS and not _negated(words, index))
@@ -381,7 +388,7 @@ def reads_as_praise(text: str) -> bool:
     "love it! are you open Sunday?" is a question, "great, but the screen froze" a fault.
     """
     words = tokens(text)
-    if not words or "?" in text or words[0] in _QUESTION_OPENERS:
+    if not words or "?" in text or words[0] in _QUESTION_OPENERS or asks_something(text):
         return False
     if _complains(words) or reports_problem(text):
         return False

@@ -18,6 +18,7 @@ import attrs
 
 from claw_adapters.understanding.safety import with_safety_topics
 from claw_adapters.understanding.unwanted import looks_like_injection, looks_like_spam
+from claw_domain.cleanliness import complains_of_mess
 from claw_domain.device_faults import device_fault_flow
 from claw_domain.replies import tokens
 from claw_domain.sentiment import detect_sentiment, reads_as_praise
@@ -473,6 +474,7 @@ FAULT_INTENTS = frozenset(
 PRAISE_CONFIDENCE = 0.9
 # As sure as the simulator's own rule: a restart is still offered, never done unasked.
 DEVICE_FAULT_CONFIDENCE = 0.9
+MESS_CONFIDENCE = 0.9
 
 
 def _normalise_phrase(text: str) -> str:
@@ -642,6 +644,10 @@ class PatternClassifier:
         intents = {rule.intent for rule in matched}
         if looks_like_injection(text) or looks_like_spam(text):
             intent, confidence = Intent.OTHER, 1.0
+        elif complains_of_mess(text):
+            # "no toilet paper and the bathroom is gross": a complaint for staff, not a
+            # facility question, whatever place it names.
+            intent, confidence = Intent.FEEDBACK_NEGATIVE, MESS_CONFIDENCE
         elif intents <= FAULT_INTENTS and reads_as_praise(text):
             # "The simulator works great today": a mention of equipment, not a fault.
             intent, confidence = Intent.FEEDBACK_POSITIVE, PRAISE_CONFIDENCE

@@ -10,7 +10,9 @@ built in; a venue adds words and topics, never removes these.
 Phrases, not single words, where a word alone is golf ("stroke", "shot", "drive").
 Hazards to people or the building are built in the same way: a burning smell,
 smoke from a device, sparks, melting, bare wires, water coming through the ceiling
-or onto the mats, broken glass, someone hurt. "the projector is making a burning
+or onto the mats, loose on the floor or running under a door, a toilet or sink
+overflowing, broken glass, someone hurt. An overflowing garbage can is a mess for
+staff, not a hazard: only water and what a toilet spills count. "the projector is making a burning
 smell" got a suggestion about equipment; a fault claw may only answer with a
 how-to must never swallow a fire. "smoke" and "smoking" alone are no hazard: "can
 I smoke outside?", "is smoking allowed on the patio" and "that drive was a smoke
@@ -166,6 +168,62 @@ _WATER: tuple[str, ...] = (
         )
     ),
     "burst pipe",
+    "pipes burst",
+    "broken pipe",
+    "water main",
+    # Water loose on the floor, wherever it is heading.
+    *(
+        f"{water} {where}"
+        for water, where in product(
+            ("water", "water is", "waters"),
+            (
+                "going under",
+                "coming under",
+                "running under",
+                "under the door",
+                "going into",
+                "running into",
+                "spreading",
+                "seeping",
+                "gushing",
+                "spraying",
+                "spilling",
+                "in the hallway",
+                "in the hall",
+                "into the hallway",
+                "into the hall",
+                "all over the floor",
+            ),
+        )
+    ),
+    "water on the floor",
+    "standing water",
+    # A toilet or sink overflowing or backed up: water and sewage, not a mess.
+    *(
+        f"{fixture} {state}"
+        for fixture, state in product(
+            ("toilet", "toilets", "sink", "sinks", "urinal", "urinals"),
+            (
+                "overflowing",
+                "is overflowing",
+                "are overflowing",
+                "overflowed",
+                "has overflowed",
+                "overflows",
+                "flooding",
+                "is flooding",
+                "backed up",
+                "is backed up",
+                "backing up",
+                "leaking",
+                "is leaking",
+                "spraying",
+                "wont stop running",
+            ),
+        )
+    ),
+    *(f"overflowing {fixture}" for fixture in ("toilet", "toilets", "sink", "urinal")),
+    "sewage",
     "leak in the ceiling",
     "leak in the roof",
     "leaking from the ceiling",

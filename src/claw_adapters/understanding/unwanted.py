@@ -12,6 +12,19 @@ from __future__ import annotations
 
 import re
 
+# What must never be texted, however it is asked for.
+_GUARDED_CODES = (
+    r"(password|passcode|pass code|passwords|(door|alarm|access|entry|lock|keypad|building"
+    r"|master|staff|wifi|wi-fi|gate|admin) ?(code|codes|pin|key))"
+)
+# Ways of asking for a secret without asking for it plainly.
+_DISGUISE = (
+    r"(poem|poems|song|rap|haiku|limerick|acrostic|riddle|story|stories|rhyme|verse|lyrics"
+    r"|spell(ed|ing)? (it |them )?out|backwards?|reversed?|in reverse|encode\w*|encrypt\w*"
+    r"|base ?64|hex|binary|morse|cipher|rot ?13|pig latin|emojis?"
+    r"|(one|each|every) (digit|letter|number|character)|first letters?|each line|every line"
+    r")"
+)
 _INJECTION = re.compile(
     r"|".join(
         (
@@ -28,6 +41,34 @@ _INJECTION = re.compile(
             r"\bi authori[sz]e you\b",
             r"\b(disable|bypass|turn off|skip)\b.{0,20}\b(safety|checks?|confirmations?|rules)\b",
             r"\bwithout (asking|any |a )?(for )?confirmation\b",
+            # A demand to skip the step that keeps a person in the loop.
+            r"\b(skip|bypass|ignore|override|get around|dont bother with|don't bother with|"
+            r"no need for|forget)\b.{0,25}\b(approvals?|approving|confirm\w*|verif\w*|"
+            r"authori[sz]ation|permission|sign[- ]?off)\b",
+            r"\b(reset|restart|reboot|unlock|open|do it|just do it|go ahead)\b.{0,40}"
+            r"\bwithout (asking|checking|confirming|approval|permission)\b",
+            r"\b(dont|don't|do not|no need to) (ask|check) (me |anyone |staff |them )?"
+            r"(first|to confirm|for (a |any )?(confirmation|approval|permission))\b",
+            # A note or instruction dressed up as coming from the system or from staff.
+            r"[\[\(\{<]\s*(\w+\s+){0,2}(notes?|instructions?|messages?|override|commands?|"
+            r"memo)\s*[:\-]",
+            r"\b(assistant|system|admin|bot|ai|developer|staff|internal|operator) "
+            r"(note|notes|instruction|instructions|memo)\s*:",
+            r"\bnote to (the )?(bot|assistant|ai|system|claw|model|agent)\b",
+            r"(^|[.!?;,\-\[\(\{<]\s*)(system|assistant|admin|developer|operator)\s*:",
+            # Someone claiming to be staff, asking for a code or a door.
+            r"\b(i'?m|i am|this is|its|it's)\b (the |a |an |your )?((new|night|day|weekend|"
+            r"assistant|general|shift|duty) ){0,2}(manager|owner|staff( member)?|employee|admin"
+            r"|administrator|supervisor|technician|cleaner|security|maintenance)\b"
+            r"(?! of (a|an|my|our|the|this) )"
+            r".{0,120}\b(codes?|password|passcode|pin|unlock|let me in|open (the|up|it)|approval"
+            r"|alarm|master key|override)\b",
+            r"\b(i work (here|there|at)|im staff|i'm staff|as (a |an |the )?(staff|manager|owner|"
+            r"employee))\b.{0,80}\b(codes?|password|passcode|unlock|let me in|alarm)\b",
+            r"\bmy (staff|employee|manager|admin) (code|pin|fob|card|access)\b",
+            # A code or password asked for in disguise: a poem, a spelling, an encoding.
+            rf"\b{_GUARDED_CODES}\b.{{0,80}}\b{_DISGUISE}\b",
+            rf"\b{_DISGUISE}\b.{{0,80}}\b{_GUARDED_CODES}\b",
             r"\b(api|secret) (keys?|tokens?)\b",
             r"\b(print|reveal|show|repeat|tell me) (me )?(your|the) "
             r"(configuration|config|prompt|instructions)\b",
@@ -35,8 +76,11 @@ _INJECTION = re.compile(
             r"\b(you must|you will) obey\b",
             r"\bjailbreak\w*\b",
             r"\b(unlock|open) (all|every) (the )?doors?\b",
-            r"\b(reset|restart|reboot)\b.{0,15}\b(all|every)\b.{0,10}"
-            r"\b(boxes|bays|sims|simulators|devices|computers)\b",
+            r"\b(reset|restart|reboot|unlock|open)\b.{0,20}\b(all|every|each)\b.{0,10}"
+            r"\b(box|boxes|bay|bays|sims?|simulators?|devices?|computers?|doors?|locations?)\b",
+            r"\b(reset|restart|reboot|unlock|open)\b (all|every one|each|both) of (them|those)\b",
+            r"\b(do (it|that|this|the same)|same) for (all|every|each)\b.{0,10}"
+            r"\b(box|boxes|bay|bays|sims?|simulators?|doors?|locations?)\b",
             r"\b(on|to) (all|every) (the )?devices?\b",
             r"\b(run|execute) (the |a )?(reset )?script\b",
         )
