@@ -61,6 +61,33 @@ FRUSTRATION = frozenset(
 # "Still" and "again" almost always mean a problem came back, the moment staff most
 # need to know: frustration as a mood, and a failed fix as a verdict.
 PERSISTENCE = frozenset({"still", "again"})
+# Except when "still" asks whether something is still allowed or possible: "running
+# behind, still ok?", "can we still play the full hour": a request, no mood.
+_STILL_POSSIBLE = frozenset(
+    {
+        "ok",
+        "okay",
+        "fine",
+        "alright",
+        "cool",
+        "possible",
+        "able",
+        "allowed",
+        "valid",
+        "available",
+        "make",
+        "play",
+        "come",
+        "keep",
+        "be",
+        "go",
+        "use",
+        "book",
+        "hold",
+        "held",
+        "fit",
+    }
+)
 THANKS = frozenset({"thanks", "thank", "thx", "ty", "tysm", "cheers", "appreciate", "appreciated"})
 PRAISE = frozenset(
     {
@@ -183,6 +210,14 @@ _SHOUTING_LETTERS = 12
 _SHOUTING_SHARE = 0.8
 
 
+def _persists(words: list[str], index: int) -> bool:
+    """Whether the word at ``index`` says a problem lasts ("still frozen", "again")."""
+    if words[index] not in PERSISTENCE:
+        return False
+    following = words[index + 1] if index + 1 < len(words) else ""
+    return not (words[index] == "still" and following in _STILL_POSSIBLE)
+
+
 def detect_sentiment(text: str) -> Sentiment:
     """The mood of a text. Frustration outweighs politeness ("thanks but this is ridiculous").
 
@@ -190,7 +225,9 @@ def detect_sentiment(text: str) -> Sentiment:
     wrongly as NEGATIVE costs a staff look, read wrongly as calm it costs a customer.
     """
     words = tokens(text)
-    if any(word in PROFANITY or word in FRUSTRATION or word in PERSISTENCE for word in words):
+    if any(word in PROFANITY or word in FRUSTRATION for word in words):
+        return Sentiment.NEGATIVE
+    if any(_persists(words, index) for index in range(len(words))):
         return Sentiment.NEGATIVE
     if _emphatic(text):
         return Sentiment.NEGATIVE
