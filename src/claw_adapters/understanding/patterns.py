@@ -387,6 +387,8 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\bleft on (my|the|your|a|it)\b",
             r"\$ ?\d+(\.\d\d)? left\b",
             r"\b(balance|money|credit|dollars|bucks|funds)\b.{0,10}\bleft\b",
+            # A phone forgotten at home by someone at the door: the door is the problem.
+            r"\b(let (me|us) in|locked out|can'?t get in|open the door|unlock)\b",
         ),
         confidence=0.9,
     ),
