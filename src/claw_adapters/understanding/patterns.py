@@ -223,6 +223,8 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\b(book|reserve)\b.{0,20}\b(box|bay|sim|simulator|session|time|slot|room|tee time)\b",
             r"\b(make|want|need) a (booking|reservation)\b",
             r"\b(any|have) (boxes|bays|sims|availability|openings)\b",
+            # "any chance there's a box free right now", "is a bay available at 7".
+            r"\b(a|any|one|two|\d) (box|bay|sim)(e?s)? (free|available|open)\b",
             r"\b(room|space|availability) for\b.{0,30}"
             r"\b(party|group|event|league|\d+ (people|of us))\b",
             r"\bhow (do|can) (i|we) (book|reserve)\b",
