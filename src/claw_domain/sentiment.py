@@ -406,9 +406,22 @@ def reports_problem(text: str) -> bool:
     for index, word in enumerate(words):
         if word in _WRONG:
             return True
-        if word in _WENT_WRONG and _negated(words, index):
+        if word in _WENT_WRONG and _negated(words, index) and not _wished_against(words, index):
             return True
     return tells_of_unexpected_state(text) or reports_device_fault(text)
+
+
+# "dont want to get cut off", "we don't need to get in early": a worry or a wish about
+# what might happen, asked before it does, not something that went wrong.
+_WISHES = frozenset({"want", "wanna", "need", "mean", "mind", "plan", "intend", "hope"})
+
+
+def _wished_against(words: list[str], index: int) -> bool:
+    """Whether the negation before ``index`` negates a wish, not the outcome."""
+    start = max(0, index - NEGATION_WINDOW)
+    negators = [position for position in range(start, index) if words[position] in NEGATORS]
+    # The nearest negator decides: "dont want to not get in" still fails to get in.
+    return bool(negators) and words[negators[-1] + 1] in _WISHES
 
 
 def reads_as_praise(text: str) -> bool:
