@@ -214,8 +214,11 @@ def _persists(words: list[str], index: int) -> bool:
     """Whether the word at ``index`` says a problem lasts ("still frozen", "again")."""
     if words[index] not in PERSISTENCE:
         return False
-    following = words[index + 1] if index + 1 < len(words) else ""
-    return not (words[index] == "still" and following in _STILL_POSSIBLE)
+    following = words[index + 1 : index + 3]
+    if words[index] != "still" or not following:
+        return True
+    # "is our booking still on for 7": a plan, not a screen left on.
+    return not (following[0] in _STILL_POSSIBLE or following == ["on", "for"])
 
 
 def detect_sentiment(text: str) -> Sentiment:

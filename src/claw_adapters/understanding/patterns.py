@@ -309,7 +309,7 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r".{0,25}?"
             r"\b(?!(?:a|an|the|any|some|nice|good|near|nearby)\b)[a-z]+ "
             r"(links|national|dunes|pines|beach|hills|straits|cliffs|valley|creek|ridge|"
-            r"springs|oaks|country club)\b",
+            r"springs|oaks|island|harbou?r|highlands|heath|woods|lakes|country club)\b",
             r"\b(sawgrass|augusta|st\.? andrews|old course)\b",
             r"\bpar[- ]?(3|three)s?\b",
         ),
@@ -487,7 +487,7 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
         _rx(
             r"\b(team[- ]building|corporate (event|outing|party|group)|"
             r"(company|office|work|staff|holiday|christmas|xmas) (event|outing|party|social|"
-            r"get[- ]together)|private (event|party)|bachelor(ette)? party|stag|fundraiser)\b",
+            r"get[- ]together)|private (event|party)|bachelor(ette)? party|stag)\b",
             r"\b(take over|rent out|buy out|book out|book|reserve|rent)\b.{0,10}"
             r"\b(the )?(whole|entire|all the|all)\b.{0,10}"
             r"\b(location|place|venue|boxes|bays|space|building|club)\b",
