@@ -56,7 +56,8 @@ _FLOW_OF_GROUP = {
 }
 _FAULTY_STATE = (
     r"(?:flicker\w*|flash\w*|blink\w*|strobing|glitch\w*|lag\w*|freez\w*|frozen|froze|"
-    r"crash\w*|jamm?\w*|buzz\w*|beeping|stuck|dead|died|dying|broken|busted|fried|"
+    r"crash\w*|jamm?\w*|buzz\w*|beep\w*|stuck|dead|died|dying|broken|busted|fried|"
+    r"lock(?:s|ed|ing)? up|"
     r"disconnect\w*|cut(?:s|ting)? (?:out|off)|drop(?:s|ping|ped)? (?:out|off)|"
     r"shut(?:s|ting)? (?:off|down)|turn(?:s|ing|ed)? (?:itself )?off|restart(?:s|ing)|"
     r"reboot(?:s|ing)|black|dark|blank|fuzzy|static|distorted|garbled|on the fritz)"
@@ -75,7 +76,7 @@ _FAULT = re.compile(
     r"read\w*|track\w*|register\w*|detect\w*|pick\w* up)\b|"
     # An absence: "no sound", "no signal", "nothing on the screen".
     r"\bno (?:sound|audio|picture|image|signal|power|display|connection|internet|volume|"
-    r"light|balls? (?:coming|come) out)\b"
+    r"lights?|balls? (?:coming|come) out)\b"
 )
 # Mended since: "it was stuck but it's working now", "the screen got fixed", "no more
 # flickering".

@@ -432,6 +432,35 @@ _PROPERTIES = frozenset(
         "time",
         "anytime",
         "else",
+        # How and where it is paid for or used: "can i pay for it in person tho",
+        # "can i bring a guest on my hours", "is that for the whole box or each person".
+        "pay",
+        "paying",
+        "paid",
+        "buy",
+        "bought",
+        "cash",
+        "debit",
+        "credit",
+        "card",
+        "person",
+        "desk",
+        "front",
+        "counter",
+        "store",
+        "tho",
+        "though",
+        "bring",
+        "guest",
+        "hours",
+        "whole",
+        "box",
+        "bay",
+        "each",
+        "per",
+        "individual",
+        "head",
+        "just",
     }
 )
 # Words after which anything is what the thing includes: "does that include clubs?".
@@ -492,26 +521,33 @@ _QUESTION_OPENERS = frozenset(
 )
 # "ok so do they expire": the words before a question that change nothing.
 _LEAD_INS = frozenset({"and", "but", "so", "ok", "okay", "oh", "also", "cool", "great", "thanks"})
-# A question about it is short: "how long is it good for".
-_QUESTION_WORDS = 8
+# Openers that carry the subject over without naming it: "and can i bring a guest".
+_CARRY_OVER = frozenset({"and", "also", "plus"})
+# A question about it is short: "how long is it good for", "can i pay for it in person tho".
+_QUESTION_WORDS = 10
 
 
-def asks_about_it(text: str, *, priced: bool) -> bool:
+def asks_about_it(text: str, *, priced: bool, location_named: bool = False) -> bool:
     """A short question about a property of the thing just answered, named by a pronoun.
 
     "do they expire?", "can i use it online?", "does that include clubs?", "how long
     is it good for". "is it open now?" asks about something of its own ("open"), so
     does "is it free to park?". ``priced``: the answered topic has a price of its own,
-    so "do they cost extra" asks its price.
+    so "do they cost extra" asks its price. A question opening with "and" leaves the
+    subject out altogether ("and can i bring a guest on my hours"). ``location_named``:
+    the text names one of the venue's locations, whose own words (at most two) are
+    allowed ("can i pay for it at dartmouth").
     """
     words = [word for word in tokens(text) if word.isalnum()]
+    carried_over = bool(words) and words[0] in _CARRY_OVER
     while words and words[0] in _LEAD_INS:
         words = words[1:]
     if not words or len(words) > _QUESTION_WORDS:
         return False
     asking = text.rstrip().endswith("?") or words[0] in _QUESTION_OPENERS
-    if not asking or not any(word in _PRONOUNS for word in words):
+    if not asking or not (carried_over or any(word in _PRONOUNS for word in words)):
         return False
+    unlisted_allowed = _LOCATION_WORDS if location_named else 0
     allowed = _PRONOUNS | _PROPERTIES | _INCLUDES | _PEOPLE | _QUESTION_OPENERS | _FILLER | _TIMES
     allowed |= _PARTIES
     if priced:
@@ -519,5 +555,7 @@ def asks_about_it(text: str, *, priced: bool) -> bool:
     for index, word in enumerate(words):
         included = any(earlier in _INCLUDES for earlier in words[max(0, index - 3) : index])
         if not (word in allowed or _is_number(word) or included):
-            return False
+            if unlisted_allowed == 0:
+                return False
+            unlisted_allowed -= 1
     return True

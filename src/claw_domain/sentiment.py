@@ -62,6 +62,33 @@ FRUSTRATION = frozenset(
 # "Still" and "again" almost always mean a problem came back, the moment staff most
 # need to know: frustration as a mood, and a failed fix as a verdict.
 PERSISTENCE = frozenset({"still", "again"})
+# Except when "still" asks whether something is still allowed or possible: "running
+# behind, still ok?", "can we still play the full hour": a request, no mood.
+_STILL_POSSIBLE = frozenset(
+    {
+        "ok",
+        "okay",
+        "fine",
+        "alright",
+        "cool",
+        "possible",
+        "able",
+        "allowed",
+        "valid",
+        "available",
+        "make",
+        "play",
+        "come",
+        "keep",
+        "be",
+        "go",
+        "use",
+        "book",
+        "hold",
+        "held",
+        "fit",
+    }
+)
 THANKS = frozenset({"thanks", "thank", "thx", "ty", "tysm", "cheers", "appreciate", "appreciated"})
 PRAISE = frozenset(
     {
@@ -184,6 +211,17 @@ _SHOUTING_LETTERS = 12
 _SHOUTING_SHARE = 0.8
 
 
+def _persists(words: list[str], index: int) -> bool:
+    """Whether the word at ``index`` says a problem lasts ("still frozen", "again")."""
+    if words[index] not in PERSISTENCE:
+        return False
+    following = words[index + 1 : index + 3]
+    if words[index] != "still" or not following:
+        return True
+    # "is our booking still on for 7": a plan, not a screen left on.
+    return not (following[0] in _STILL_POSSIBLE or following == ["on", "for"])
+
+
 def detect_sentiment(text: str) -> Sentiment:
     """The mood of a text. Frustration outweighs politeness ("thanks but this is ridiculous").
 
@@ -191,7 +229,9 @@ def detect_sentiment(text: str) -> Sentiment:
     wrongly as NEGATIVE costs a staff look, read wrongly as calm it costs a customer.
     """
     words = tokens(text)
-    if any(word in PROFANITY or word in FRUSTRATION or word in PERSISTENCE for word in words):
+    if any(word in PROFANITY or word in FRUSTRATION for word in words):
+        return Sentiment.NEGATIVE
+    if any(_persists(words, index) for index in range(len(words))):
         return Sentiment.NEGATIVE
     if sounds_sarcastic(text):
         # "thanks a lot for nothing": the thanks is the complaint.
@@ -376,9 +416,22 @@ def reports_problem(text: str) -> bool:
     for index, word in enumerate(words):
         if word in _WRONG:
             return True
-        if word in _WENT_WRONG and _negated(words, index):
+        if word in _WENT_WRONG and _negated(words, index) and not _wished_against(words, index):
             return True
     return tells_of_unexpected_state(text) or reports_device_fault(text)
+
+
+# "dont want to get cut off", "we don't need to get in early": a worry or a wish about
+# what might happen, asked before it does, not something that went wrong.
+_WISHES = frozenset({"want", "wanna", "need", "mean", "mind", "plan", "intend", "hope"})
+
+
+def _wished_against(words: list[str], index: int) -> bool:
+    """Whether the negation before ``index`` negates a wish, not the outcome."""
+    start = max(0, index - NEGATION_WINDOW)
+    negators = [position for position in range(start, index) if words[position] in NEGATORS]
+    # The nearest negator decides: "dont want to not get in" still fails to get in.
+    return bool(negators) and words[negators[-1] + 1] in _WISHES
 
 
 def reads_as_praise(text: str) -> bool:

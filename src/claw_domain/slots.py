@@ -282,7 +282,11 @@ def _continues(classification: Classification, text: str, answered: Intent) -> b
         not _names_another_topic(classification, answered) or only_qualifies(text)
     ):
         return True
-    if answered in QUESTION_INTENTS and asks_about_it(text, priced=answered in PRICED_TOPICS):
+    if answered in QUESTION_INTENTS and asks_about_it(
+        text,
+        priced=answered in PRICED_TOPICS or answered is Intent.PRICING,
+        location_named=classification.entities.location is not None,
+    ):
         # "do they expire?" after a gift-card answer, whatever "expire" reads as alone.
         return True
     if classification.intent is Intent.PRICING and answered in PRICED_TOPICS:

@@ -19,7 +19,11 @@ app or booking system needs no new rule:
 - **a contradiction**: "but", "though", "yet", "and" followed by a denial of having
   done what the state implies ("but I never used it", "and I haven't spent any of
   it", "but it wasn't me");
-- **gone**: disappeared, vanished, wiped, went missing.
+- **gone**: disappeared, vanished, wiped, went missing;
+- **a mistake in who it goes to**: the wrong or one's own email or address, typed
+  "instead of" the right one, sent "by mistake": only staff can send it again;
+- **less than it should be**: an amount left or on it, then what it was or should
+  be ("it says $25 left but it was a $100 card").
 
 ``reports_problem`` in ``sentiment.py`` adds this reading to its negated outcomes
 ("did not apply", "won't let me log in") and failure words ("declined", "failed").
@@ -74,6 +78,20 @@ _CONTRADICTION = re.compile(
     rf"(?:\W+\w+){{0,2}}?\W+{_DONE}\b"
 )
 _GONE = re.compile(r"\b(?:disappeared|vanished|wiped|gone missing|went missing|got lost)\b")
+_MISTAKE = re.compile(
+    r"\b(?:wrong|incorrect|my own|an old|the old|a typo in (?:the|my)) "
+    r"(?:email|e-mail|email address|e-mail address|address|recipient|phone number)\b|"
+    r"\b(?:typed|entered|put|used|sent (?:it )?to)\b.{0,30}\binstead of\b|"
+    r"\b(?:by mistake|by accident|accidentally|mistakenly)\b.{0,40}"
+    r"\b(?:email|e-mail|sent|send|address|recipient)\b|"
+    r"\b(?:email|e-mail|sent|send|address|recipient)\b.{0,40}"
+    r"\b(?:by mistake|by accident|accidentally|mistakenly)\b"
+)
+_LESS_THAN_IT_SHOULD_BE = re.compile(
+    r"\$ ?\d+(?:\.\d\d)? (?:left|remaining|on it|balance)\b.{0,30}"
+    r"\b(?:but|though|when|yet)\b.{0,30}\b(?:was|is|should|supposed|had|loaded|bought)\b"
+    r".{0,20}\$ ?\d"
+)
 # A question that asks about a state rather than reporting one: "is my card expired?".
 _ASKS = re.compile(r"^\W*(?:is|are|do|does|can|could|will|would|what|when|how|which)\b")
 
@@ -94,6 +112,8 @@ def tells_of_unexpected_state(text: str) -> bool:
     said = _normalised(text)
     if _STATE_SHOWN.search(said) or _MONEY_TAKEN.search(said) or _GONE.search(said):
         return True
-    if _CONTRADICTION.search(said):
+    if _CONTRADICTION.search(said) or _MISTAKE.search(said):
+        return True
+    if _LESS_THAN_IT_SHOULD_BE.search(said):
         return True
     return _STATE_STATED.search(said) is not None and _ASKS.match(said) is None

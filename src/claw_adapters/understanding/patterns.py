@@ -224,6 +224,8 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\b(book|reserve)\b.{0,20}\b(box|bay|sim|simulator|session|time|slot|room|tee time)\b",
             r"\b(make|want|need) a (booking|reservation)\b",
             r"\b(any|have) (boxes|bays|sims|availability|openings)\b",
+            # "any chance there's a box free right now", "is a bay available at 7".
+            r"\b(a|any|one|two|\d) (box|bay|sim)(e?s)? (free|available|open)\b",
             r"\b(room|space|availability) for\b.{0,30}"
             r"\b(party|group|event|league|\d+ (people|of us))\b",
             r"\bhow (do|can) (i|we) (book|reserve)\b",
@@ -304,16 +306,47 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\b(same|different) (trackman|simulators?|sims?|software|setup|system)\b",
             # A course asked for by name: golf courses are named for a place and its
             # landscape ("X Beach", "X Links"); "a beach" names no course.
-            r"\b(do you (guys )?have|have you got|got|is there|can (we|i|you) play|is)\b.{0,25}?"
+            r"\b(do (you|u|ya) (guys )?have|have you got|got|is there|can (we|i|you|u) play|is)\b"
+            r".{0,25}?"
             r"\b(?!(?:a|an|the|any|some|nice|good|near|nearby)\b)[a-z]+ "
             r"(links|national|dunes|pines|beach|hills|straits|cliffs|valley|creek|ridge|"
-            r"springs|oaks|country club)\b",
+            r"springs|oaks|island|harbou?r|highlands|heath|woods|lakes|country club)\b",
             r"\b(sawgrass|augusta|st\.? andrews|old course)\b",
             r"\bpar[- ]?(3|three)s?\b",
         ),
         _rx(
             "\\b" + _BROKEN + "\\b",
             r"\b(book|reserve|reservation|price|cost|how much)\b",
+        ),
+        confidence=0.9,
+    ),
+    # What playing a round involves, asked before booking it: saving a round for later,
+    # the weather in the simulator, how long a round takes, how many play in one.
+    # "Book" may be named ("before we book, is 2 hours enough for 18?"); a price not.
+    IntentRule(
+        Intent.GAMEPLAY,
+        _rx(
+            r"\b(save|pause|store)\b.{0,25}\b(round|game|scorecard|scores?|progress)\b",
+            r"\b(finish|resume|continue|pick (it|up))\b.{0,40}"
+            r"\b(later|next time|another (day|time)|next visit|next week|when we come back)\b",
+            r"\b(turn on|turn off|add|change|adjust|set|play (in|with)|have)\b.{0,15}"
+            r"\b(the )?(wind|rain|weather|windy|rainy)\b",
+            r"\b(wind|rain|weather)\b.{0,30}\b(on the (sim|simulator|trackman|screen|course)|"
+            r"settings?|conditions|in the (sim|simulator|game))\b",
+            r"\bhow long\b.{0,30}\b(a round|rounds?|\d+ holes|nine|eighteen|18|9)\b",
+            r"\b(enough|long enough|rushing|rushed)\b.{0,40}"
+            r"\b(holes|rounds?|18|nine|eighteen)\b",
+            r"\b(holes|rounds?)\b.{0,40}\b(enough time|long enough|how long|take)\b",
+            r"\b(\d|one|two|three|an?) (hours?|hrs?) (enough|long enough)\b",
+            r"\bhow many (people|players|golfers|of us|can play)\b.{0,30}"
+            r"\b(round|game|match|scorecard)\b",
+            r"\b(max|maximum|most)\b.{0,15}\b(players|golfers|people)\b.{0,15}"
+            r"\b(per|in a|in one|in the same) (round|game)\b",
+        ),
+        _rx(
+            "\\b" + _BROKEN + "\\b",
+            r"\b(price|cost|how much|gift|refund|membership)\b",
+            r"\b(wind|rain|weather)\b.{0,40}\b(parking|outside|drive|roads?|close\w*|open)\b",
         ),
         confidence=0.9,
     ),
@@ -351,7 +384,15 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"bag|card|sunglasses|glasses|hat|cap|watch|airpods|headphones|driver|putter|purse|charger)\b",
         ),
         # Left-handed clubs, and money left on a card, are nothing left behind.
-        _rx(r"\bleft[- ]?hand\w*", r"\blefty\b", r"\bleft on (my|the|your|a)\b"),
+        _rx(
+            r"\bleft[- ]?hand\w*",
+            r"\blefty\b",
+            r"\bleft on (my|the|your|a|it)\b",
+            r"\$ ?\d+(\.\d\d)? left\b",
+            r"\b(balance|money|credit|dollars|bucks|funds)\b.{0,10}\bleft\b",
+            # A phone forgotten at home by someone at the door: the door is the problem.
+            r"\b(let (me|us) in|locked out|can'?t get in|open the door|unlock)\b",
+        ),
         confidence=0.9,
     ),
     IntentRule(
@@ -394,6 +435,8 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\b(book|reserve|reservation|tonight|tomorrow)\b",
             r"\b(left|lost|forgot\w*)\b",
             r"\b(gross|dirty|filthy|smell\w*)\b",
+            # Players in a round are gameplay, not the room's size.
+            r"\b(same|one|a|per|each|the) (round|game)\b",
         ),
         confidence=0.9,
     ),
@@ -409,8 +452,57 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\b(show up|arrive|get there|be there|get in)\b.{0,30}\b(after|later than|past)\b"
             r".{0,15}\b(start|booking|tee time|our time|reservation)\b",
             r"\b(be there|get there|arrive)\b.{0,20}\b(by|at|around) \d.{0,15}\binstead\b",
+            # Late by an amount ("might be 10 late", "15 min behind"), or there in one.
+            r"\b(\d{1,2}|few|couple|ten|fifteen|twenty|half an hour|an hour)"
+            r"( ?(min|mins|minutes|m))? (late|behind)\b",
+            r"\b(be|get|arrive|make it) (there|in) (in )?(about |like |around )?"
+            r"(\d{1,2}|a few|ten|fifteen|twenty|half an hour)\b",
+            r"\b(omw|on (my|our) way|en route)\b.{0,60}\blate\b",
         ),
         _rx(r"\bopen\b", r"\bhow late\b", r"\blate ?night\b", r"\bclos\w*", r"\bstay\b"),
+        confidence=0.9,
+    ),
+    # A booking moved, or made shorter or longer, told by its time rather than by
+    # the word "booking": "can we move our sat 2pm to sunday", "push it an hour",
+    # "drop to 1 hr instead of 2".
+    IntentRule(
+        Intent.BOOKING_CHANGE,
+        _rx(
+            r"\b(move|shift|switch|bump|push|change|swap)\b.{0,30}"
+            r"\b(\d{1,2} ?(am|pm)|\d{1,2}:\d\d|mon|tue|tues|wed|thu|thurs|fri|sat|sun)\w*\b"
+            r".{0,25}\b(to|till|until)\b",
+            r"\b(push|bump|move|shift)\b (it|us|that|this|ours?|our (time|slot|box|bay)) "
+            r"(back |forward |up |later |earlier )?(by )?(an|one|half an|\d) (hour|hr)s?\b",
+            r"\b(to|for) (\d|one|two|three|an?) (hours?|hrs?) instead of (\d|one|two|three)\b",
+            r"\bfrom (\d|one|two|three) (hours?|hrs?) (down |up )?to (\d|one|two|three)\b",
+            r"\b(add|tack on)\b (an?|one|another|an extra|\d) (extra )?(hour|hr)\b.{0,20}"
+            r"\b(booking|reservation|session|tonight|today|our|to it)\b",
+            r"\b(extend|shorten|cut)\b.{0,20}\b(to|by) (\d|one|two|three|an?) (hours?|hrs?)\b",
+        ),
+        _rx(r"\bhow much\b", r"\b(price|cost|gift|refund|membership)\b", r"\bopen\b"),
+        confidence=0.9,
+    ),
+    # A group or company event, or more than one box at once: a booking to arrange.
+    IntentRule(
+        Intent.BOOKING_NEW,
+        _rx(
+            r"\b(team[- ]building|corporate (event|outing|party|group)|"
+            r"(company|office|work|staff|holiday|christmas|xmas) (event|outing|party|social|"
+            r"get[- ]together)|private (event|party)|bachelor(ette)? party|stag)\b",
+            r"\b(take over|rent out|buy out|book out|book|reserve|rent)\b.{0,10}"
+            r"\b(the )?(whole|entire|all the|all)\b.{0,10}"
+            r"\b(location|place|venue|boxes|bays|space|building|club)\b",
+            r"\b(several|multiple|a few|a couple|two|three|four|\d) (boxes|bays|sims)\b.{0,30}"
+            r"\b(at once|same time|together|side by side|for (a|our) group)\b",
+            r"\b(book|reserve)\b (several|multiple|a few|a couple of) (boxes|bays|sims)\b",
+        ),
+        _rx(
+            r"\b(cancel\w*|refund\w*|move|reschedul\w*|change)\b",
+            r"\b(gift|voucher|membership)\b",
+            r"\b(left|lost|forgot\w*)\b",
+            # What a party costs is a price question.
+            r"\b(how much|price|prices|pricing|cost|rates?)\b",
+        ),
         confidence=0.9,
     ),
     IntentRule(
