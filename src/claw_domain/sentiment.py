@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import itertools
 
-from claw_domain.acknowledgements import asks_something, sounds_sarcastic
+from claw_domain.acknowledgements import asks_something, celebrates, sounds_sarcastic
 from claw_domain.device_faults import reports_device_fault
 from claw_domain.replies import THUMBS_DOWN, THUMBS_UP, tokens
 from claw_domain.unexpected_state import tells_of_unexpected_state
@@ -231,6 +231,9 @@ def detect_sentiment(text: str) -> Sentiment:
     words = tokens(text)
     if any(word in PROFANITY or word in FRUSTRATION for word in words):
         return Sentiment.NEGATIVE
+    if _celebrates(text, words):
+        # "finally broke 90!!! still counts": joy, however many exclamation marks.
+        return Sentiment.POSITIVE
     if any(_persists(words, index) for index in range(len(words))):
         return Sentiment.NEGATIVE
     if sounds_sarcastic(text):
@@ -305,6 +308,43 @@ def _complains(words: list[str]) -> bool:
         word in PROBLEM or (word in OUTCOME and _negated(words, index))
         for index, word in enumerate(words)
     )
+
+
+# A rating no celebration gives: "trackman froze, 0 stars" is a fault report.
+_LOW_RATINGS = frozenset({"0", "zero", "1", "one", "no", "2", "two", "minus"})
+
+
+def _celebrates(text: str, words: list[str]) -> bool:
+    """A shot or a round celebrated, with no fault, low rating or question beside it."""
+    if not celebrates(text) or asks_something(text) or sounds_sarcastic(text):
+        return False
+    if any(
+        word in _LOW_RATINGS and following in {"star", "stars"}
+        for word, following in itertools.pairwise(words)
+    ):
+        return False
+    if any(
+        word in NEGATORS and (word, following) not in _JOKING_NEGATIONS
+        for word, following in itertools.pairwise([*words, ""])
+    ):
+        # "best round ever and the score didnt save!!!": something did not work.
+        return False
+    return not (_complains(words) or reports_problem(text))
+
+
+# Negations golfers joke with: "the sim doesnt lie", "no joke", "not bad for a lefty".
+_JOKING_NEGATIONS = frozenset(
+    {
+        ("doesnt", "lie"),
+        ("dont", "lie"),
+        ("no", "joke"),
+        ("no", "cap"),
+        ("not", "bad"),
+        ("not", "gonna"),
+        ("never", "thought"),
+        ("no", "way"),
+    }
+)
 
 
 def _emphatic(text: str) -> bool:

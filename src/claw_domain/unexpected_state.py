@@ -23,7 +23,14 @@ app or booking system needs no new rule:
 - **a mistake in who it goes to**: the wrong or one's own email or address, typed
   "instead of" the right one, sent "by mistake": only staff can send it again;
 - **less than it should be**: an amount left or on it, then what it was or should
-  be ("it says $25 left but it was a $100 card").
+  be ("it says $25 left but it was a $100 card");
+- **fewer than ordered**: only some of what was bought came ("only 2 codes came",
+  "only got 1 of the 3", "one is missing"), or none did ("the email never arrived",
+  "the code didn't come through");
+- **another amount than expected**: a discount or a charge other than the one
+  agreed ("it only took $20 off", "charged $80 but it was $60", "took $50 instead of
+  $35");
+- **partly through**: it "goes through but" then fails or falls short.
 
 ``reports_problem`` in ``sentiment.py`` adds this reading to its negated outcomes
 ("did not apply", "won't let me log in") and failure words ("declined", "failed").
@@ -92,6 +99,33 @@ _LESS_THAN_IT_SHOULD_BE = re.compile(
     r"\b(?:but|though|when|yet)\b.{0,30}\b(?:was|is|should|supposed|had|loaded|bought)\b"
     r".{0,20}\$ ?\d"
 )
+_NUMBER = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|half|some|a couple|a few)"
+# "only 2 codes came", "only got 1 of the 3", "one of them is missing", "never arrived".
+_FEWER_THAN_ORDERED = re.compile(
+    r"\bonly (?:ever )?(?:got|received|recieved|been sent)\b|"
+    rf"\bonly {_NUMBER}\b.{{0,40}}\b(?:came|arrived|showed|through|thru|delivered|sent|"
+    r"received|recieved|worked|work|works)\b|"
+    rf"\b(?:{_NUMBER}|the other|the second|the third|the last)\b(?:\W+\w+){{0,2}}?\W+"
+    r"(?:is|are|was|were|still|went) (?:still )?missing\b|"
+    r"\b(?:never|not yet|still (?:hasnt|havent|not|never)) "
+    r"(?:arrived|came|come|showed up|got (?:it|them|sent|emailed|delivered)|received|recieved|"
+    r"delivered|been (?:sent|delivered|received))\b|"
+    r"\b(?:didnt|did not|hasnt|has not|havent|have not|never) "
+    r"(?:come|came|gone|went) (?:through|thru)\b"
+)
+_AMOUNT = r"(?:\$ ?\d+(?:\.\d\d)?|\d+(?:\.\d\d)? ?(?:dollars|bucks|%|percent))"
+# "only took $20 off", "charged $80 but it was $60", "took $50 instead of $35".
+_OTHER_AMOUNT = re.compile(
+    r"\bonly\b(?:\W+\w+){0,3}?\W+(?:took|knocked|gave|applied|deducted|came off|covered|"
+    rf"worked for|discounted)\b.{{0,15}}{_AMOUNT}|"
+    rf"\b(?:charged|took|paid|billed|deducted|cost me|applied|came off)\b.{{0,25}}{_AMOUNT}"
+    r".{0,40}\b(?:but|instead of|when|not|though|supposed|should|rather than)\b"
+    rf".{{0,40}}{_AMOUNT}"
+)
+# "the code goes through but then the booking fails": it starts and stops halfway.
+_PARTLY_THROUGH = re.compile(
+    r"\b(?:goes|went|gone) (?:through|thru)\b(?:\W+\w+){0,4}?\W+(?:but|then|and then)\b"
+)
 # A question that asks about a state rather than reporting one: "is my card expired?".
 _ASKS = re.compile(r"^\W*(?:is|are|do|does|can|could|will|would|what|when|how|which)\b")
 
@@ -114,6 +148,8 @@ def tells_of_unexpected_state(text: str) -> bool:
         return True
     if _CONTRADICTION.search(said) or _MISTAKE.search(said):
         return True
-    if _LESS_THAN_IT_SHOULD_BE.search(said):
+    if _LESS_THAN_IT_SHOULD_BE.search(said) or _OTHER_AMOUNT.search(said):
+        return True
+    if _FEWER_THAN_ORDERED.search(said) or _PARTLY_THROUGH.search(said):
         return True
     return _STATE_STATED.search(said) is not None and _ASKS.match(said) is None

@@ -312,18 +312,55 @@ _INJURY: tuple[str, ...] = (
     "fell and hit",
     "fell down the stairs",
 )
+# Glass broken by someone ("smashed the glass on the door"), said broken ("the door
+# glass is smashed") or lying about ("glass all over the entrance"). "Cracked" is
+# left out: "can we crack the door" opens it a little.
+_GLASS_THINGS = ("glass", "window", "windows", "glass door", "door glass", "front window")
+_BREAKING = ("smashed", "shattered", "broke", "broken", "busted", "smashed in", "kicked in")
 _BROKEN_GLASS: tuple[str, ...] = (
     "broken glass",
     "glass broke",
-    "glass is broken",
     "glass everywhere",
-    "smashed glass",
     "shattered",
     "broke a glass",
     "broke a window",
     "window broke",
-    "window is broken",
     "broken window",
+    "glass all over",
+    "glass is all over",
+    "glass on the floor",
+    "glass on the ground",
+    "shards",
+    "pieces of glass",
+    *(
+        f"{verb} {determiner} {thing}"
+        for verb, determiner, thing in product(
+            ("smashed", "shattered", "broke", "busted", "smashed in", "kicked in"),
+            ("the", "a", "our", "your", "their"),
+            _GLASS_THINGS,
+        )
+    ),
+    # A door is broken glass only when smashed: "the front door is broken" is a door fault.
+    *(
+        f"{verb} {determiner} {door}"
+        for verb, determiner, door in product(
+            ("smashed", "shattered", "smashed in", "kicked in"),
+            ("the", "a", "our", "your", "their"),
+            ("door", "front door", "door window"),
+        )
+    ),
+    *(
+        f"{thing} {linking}{verb}"
+        for thing, linking, verb in product(
+            _GLASS_THINGS,
+            ("", "is ", "was ", "got ", "has been ", "have been ", "are ", "been "),
+            _BREAKING,
+        )
+    ),
+    *(
+        f"{verb} {thing}"
+        for verb, thing in product(("smashed", "shattered", "busted"), _GLASS_THINGS)
+    ),
 )
 
 SAFETY_TOPICS: Mapping[str, tuple[str, ...]] = {

@@ -83,6 +83,19 @@ _INJECTION = re.compile(
             r"\b(box|boxes|bay|bays|sims?|simulators?|doors?|locations?)\b",
             r"\b(on|to) (all|every) (the )?devices?\b",
             r"\b(run|execute) (the |a )?(reset )?script\b",
+            # A command in the shape of data or code, or a demand for the reply's format:
+            # no customer writes JSON, and claw's replies are not theirs to format.
+            r"\b(respond|reply|answer|output|return|write|format)\b(\W+\w+){0,4}?\W+"
+            r"(in|as|with|using)\W+(\w+\W+)?(json|yaml|xml|code|a code block|markdown|csv)\b",
+            r"\b(respond|reply|answer|say|output|return|write|print|type)\W+only\b"
+            r"(\W+\w+){0,3}?\W+(json|yaml|xml|code|this|the following|the word|true)\b",
+            r"^\W*(output|print|return|echo|respond with|reply with)\s*[:(]",
+            r"\b(output|print|say|repeat|type) (the following|exactly|verbatim)\b",
+            r"[{,]\s*[\"']\w+[\"']\s*:",
+            r"\b(action|cmd|command|confirmed|confirm|override|approved|authori[sz]ed|force"
+            r"|execute|bypass|admin|intent|function|tool|unlock|reset)[\"']?\s*[:=]\s*[\"']?"
+            r"(true|false|all|reset|restart|reboot|unlock|open|override|\w+_\w+)\b",
+            r"\b(print|exec|eval|system|unlock|reset|restart|open|run)\w*\(\s*[\"'{\w]",
         )
     ),
     re.IGNORECASE,
