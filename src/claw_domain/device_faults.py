@@ -60,7 +60,12 @@ _FAULTY_STATE = (
     r"lock(?:s|ed|ing)? up|"
     r"disconnect\w*|cut(?:s|ting)? (?:out|off)|drop(?:s|ping|ped)? (?:out|off)|"
     r"shut(?:s|ting)? (?:off|down)|turn(?:s|ing|ed)? (?:itself )?off|restart(?:s|ing)|"
-    r"reboot(?:s|ing)|black|dark|blank|fuzzy|static|distorted|garbled|on the fritz)"
+    r"reboot(?:s|ing)|black|dark|blank|fuzzy|static|distorted|garbled|on the fritz|"
+    # A crash shown rather than named: "a blue screen with white text", "an error message".
+    r"blue ?screen\w*|(?:went|turned|turns|goes|gone) blue|errors?(?: message| code)?s?|"
+    r"(?:back|out) to (?:the )?desktop|"
+    # A door that takes the code and stays shut: "stays locked", "wont budge".
+    r"(?:stays?|stayed|staying|still|remains?) (?:locked|shut|closed)|(?:wont|doesnt|didnt) budge)"
 )
 _FAULT = re.compile(
     # It keeps happening: "keeps flickering", "keeps cutting out", "kept dropping".
@@ -75,9 +80,23 @@ _FAULT = re.compile(
     r"load\w*|connect\w*|respond\w*|power\w* on|charg\w*|switch\w* on|stay on|open\w*|unlock\w*|"
     r"read\w*|track\w*|register\w*|detect\w*|pick\w* up)\b|"
     # An absence: "no sound", "no signal", "nothing on the screen".
+    r"\bnot (?:actually |really )?(?:unlock\w*|open\w*)\b|\bnothing happens\b|"
     r"\bno (?:sound|audio|picture|image|signal|power|display|connection|internet|volume|"
     r"lights?|balls? (?:coming|come) out)\b"
 )
+# A picture that is there but in the wrong place ("half the picture is on the wall",
+# "the image is crooked"): the projector wants aligning by staff, a restart mends
+# nothing.
+_MISALIGNED = re.compile(
+    r"\b(?:misalign\w*|out of (?:alignment|line)|crooked|tilted|askew|skew(?:ed)?|"
+    r"off ?cent(?:er|re)d?|not cent(?:er|re)d|shifted|(?:not|doesnt|dont) (?:line|lined|lining) up|"
+    r"(?:way|too far|a bit|slightly|all the way) off|off the screen|hang\w* off|"
+    r"spills? (?:onto|over)|"
+    r"(?:on|onto) the (?:wall|walls|ceiling|floor))\b"
+)
+# Faults only a door has, whichever device (a keypad's light) is named nearer them.
+_DOOR_FAULT = re.compile(r"unlock|budge|locked|\bopen|\bshut\b|closed|nothing happens")
+_PICTURE = re.compile(r"\b(?:projector|picture|image|projection)s?\b")
 # Mended since: "it was stuck but it's working now", "the screen got fixed", "no more
 # flickering".
 _RESOLVED = re.compile(
@@ -110,6 +129,8 @@ def device_fault_flow(text: str) -> Intent | None:
     no fault, "it keeps freezing" no device: None.
     """
     said = _normalised(text)
+    if _PICTURE.search(said) and _MISALIGNED.search(said):
+        return Intent.EQUIPMENT
     faults = [
         match.span()
         for match in _FAULT.finditer(said)
@@ -132,7 +153,12 @@ def device_fault_flow(text: str) -> Intent | None:
     # Each fault is the nearest device's; faults on devices with different flows ("the
     # door won't open and the wifi is down") are two problems, left to the other readings.
     flows = set()
+    door_named = any(match.lastgroup == "door" for match in devices)
     for start, end in faults:
+        if door_named and _DOOR_FAULT.search(said[start:end]):
+            # "the green light comes on but it wont unlock": only a door unlocks.
+            flows.add(Intent.DOOR_ACCESS)
+            continue
         nearest = min(
             candidates, key=lambda match: max(start - match.end(), match.start() - end, 0)
         )

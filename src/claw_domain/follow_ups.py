@@ -314,6 +314,58 @@ def only_qualifies(text: str) -> bool:
     )
 
 
+# Words around a time of day that ask nothing else: "like past midnight tho?",
+# "even at 5am?", "what about really late".
+_TIME_OF_DAY_FILLER = frozenset(
+    {
+        "like",
+        "tho",
+        "though",
+        "really",
+        "super",
+        "very",
+        "past",
+        "after",
+        "before",
+        "until",
+        "till",
+        "til",
+        "around",
+        "or",
+        "so",
+        "say",
+        "still",
+        "open",
+        "you",
+        "yall",
+        "ur",
+        "u",
+        "oclock",
+        "hrs",
+    }
+)
+_TIMES_OF_DAY = frozenset(
+    {"late", "early", "midnight", "noon", "morning", "night", "am", "pm", "evening", "overnight"}
+)
+
+
+def only_names_a_time_of_day(text: str) -> bool:
+    """Only a time of day, however it is padded: "like past midnight tho?", "even at 5am?".
+
+    After an hours answer such a text asks whether the venue is open then.
+    """
+    words = [word for word in tokens(text) if word.isalnum()]
+    allowed = _TIMES | _FILLER | _TIME_OF_DAY_FILLER
+    return (
+        bool(words)
+        and len(words) <= 8
+        and all(word in allowed or _is_number(word) for word in words)
+        # A bare number ("3") may answer anything claw asked: a clock time needs its
+        # am/pm or a word for the time of day.
+        and any(word in _TIMES_OF_DAY or word[-2:] in {"am", "pm"} for word in words)
+    )
+
+
 def asks_price_of_nothing_named(text: str) -> bool:
     """A price question with no subject: "how much per month?", "what does it cost a year"."""
     words = [word for word in tokens(text) if word.isalnum()]

@@ -34,6 +34,7 @@ from claw_domain.follow_ups import (
     asks_about_it,
     asks_price_of_nothing_named,
     only_gives_details,
+    only_names_a_time_of_day,
     only_qualifies,
 )
 from claw_domain.lost_items import describes_lost_item
@@ -281,6 +282,9 @@ def _continues(classification: Classification, text: str, answered: Intent) -> b
     if is_follow_up(text) and (
         not _names_another_topic(classification, answered) or only_qualifies(text)
     ):
+        return True
+    if answered is Intent.HOURS and only_names_a_time_of_day(text):
+        # "like past midnight tho?" after the hours: whether it is open then.
         return True
     if answered in QUESTION_INTENTS and asks_about_it(
         text,

@@ -68,6 +68,32 @@ _SIMULATOR = (
     r"game|course|computer|\bpc\b|system)"
 )
 _DOOR = r"(door|lock|keypad|entry|entrance)"
+# Where a gift card is good: "does it work at both locations", "good at the other one too".
+_GIFT_CARD_WHERE = (
+    r"\b(gift ?(card|certificate|voucher)s?|vouchers?)\b.{0,40}"
+    r"\b(work|good|valid|accepted|usable|used|use|redeemable|count)\b.{0,30}"
+    r"(\b(both|either|all|other|any|every|each|another|different)\b.{0,15}"
+    r"\b(locations?|one|ones|spots?|clubs?|places?|branch\w*|sites?)\b|"
+    r"\bat \w+( \w+)? (too|as well)\b|\bor only\b|\bjust the one\b)"
+)
+_PARTY_SIZE = r"(\d{1,2}|two|three|four|five|six|seven|eight|nine|ten|twelve)"
+_WHEN = (
+    r"(mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(day|days)?|today|tonight|tomorrow|tmrw|"
+    r"this (morning|afternoon|evening|weekend)|next week|\d{1,2}(:\d\d)? ?(am|pm)|noon|"
+    r"(morning|afternoon|evening|night)"
+)
+# Asking whether a stated plan can be had: "is that doable", "does that work", "that ok?".
+_CAN_WE = (
+    r"(doable|possible|available|free|open|work|works|ok|okay|alright|fine|"
+    r"can (we|i|you)|could (we|i|you)|do you have|any (room|space|chance))"
+)
+# The booking already exists: "we booked for 4", "our booking", "the reservation was".
+_ALREADY_BOOKED = (
+    r"\b((i|we|i'?ve|we'?ve|i have|we have|already) (already )?(booked|reserved)|"
+    r"(our|my|the) (booking|reservation|rez)|(booking|reservation) (was|is|says)|"
+    r"(i|we) (have|got|made) a (booking|reservation)|"
+    r"^\W*booked|booked (a|the|box|bay|for))\b"
+)
 # A lower price, or a time with one: what a question about the cheapest time asks.
 _CHEAPER = (
     r"\b(cheap(er|est)?|less expensive|least expensive|lower (price|rate)s?|"
@@ -90,12 +116,21 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\b(golf|sim time|session|hours?|round)\b.{0,30}\bas a (present|gift)\b",
             r"\bgift (a|an|some|them|him|her)\b.{0,20}\b(session|hour|time|round|golf)\b",
             r"\b(put|load)\b.{0,10}\bon a gift ?card\b",
+            # What goes on one: "can i pick the amount", "any dollar amount".
+            r"\b(pick|choose|set|select|decide|customi[sz]e|name)\b.{0,15}"
+            r"\b(the|any|a|my own|your own|our own|how much|whatever)\b.{0,10}"
+            r"\b(amount|value|dollar)s?\b",
+            r"\b(choose|pick|decide) how much\b.{0,15}\b(on it|goes on|to put|loaded)\b",
+            r"\b(custom|any|whatever|set|fixed) (dollar )?(amounts?|values?|denominations?)\b",
         ),
         _rx(
             r"\b(use|using|redeem\w*|apply|applied|balance|activate|code|number|expire\w*)\b",
             r"\b(i|we) (have|got|received|was given|were given)\b.{0,10}\bgift",
             r"\b(my|this|the) gift ?card\b",
             r"\brefund",
+            r"\bamount of (time|hours|people|players|balls)\b",
+            r"\b(charged|paid|owe|left|remaining)\b",
+            _GIFT_CARD_WHERE,
         ),
         confidence=0.95,
     ),
@@ -111,6 +146,7 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\b(balance|code|number)\b.{0,15}\bgift ?(card|certificate|voucher)",
             r"\b(use|using|redeem\w*|apply|applied|spend)\b.{0,25}\bvouchers?\b",
             r"\bvouchers?\b.{0,25}\b(code|balance|redeem\w*|expire\w*)\b",
+            _GIFT_CARD_WHERE,
         ),
         _rx(r"\b(buy|purchase|order)\b.{0,25}\bgift ?(card|certificate|voucher)"),
         confidence=0.95,
@@ -188,6 +224,11 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\b(price|prices|pricing|rates?|cost)\b.{0,30}\b(hour|hr|session|box|bay|sim)\b",
             r"\bper hour\b",
             r"\bwhat (are|is) (your|the) (price|prices|pricing|rates?)\b",
+            # A rate for who books or how often: "corporate rates", "volume pricing".
+            r"\b(corporate|company|business|office|work|group|team|volume|bulk|monthly|"
+            r"weekly|league|multi[- ]?visit|repeat)\b (rates?|pricing|prices|discounts?|deals?)\b",
+            r"\b(rates?|pricing|discounts?|deals?)\b.{0,30}\b(for|if) (our|my|a|the|we|an?) "
+            r"(office|company|business|team|group|league|staff|book\w*|come)\b",
             # A price by time: "the cheapest time to come", "are weekdays cheaper",
             # "any happy hour pricing". When it is cheaper is a price, not the hours.
             _CHEAPER,
@@ -237,6 +278,8 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\b(change|move|reschedule|cancel|modify|extend)\b",
             r"\bgift\b",
             r"\bmembership\b",
+            # "we booked for 4, now 6: do we need a second box" changes that booking.
+            _ALREADY_BOOKED + r".{0,80}\bnow\b",
         ),
         confidence=0.9,
     ),
@@ -503,6 +546,45 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             # What a party costs is a price question.
             r"\b(how much|price|prices|pricing|cost|rates?)\b",
         ),
+        confidence=0.9,
+    ),
+    # A booking stated, then asked about: "box for 2 at bedford sunday 8am, doable?",
+    # "3 of us friday at 7, does that work".
+    IntentRule(
+        Intent.BOOKING_NEW,
+        _rx(
+            r"^(?=.*\b(" + _WHEN + r")\b)(?=.*\b" + _CAN_WE + r"\b).*"
+            r"\b((booking|table|box|bay|sim|spot|reservation|room|space|time) for|"
+            r"party of|group of|with) (me and )?" + _PARTY_SIZE + r"\b",
+            r"^(?=.*\b("
+            + _WHEN
+            + r")\b)(?=.*\b"
+            + _CAN_WE
+            + r"\b).*\b"
+            + _PARTY_SIZE
+            + r" (of us|people|ppl|players|guys|girls|friends|adults|golfers|person)\b",
+        ),
+        _rx(
+            _ALREADY_BOOKED,
+            r"\b(cancel\w*|refund\w*|move|reschedul\w*|change|late|behind)\b",
+            r"\b(gift|voucher|membership|member|app|account|website)\b",
+            r"\b(how much|price|prices|pricing|cost|rates?)\b",
+            r"\b(open|close|hours)\b\W*$",
+        ),
+        confidence=0.9,
+    ),
+    # A booking whose group grew or shrank: "booked for four but now we're six".
+    IntentRule(
+        Intent.BOOKING_CHANGE,
+        _rx(
+            _ALREADY_BOOKED + r".{0,80}\b(now (we have|we'?re|we are|there'?s|theres|there are|"
+            r"there will be|its|it'?s|only|more like)|" + _PARTY_SIZE + r" instead of|"
+            r"(we have|we'?re|we are|there'?s|there are|its|it'?s) " + _PARTY_SIZE + r" now|"
+            r"(\d+|two|three|a couple|a few|few) (more|extra) (people|friends|players|guests|ppl|"
+            r"coming|joining)|(more|extra) (people|friends|players|guests) (are )?(coming|joining)|"
+            r"dropp?(ed|ing) out|can'?t (come|make it) any ?more|bail(ed)?)\b",
+        ),
+        _rx(r"\b(gift|voucher|membership|refund\w*)\b"),
         confidence=0.9,
     ),
     IntentRule(
