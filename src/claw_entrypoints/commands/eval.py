@@ -108,8 +108,8 @@ def run(args: argparse.Namespace) -> int:
         return run_venue(args)
     # Imported here so that `claw --help` does not pay for scikit-learn.
     from claw_adapters.understanding.embeddings import (  # noqa: PLC0415
-        E5SmallEmbedder,
         EmbeddingsUnavailableError,
+        default_embedder,
     )
     from claw_adapters.understanding.evaluation import (  # noqa: PLC0415
         DatasetError,
@@ -123,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         dataset = load_clinc_format(args.path)
-        embedder = E5SmallEmbedder() if args.model == "embeddings" else None
+        embedder = default_embedder() if args.model == "embeddings" else None
         report = evaluate(
             dataset, ModelSettings(c=args.c), embedder=embedder, timing_sample=args.timing_sample
         )
