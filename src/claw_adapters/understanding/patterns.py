@@ -322,7 +322,6 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"wife|husband|partner|other|another|his|her|their)\W{0,2}s?\b.{0,10}\b(e-?mails?)\b",
             r"\b(share|forward|send)\b.{0,25}\b(booking |reservation )?(confirmation|"
             r"confirmation e-?mail)s?\b",
-            r"\b(add|invite|put)\b.{0,25}\b(to|on) (the|my|our) (booking|reservation)\b",
         ),
         _rx(r"\b(wi-?fi|door|gift|refund|charged|membership)\b"),
         confidence=0.9,
