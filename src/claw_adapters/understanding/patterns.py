@@ -78,6 +78,11 @@ _GIFT_CARD_WHERE = (
 )
 # A box free to take: "got a box free at 8?", "is there a bay open tonight".
 _AVAILABILITY = r"\b(a|any|one|two|\d) (box|bay|sim)(e?s)? (free|available|open)\b"
+# "anything open tonight around 9 for 2 of us": free for a time or a party.
+_ANYTHING_FREE = (
+    r"\b(anything|something|any ?thing) (open|free|available)\b.{0,40}"
+    r"\b(for (\d|two|three|four|five|six|me|us|the)|at \d|around \d|\d ?(am|pm))"
+)
 _LEFTY = r"\b(left[- ]?hand\w*|lefty|lefties|left hander)\b"
 _SIM_SETTING = r"\b(settings?|mode|option|view|trackman|sim|simulator|software|system|screen)\b"
 # "a left handed setting on the trackman", "set the sim to lefty": no club named.
@@ -235,6 +240,7 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             _CHEAPER,
             # A box open at a time is a box free to book, not the venue's hours.
             _AVAILABILITY,
+            _ANYTHING_FREE,
         ),
         confidence=0.93,
     ),
@@ -288,9 +294,7 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\b(any|have) (boxes|bays|sims|availability|openings)\b",
             # "any chance there's a box free right now", "is a bay available at 7".
             _AVAILABILITY,
-            # "anything open tonight around 9 for 2 of us": free for a time or a party.
-            r"\b(anything|something|any ?thing) (open|free|available)\b.{0,40}"
-            r"\b(for (\d|two|three|four|five|six|me|us|the)|at \d|around \d|\d ?(am|pm))",
+            _ANYTHING_FREE,
             r"\b(room|space|availability) for\b.{0,30}"
             r"\b(party|group|event|league|\d+ (people|of us))\b",
             r"\bhow (do|can) (i|we) (book|reserve)\b",
