@@ -36,7 +36,8 @@ _DEVICES = re.compile(
     r"\b(?:"
     r"(?P<side>(?:side|second|small|little|stats?|extra|other|wall) "
     r"(?:screen|monitor|tv|display)s?|tvs?|televisions?|monitors?)|"
-    r"(?P<door>doors?|locks?|keypads?|entrance|buzzer)|"
+    # "the gas station next door" is a neighbour, not a door.
+    r"(?P<door>(?<!next )doors?|locks?|keypads?|entrance|buzzer)|"
     r"(?P<wifi>wi ?fi|wireless|internet)|"
     r"(?P<simulator>track ?man|simulators?|sims?|projectors?|screens?|displays?|images?|"
     r"sensors?|launch monitors?|cameras?|pcs?|computers?|software|ipads?|tablets?|"

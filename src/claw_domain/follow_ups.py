@@ -27,6 +27,8 @@ because it names no subject of its own:
 
 from __future__ import annotations
 
+import re
+
 from claw_domain.replies import tokens
 from claw_domain.values import Intent
 
@@ -364,6 +366,95 @@ def only_names_a_time_of_day(text: str) -> bool:
         # am/pm or a word for the time of day.
         and any(word in _TIMES_OF_DAY or word[-2:] in {"am", "pm"} for word in words)
     )
+
+
+# Who comes along, told after asking for a box: "just me and my brother", "3 of us".
+_COMPANY = frozenset(
+    {
+        "me",
+        "my",
+        "i",
+        "us",
+        "we",
+        "of",
+        "just",
+        "only",
+        "and",
+        "plus",
+        "with",
+        "people",
+        "ppl",
+        "guys",
+        "players",
+        "person",
+        "persons",
+        "golfers",
+        "friend",
+        "friends",
+        "buddy",
+        "buddies",
+        "brother",
+        "sister",
+        "wife",
+        "husband",
+        "girlfriend",
+        "boyfriend",
+        "partner",
+        "dad",
+        "mom",
+        "son",
+        "daughter",
+        "kid",
+        "kids",
+        "coworker",
+        "myself",
+        "maybe",
+        "probably",
+        "ish",
+        "or",
+        "so",
+    }
+)
+# Words that say how many come, or that a time and a party are meant.
+_PARTY_SAID = frozenset({"me", "us", "myself", "people", "ppl", "players", "guys", "golfers"})
+_HOW_MANY = frozenset({"one", "two", "three", "four", "five", "six", "seven", "eight", "couple"})
+_TIME_AND_PARTY_WORDS = 12
+
+
+def gives_time_and_party(text: str) -> bool:
+    """A time and who comes, and nothing else: "like 5:30, just me and my brother".
+
+    After claw was asked for a box ("anything free tonight?") such a text says when and
+    for how many: the booking asked about, not a new question.
+    """
+    words = [word for word in tokens(text) if word.isalnum()]
+    allowed = _TIMES | _FILLER | _TIME_OF_DAY_FILLER | _COMPANY | _HOW_MANY
+    return (
+        bool(words)
+        and len(words) <= _TIME_AND_PARTY_WORDS
+        and all(word in allowed or _is_number(word) or _is_clock_word(word) for word in words)
+        and any(_is_number(word) or _is_clock_word(word) for word in words)
+        and any(word in _PARTY_SAID for word in words)
+    )
+
+
+def _is_clock_word(word: str) -> bool:
+    """ "8ish": a time written as one word ("7pm" is a number already)."""
+    return word.endswith("ish") and word[:-3].isdigit()
+
+
+_REMAINDER = re.compile(
+    r"\b(what'?s|whats|what is|what'?s been) left\b|\bleft ?over\b|\bthe rest\b|"
+    r"\bremain(ing|der)\b|\b(the|my|its|it'?s) balance\b|\bunused\b"
+)
+
+
+def asks_about_the_remainder(text: str) -> bool:
+    """What is left on something: "can i use whats left over next time?".
+
+    After a gift-card answer it asks about that card's balance, whatever else it names.
+    """
+    return _REMAINDER.search(text.lower()) is not None
 
 
 def asks_price_of_nothing_named(text: str) -> bool:

@@ -87,6 +87,23 @@ _STILL_POSSIBLE = frozenset(
         "hold",
         "held",
         "fit",
+        # "u still open?", "is the box still ours", "we still have it right?": a plan or
+        # the hours asked about, not a problem come back.
+        "open",
+        "ours",
+        "mine",
+        "have",
+        "got",
+        "there",
+        "here",
+        "running",
+        "serving",
+        "doing",
+        "taking",
+        # "door still locked": a fault to fix, told plainly (its flow offers the unlock);
+        # frustration says more ("STILL locked!!", "still locked, this is ridiculous").
+        "locked",
+        "shut",
     }
 )
 THANKS = frozenset({"thanks", "thank", "thx", "ty", "tysm", "cheers", "appreciate", "appreciated"})
@@ -388,6 +405,11 @@ _WENT_WRONG = frozenset(
         "deducted",
         "come",
         "came",
+        # "the verification code never comes", "not getting the text".
+        "comes",
+        "coming",
+        "getting",
+        "gets",
         "arrive",
         "arrived",
         "receive",

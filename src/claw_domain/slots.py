@@ -32,7 +32,9 @@ from claw_domain.actions import action_spec
 from claw_domain.follow_ups import (
     PRICED_TOPICS,
     asks_about_it,
+    asks_about_the_remainder,
     asks_price_of_nothing_named,
+    gives_time_and_party,
     only_gives_details,
     only_names_a_time_of_day,
     only_qualifies,
@@ -49,6 +51,7 @@ from claw_domain.values import (
     unit_interval,
 )
 
+_GIFT_CARD_INTENTS = frozenset({Intent.GIFT_CARD_REDEEM, Intent.GIFT_CARD_PURCHASE})
 # Claw asks for missing details at most this often for one open intent; then staff.
 MAX_DETAILS_QUESTIONS = 2
 # A reading at least this sure of another intent is a new topic, not an answer.
@@ -285,6 +288,12 @@ def _continues(classification: Classification, text: str, answered: Intent) -> b
         return True
     if answered is Intent.HOURS and only_names_a_time_of_day(text):
         # "like past midnight tho?" after the hours: whether it is open then.
+        return True
+    if answered is Intent.BOOKING_NEW and gives_time_and_party(text):
+        # "like 5:30, just me and my brother" after asking for a box: when and for whom.
+        return True
+    if answered in _GIFT_CARD_INTENTS and asks_about_the_remainder(text):
+        # "can i use whats left over next time?" after a gift-card answer: its balance.
         return True
     if answered in QUESTION_INTENTS and asks_about_it(
         text,

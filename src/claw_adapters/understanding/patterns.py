@@ -76,6 +76,22 @@ _GIFT_CARD_WHERE = (
     r"\b(locations?|one|ones|spots?|clubs?|places?|branch\w*|sites?)\b|"
     r"\bat \w+( \w+)? (too|as well)\b|\bor only\b|\bjust the one\b)"
 )
+# A box free to take: "got a box free at 8?", "is there a bay open tonight".
+_AVAILABILITY = r"\b(a|any|one|two|\d) (box|bay|sim)(e?s)? (free|available|open)\b"
+# "anything open tonight around 9 for 2 of us": free for a time or a party.
+_ANYTHING_FREE = (
+    r"\b(anything|something|any ?thing) (open|free|available)\b.{0,40}"
+    r"\b(for (\d|two|three|four|five|six|me|us|the)|at \d|around \d|\d ?(am|pm))"
+)
+_LEFTY = r"\b(left[- ]?hand\w*|lefty|lefties|left hander)\b"
+_SIM_SETTING = r"\b(settings?|mode|option|view|trackman|sim|simulator|software|system|screen)\b"
+# "a left handed setting on the trackman", "set the sim to lefty": no club named.
+_LEFTY_SETTING = (
+    r"^(?!.*\bclubs?\b)(.*" + _LEFTY + r".{0,40}" + _SIM_SETTING + r"|.*"
+    r"\b(set|setting|settings|mode|option|switch|change|trackman|sim|simulator)\b.{0,40}"
+    + _LEFTY
+    + r")"
+)
 _PARTY_SIZE = r"(\d{1,2}|two|three|four|five|six|seven|eight|nine|ten|twelve)"
 _WHEN = (
     r"(mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(day|days)?|today|tonight|tomorrow|tmrw|"
@@ -208,12 +224,23 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\b(how early|how late|earliest|latest)\b.{0,40}"
             r"\b(open\w*|come|get in|play|arrive|stay|show up|start|be there)\b",
             r"\bwhen (do|does) (you|it) (open|close)\b",
+            # "is it too late to come in tonight", "still open or am i too late": whether
+            # the venue is open yet.
+            r"\btoo late (to|for) (come|coming|play|playing|get in|drop in|show up|stop by|"
+            r"swing by|pop in)\b",
+            r"\b(or (is it|am i|are we)|is it) too late\b\W*$",
+            # "is bedford open at 6am?", "is the dartmouth one open by 7": a place and a time.
+            r"\b(is|are) (\w+ ){1,3}?(still )?open (at|by|before|after|until|till|around|past|"
+            r"on) ",
             r"^\W*(your |the )?hours\b\W*((for|at|in|of) (the )?[a-z]+( one| location)?)?\W*$",
         ),
         _rx(
             r"\b(door|gift|lock|unlock)\b",
             r"\b(cancel\w*|reschedul\w*|change|refund\w*|book\w*|reserv\w*)\b",
             _CHEAPER,
+            # A box open at a time is a box free to book, not the venue's hours.
+            _AVAILABILITY,
+            _ANYTHING_FREE,
         ),
         confidence=0.93,
     ),
@@ -266,7 +293,8 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\b(make|want|need) a (booking|reservation)\b",
             r"\b(any|have) (boxes|bays|sims|availability|openings)\b",
             # "any chance there's a box free right now", "is a bay available at 7".
-            r"\b(a|any|one|two|\d) (box|bay|sim)(e?s)? (free|available|open)\b",
+            _AVAILABILITY,
+            _ANYTHING_FREE,
             r"\b(room|space|availability) for\b.{0,30}"
             r"\b(party|group|event|league|\d+ (people|of us))\b",
             r"\bhow (do|can) (i|we) (book|reserve)\b",
@@ -293,6 +321,11 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\bdownload\b.{0,20}\bapp\b",
             r"\b(forgot|reset|change|lost)\b.{0,15}\bpassword\b",
             r"\b(website|web site|booking page|calendar)\b.{0,30}\b(load|work|open)\w*\b",
+            # Someone else put on a booking: "add my buddy's email", "share the confirmation".
+            r"\b(add|put|share|send|forward|invite)\b.{0,25}\b(friends?|buddy|buddies|someone|"
+            r"wife|husband|partner|other|another|his|her|their)\W{0,2}s?\b.{0,10}\b(e-?mails?)\b",
+            r"\b(share|forward|send)\b.{0,25}\b(booking |reservation )?(confirmation|"
+            r"confirmation e-?mail)s?\b",
         ),
         _rx(r"\b(wi-?fi|door|gift|refund|charged|membership)\b"),
         confidence=0.9,
@@ -300,10 +333,13 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
     IntentRule(
         Intent.KIDS,
         _rx(
-            r"\b(kids?|children|child|toddlers?|teen(ager)?s?|juniors?|bab(y|ies)|minors?)\b.{0,40}"
+            r"\b(kids?|children|child|toddlers?|teen(ager)?s?|juniors?|bab(y|ies)|minors?|"
+            r"newborns?|infants?)\b.{0,40}"
             r"\b(allowed|play|welcome|come|bring|ok|okay|age|supervis\w*|adult|parents?|friendly)\b",
             r"\b(allowed|play|welcome|come|bring|ok|okay)\b.{0,25}"
-            r"\b(kids?|children|child|toddlers?|teen(ager)?s?|bab(y|ies))\b",
+            r"\b(kids?|children|child|toddlers?|teen(ager)?s?|bab(y|ies)|newborns?|infants?)\b",
+            # A baby brought along in its seat: "ok to bring the stroller in?".
+            r"\b(stroller|pram|car ?seat|baby carrier|carrier|bassinet)\b",
             r"\b(age limit|minimum age|age requirement|how old)\b",
             r"\b\d{1,2}[- ]?(year|yr)s?[- ]?olds?\b",
         ),
@@ -356,6 +392,8 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"springs|oaks|island|harbou?r|highlands|heath|woods|lakes|country club)\b",
             r"\b(sawgrass|augusta|st\.? andrews|old course)\b",
             r"\bpar[- ]?(3|three)s?\b",
+            # The simulator set for a left-handed player; left-handed clubs are rentals.
+            _LEFTY_SETTING,
         ),
         _rx(
             "\\b" + _BROKEN + "\\b",
@@ -412,6 +450,7 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
         ),
         # "left" as in left behind, not left-handed.
         _rx(
+            _LEFTY_SETTING,
             r"\bleft\b(?![- ]?hand)",
             r"\b(lost|forgot|forgotten)\b",
             r"\bbroken\b",
@@ -470,7 +509,14 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\b(in|per|share) (a|one|each|the same|1) (box|bay|sim|room)\b",
             r"\b(fit|play) in (a|one|each|the same) (box|bay|sim)\b",
             r"\b(address|located|location address|directions|wheelchair|accessible|washrooms?|"
-            r"bathrooms?|lockers?|coat)\b",
+            r"bathrooms?|lockers?|coat|showers?|change ?rooms?|changing ?rooms?|"
+            r"change room|place to change)\b",
+            # Finding the way: "maps keeps sending me to the gas station", "where's the
+            # entrance", "can't find the building".
+            r"\b(gps|google maps|apple maps|my maps|maps|waze|navigation|sat ?nav)\b",
+            r"\bwhere('?s| is| are)\b.{0,15}\b(the )?(entrance|way in|front entrance|building)\b",
+            r"\b(cant|can'?t|cannot|couldn'?t|couldnt|can not) find\b.{0,15}\b(the |your )?"
+            r"(entrance|place|building|location|way in|you|spot)\b",
             r"\b(music|bluetooth|speakers?|aux cable|spotify)\b",
         ),
         _rx(
@@ -612,6 +658,26 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\bdelivery (driver|guy|person)\b",
         ),
         _rx(r"\b(gift|card|clubs?|package|parcel|refund)\b"),
+        confidence=0.9,
+    ),
+    # Wear and supplies in the box, for staff to replace: "the grip on the 7 iron is
+    # coming off", "out of balls in box 2", "no more tees".
+    IntentRule(
+        Intent.EQUIPMENT,
+        _rx(
+            r"\b(grips?|shaft|club ?head|head|ferrule|tees?|tee holder|mat|net|hitting mat)\b"
+            r".{0,30}\b(coming off|came off|come off|falling (off|apart)|fell off|peeling|"
+            r"loose|ripped|torn|worn( out| down)?|cracked|bent|snapped|split|frayed|fraying|"
+            r"wobbly|hole in it)\b",
+            r"\b(out of|ran out of|run out of|running (out of|low on)|no more|need more|"
+            r"need some more|any more|more)\b (golf )?(balls|tees)\b",
+        ),
+        _rx(
+            r"\b(gift|price|cost|how much|buy|sell|refund|membership)\b",
+            r"\b(bring|own|left|lost|forgot\w*)\b",
+            # "which tees are the ladies' tees": where to play from, not a supply.
+            r"\b(red|forward|back|blue|white|ladies|change|switch|pick|choose|select)\b",
+        ),
         confidence=0.9,
     ),
     IntentRule(

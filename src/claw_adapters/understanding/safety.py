@@ -307,6 +307,24 @@ _INJURY: tuple[str, ...] = (
     "knocked out",
     "first aid",
     "stitches",
+    # First aid asked for, or a wound told: "got any bandaids", "a nasty cut on his hand".
+    "bandaid",
+    "bandaids",
+    "band aid",
+    "band aids",
+    "bandage",
+    "bandages",
+    "gash",
+    *(f"{size} cut" for size in ("nasty", "bad", "deep", "big", "huge")),
+    *(f"cut on {whose} {part}" for whose, part in product(_WHOSE, _BODY)),
+    *(
+        f"{verb} by {what}"
+        for verb, what in product(
+            ("clipped", "struck", "smacked", "whacked"),
+            ("a ball", "the ball", "a club", "the club", "his club", "her club", "my club"),
+        )
+    ),
+    *(f"sliced {whose} {part}" for whose, part in product(_WHOSE, _BODY)),
     "slipped and fell",
     "tripped and fell",
     "fell and hit",
