@@ -421,13 +421,16 @@ _HOW_MANY = frozenset({"one", "two", "three", "four", "five", "six", "seven", "e
 _TIME_AND_PARTY_WORDS = 12
 
 
-def gives_time_and_party(text: str) -> bool:
+def gives_time_and_party(text: str, place: str | None = None) -> bool:
     """A time and who comes, and nothing else: "like 5:30, just me and my brother".
 
     After claw was asked for a box ("anything free tonight?") such a text says when and
-    for how many: the booking asked about, not a new question.
+    for how many: the booking asked about, not a new question. The place the text names
+    (``place``, as the entity reader found it) may stand beside them: "around 3, 4 of
+    us, dartmouth".
     """
-    words = [word for word in tokens(text) if word.isalnum()]
+    place_words = set(tokens(place)) if place else set()
+    words = [word for word in tokens(text) if word.isalnum() and word not in place_words]
     allowed = _TIMES | _FILLER | _TIME_OF_DAY_FILLER | _COMPANY | _HOW_MANY
     return (
         bool(words)

@@ -140,6 +140,9 @@ _NO_PHRASES: tuple[tuple[str, ...], ...] = (
     ("dont", "do", "it"),
     ("do", "not", "do", "it"),
     ("no", "need"),
+    ("leave", "it"),
+    ("forget", "it"),
+    ("dont", "bother"),
 )
 # After a no, the reason it is no longer needed: "no its fine now", "nah all good".
 # Only after a no: these words never make a yes, and declining is the safe reading.
@@ -167,6 +170,21 @@ _NO_LONGER_NEEDED = frozenset(
         "im",
         "are",
         "got",
+        # "nah we're done for the night": the session is over, so the fix is not needed.
+        "were",
+        "done",
+        "finished",
+        "leaving",
+        "anyway",
+        "for",
+        "the",
+        "night",
+        "tonight",
+        "day",
+        "heading",
+        "going",
+        "home",
+        "out",
     }
 )
 # Words that may surround a yes or a no without changing it ("yes please", "no thanks").

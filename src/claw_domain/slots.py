@@ -289,7 +289,9 @@ def _continues(classification: Classification, text: str, answered: Intent) -> b
     if answered is Intent.HOURS and only_names_a_time_of_day(text):
         # "like past midnight tho?" after the hours: whether it is open then.
         return True
-    if answered is Intent.BOOKING_NEW and gives_time_and_party(text):
+    if answered is Intent.BOOKING_NEW and gives_time_and_party(
+        text, classification.entities.location
+    ):
         # "like 5:30, just me and my brother" after asking for a box: when and for whom.
         return True
     if answered in _GIFT_CARD_INTENTS and asks_about_the_remainder(text):

@@ -126,6 +126,27 @@ _OTHER_AMOUNT = re.compile(
 _PARTLY_THROUGH = re.compile(
     r"\b(?:goes|went|gone) (?:through|thru)\b(?:\W+\w+){0,4}?\W+(?:but|then|and then)\b"
 )
+# One booking listed or confirmed twice: "the app shows my booking twice", "got 2
+# confirmation emails". "can we make 2 bookings" is a wish, so a booking must be shown
+# or confirmed, not merely counted.
+_DUPLICATED = re.compile(
+    r"\b(?:booking|reservation|session)s?\b(?:\W+\w+){0,3}?\W+(?:twice|two times|2 times|"
+    r"duplicated)\b|"
+    rf"\b{_DISPLAY}\b(?:\W+\w+){{0,3}}?\W+(?:twice|two times|2 times|duplicated?)\b|"
+    r"\b(?:got|received|recieved|getting|came|sent (?:me|us)) (?:two|2|double|duplicate)\b"
+    r"(?:\W+\w+){0,2}?\W+(?:confirmations?|e-?mails?|texts?|receipts?)\b|"
+    r"\b(?:duplicate|duplicated|double)[- ](?:booking|reservation|confirmation|charge)s?\b"
+)
+# A balance that fell by more than it should: "went from $80 to $20", "lower than it
+# should be", "says $10 but it should be $50".
+_DROPPED = re.compile(
+    r"\b(?:went|gone|dropped|fell|down|jumped|changed) (?:down )?from \$ ?\d+(?:\.\d\d)? "
+    r"(?:to|down to) \$ ?\d|"
+    r"\b(?:lower|less|smaller|fewer)\b(?:\W+\w+){0,2}? than (?:it should|expected|it was "
+    r"supposed|i expected|i thought|what it should|it ought|it used to)\b|"
+    r"\b(?:balance|card|account|credit)\b.{0,40}\bbut (?:it )?(?:should|was supposed to|"
+    r"is supposed to|ought to) (?:be|have|have been)\b.{0,15}\$ ?\d"
+)
 # A question that asks about a state rather than reporting one: "is my card expired?".
 _ASKS = re.compile(r"^\W*(?:is|are|do|does|can|could|will|would|what|when|how|which)\b")
 
@@ -151,5 +172,7 @@ def tells_of_unexpected_state(text: str) -> bool:
     if _LESS_THAN_IT_SHOULD_BE.search(said) or _OTHER_AMOUNT.search(said):
         return True
     if _FEWER_THAN_ORDERED.search(said) or _PARTLY_THROUGH.search(said):
+        return True
+    if _DUPLICATED.search(said) or _DROPPED.search(said):
         return True
     return _STATE_STATED.search(said) is not None and _ASKS.match(said) is None

@@ -205,8 +205,15 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\b(locked out|let (me|us) in|can'?t get in|cannot get in|can'?t get inside|"
             r"can'?t open the door|unlock the door|open the door|door code|access code|"
             r"entry code)\b",
+            # "can you open bedford for me": the place opened for whoever waits at it.
+            r"\b(open|unlock)( up)? (\w+ ){0,2}for (me|us)\b",
         ),
-        _rx(r"\bwhat time\b", r"\bhours\b", r"\block ?screen\b"),
+        _rx(
+            r"\bwhat time\b",
+            r"\bhours\b",
+            r"\block ?screen\b",
+            r"\b(tab|account|booking|app|website|file|link|email|ticket|case)\b",
+        ),
         confidence=0.92,
     ),
     IntentRule(
@@ -233,6 +240,9 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\b(is|are) (\w+ ){1,3}?(still )?open (at|by|before|after|until|till|around|past|"
             r"on) ",
             r"^\W*(your |the )?hours\b\W*((for|at|in|of) (the )?[a-z]+( one| location)?)?\W*$",
+            # "do you ever close for cleaning", "are you closed overnight": when it is shut.
+            r"\b(close|closes|closed|closing|shut|shuts)\b.{0,25}"
+            r"\b(for (cleaning|maintenance)|overnight|over night|at night)\b",
         ),
         _rx(
             r"\b(door|gift|lock|unlock)\b",
@@ -259,6 +269,19 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             # A price by time: "the cheapest time to come", "are weekdays cheaper",
             # "any happy hour pricing". When it is cheaper is a price, not the hours.
             _CHEAPER,
+            # Tax on a price: "is that before tax?", "does the $60 include tax".
+            r"\b(before|after|plus|include|includes|including|incl|excluding|with|without)\b"
+            r"\W{0,2}(the )?(tax|taxes|hst|gst)\b",
+            r"\b(tax|taxes|hst|gst) (included|extra|on top|in)\b",
+            # Hours bought ahead: "a deal if we buy 10 hours upfront", "prepay 20 hours".
+            r"\b(buy|buying|prepay|prepaying|pre-pay|purchase|purchasing)\b.{0,20}"
+            r"\b(hours|hrs|sessions|blocks?)\b.{0,15}"
+            r"\b(up ?front|in advance|ahead|at once|in bulk|together)\b",
+            r"\b(deal|discount|package|bundle|break)s?\b.{0,25}\b(buy|prepay|purchase)\w*\b"
+            r".{0,20}\b(hours|hrs|sessions)\b",
+            # "whats the monthly cost": after a membership answer it is the membership's.
+            r"\b(monthly|per month|a month) (cost|price|fee|rate)s?\b",
+            r"\b(cost|price|fee|rate)s? (per|a|each) month\b",
         ),
         _rx(r"\bgift\b", r"\bmember", r"\brefund", r"\bcharged\b", r"\bclubs?\b"),
         confidence=0.9,
@@ -308,6 +331,11 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\bmembership\b",
             # "we booked for 4, now 6: do we need a second box" changes that booking.
             _ALREADY_BOOKED + r".{0,80}\bnow\b",
+            # How long a beginner should book is how long playing takes (gameplay).
+            r"\bhow long (should|do|would) (we|i)\b.{0,10}\bbook\w*\b.{0,60}"
+            r"\b(first time|beginners?|never played)\b",
+            r"\b(first time|beginners?|never (really )?(played|golfed))\b.{0,80}"
+            r"\bhow long (should|do|would)\b.{0,15}\bbook",
         ),
         confidence=0.9,
     ),
@@ -418,6 +446,13 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\b(enough|long enough|rushing|rushed)\b.{0,40}"
             r"\b(holes|rounds?|18|nine|eighteen)\b",
             r"\b(holes|rounds?)\b.{0,40}\b(enough time|long enough|how long|take)\b",
+            # A beginner's question: "is it easy enough for beginners", "how long should
+            # we book for our first time".
+            r"\b(easy|hard|ok|okay|good|suitable|fine|friendly|fun)\b.{0,25}"
+            r"\b(beginners?|first[- ]timers?|newbies?|novices?|non[- ]?golfers?)\b",
+            r"\bhow long\b.{0,25}\bbook\w*\b.{0,40}\b(first time|beginners?|never played)\b",
+            r"\b(first time|beginners?|never (really )?(played|golfed))\b.{0,80}"
+            r"\bhow long (should|do|would)\b.{0,15}\bbook",
             r"\b(\d|one|two|three|an?) (hours?|hrs?) (enough|long enough)\b",
             r"\bhow many (people|players|golfers|of us|can play)\b.{0,30}"
             r"\b(round|game|match|scorecard)\b",
@@ -708,6 +743,14 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
 
 # Intents that report a fault with the venue's equipment or doors: praise that names
 # the equipment ("trackman is spot on tonight") is none of them.
+# "anyone there??", "hello?? is anybody reading this": someone asks for a person and
+# says nothing else, so no topic can be guessed from it; staff answer.
+_ANYONE_THERE = re.compile(
+    r"^\W*((hello+|hi+|hey+|yo)\W+)*((is|are) )?(there )?"
+    r"(any ?one|any ?body|some ?one|some ?body|anybody|a (real )?(person|human))"
+    r"( (there|here|home|around|awake|working|available|reading (this|these)|on))*\W*$"
+    r"|^\W*(hello+|hi+|hey+)\W*\?+\W*$"
+)
 FAULT_INTENTS = frozenset(
     {Intent.TRACKMAN_RESET, Intent.SIDE_SCREEN, Intent.EQUIPMENT, Intent.DOOR_ACCESS}
 )
@@ -883,6 +926,8 @@ class PatternClassifier:
         matched = [rule for rule in self.rules if rule.matches(text)]
         intents = {rule.intent for rule in matched}
         if looks_like_injection(text) or looks_like_spam(text):
+            intent, confidence = Intent.OTHER, 1.0
+        elif _ANYONE_THERE.match(text.lower()):
             intent, confidence = Intent.OTHER, 1.0
         elif complains_of_mess(text):
             # "no toilet paper and the bathroom is gross": a complaint for staff, not a

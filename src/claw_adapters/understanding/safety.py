@@ -53,6 +53,9 @@ _DEVICES = (
     "unit",
     "machine",
 )
+# "the heater in box 3 is smoking": where the device is sits between it and the smoke.
+_PLACES = ("box", "bay", "room", "sim", "simulator", "suite")
+_PLACE_NUMBERS = tuple(str(number) for number in range(1, 13))
 _BURNT = ("burning", "burnt", "burned")
 _BURNT_THINGS = ("smell", "smells", "odor", "odour", "plastic", "rubber", "wire", "wires")
 
@@ -107,6 +110,14 @@ _SMOKE_OR_FIRE: tuple[str, ...] = (
     "started smoking",
     "starting to smoke",
     *_device_phrases(("smoking", "sparking", "melting", "melted")),
+    *(
+        f"{place} {number} {state}"
+        for place, number, state in product(
+            _PLACES,
+            _PLACE_NUMBERS,
+            ("is smoking", "started smoking", "keeps smoking", "is sparking", "is melting"),
+        )
+    ),
     "sparks",
     "sparking",
     "sparked",
