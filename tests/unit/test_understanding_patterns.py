@@ -144,9 +144,20 @@ def test_near_misses_of_the_paraphrases_do_not_trigger(
     assert result is None or result.intent is not not_intent
 
 
-@pytest.mark.parametrize("text", ["hello", "who is this", "is anyone there?"])
+@pytest.mark.parametrize("text", ["hello", "who is this", "is anyone there at 6 am tomorrow"])
 def test_unclear_texts_defer_to_the_next_stage(patterns: PatternClassifier, text: str) -> None:
     assert patterns.classify(text) is None
+
+
+@pytest.mark.parametrize("text", ["is anyone there?", "anyone there??", "hello? anybody there"])
+def test_asking_only_for_a_person_is_other_for_staff(
+    patterns: PatternClassifier, text: str
+) -> None:
+    # Issue #13 (r7): a model guessed a topic (lost items) for "anyone there??"; nothing
+    # in it names one, so staff answer.
+    result = patterns.classify(text)
+    assert result is not None
+    assert (result.intent, result.confidence) == (Intent.OTHER, 1.0)
 
 
 def test_two_intents_at_once_defer(patterns: PatternClassifier) -> None:
