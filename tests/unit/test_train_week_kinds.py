@@ -235,7 +235,9 @@ def test_a_duplicated_booking_or_a_dropped_balance_goes_to_staff(
 # Follow-ups: the door's yes, a no to a restart, when/who/where ----------------------
 
 
-@pytest.mark.parametrize("first", ["can you open bedford for me", "could you unlock dartmouth for us"])
+@pytest.mark.parametrize(
+    "first", ["can you open bedford for me", "could you unlock dartmouth for us"]
+)
 @pytest.mark.parametrize("then", ["yep", "yes", "yes please"])
 def test_a_yes_after_asking_for_a_place_opened_confirms_the_door(
     knowledge: VenueKnowledge, understanding: RecordingUnderstanding, first: str, then: str

@@ -925,9 +925,7 @@ class PatternClassifier:
         topic = self.blacklisted_topic(text)
         matched = [rule for rule in self.rules if rule.matches(text)]
         intents = {rule.intent for rule in matched}
-        if looks_like_injection(text) or looks_like_spam(text):
-            intent, confidence = Intent.OTHER, 1.0
-        elif _ANYONE_THERE.match(text.lower()):
+        if looks_like_injection(text) or looks_like_spam(text) or _ANYONE_THERE.match(text.lower()):
             intent, confidence = Intent.OTHER, 1.0
         elif complains_of_mess(text):
             # "no toilet paper and the bathroom is gross": a complaint for staff, not a
