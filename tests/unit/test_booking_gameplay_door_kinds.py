@@ -11,49 +11,15 @@ near misses that must not change sit beside them.
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
-from claw_adapters.knowledge import load_venue_knowledge
 from claw_adapters.knowledge.venue import VenueKnowledge
-from claw_domain.decisions import Decision, DecisionKind, Reason
+from claw_domain.decisions import DecisionKind, Reason
 from claw_domain.sentiment import detect_sentiment, reports_problem
 from claw_domain.unexpected_state import tells_of_unexpected_state
 from claw_domain.values import Intent, Sentiment
-from claw_entrypoints.venue_evaluation import (
-    RecordingUnderstanding,
-    replay_conversation,
-    venue_understanding,
-)
-
-MEMBER_AT_BOTH = "+19025550123"
-MEMBER_AT_DARTMOUTH = "+19025550124"
-
-
-@pytest.fixture(scope="module")
-def knowledge() -> VenueKnowledge:
-    return load_venue_knowledge()
-
-
-@pytest.fixture(scope="module")
-def understanding(knowledge: VenueKnowledge) -> RecordingUnderstanding:
-    return venue_understanding(knowledge)
-
-
-def decide(
-    knowledge: VenueKnowledge,
-    understanding: RecordingUnderstanding,
-    *texts: str,
-    sender: str | None = None,
-) -> Decision:
-    if sender is None:
-        replayed = asyncio.run(replay_conversation(texts, knowledge, understanding))
-    else:
-        replayed = asyncio.run(replay_conversation(texts, knowledge, understanding, sender))
-    assert replayed.decision is not None
-    return replayed.decision
-
+from claw_entrypoints.venue_evaluation import RecordingUnderstanding
+from venue_stories import MEMBER_AT_BOTH, MEMBER_AT_DARTMOUTH, decide
 
 # Kind 1: a booking moved, made late, shorter or longer; a group event --------------
 

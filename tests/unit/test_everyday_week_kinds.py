@@ -13,42 +13,17 @@ set; near misses that must not change sit beside them.
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
-from claw_adapters.knowledge import load_venue_knowledge
 from claw_adapters.knowledge.venue import VenueKnowledge
 from claw_adapters.understanding.safety import SAFETY_TOPICS
 from claw_adapters.understanding.unwanted import looks_like_injection
-from claw_domain.decisions import Decision, DecisionKind, Reason
+from claw_domain.decisions import DecisionKind, Reason
 from claw_domain.follow_ups import asks_about_the_remainder, gives_time_and_party
 from claw_domain.sentiment import detect_sentiment, reports_problem
 from claw_domain.values import Intent, Sentiment
-from claw_entrypoints.venue_evaluation import (
-    RecordingUnderstanding,
-    replay_conversation,
-    venue_understanding,
-)
-
-
-@pytest.fixture(scope="module")
-def knowledge() -> VenueKnowledge:
-    return load_venue_knowledge()
-
-
-@pytest.fixture(scope="module")
-def understanding(knowledge: VenueKnowledge) -> RecordingUnderstanding:
-    return venue_understanding(knowledge)
-
-
-def decide(
-    knowledge: VenueKnowledge, understanding: RecordingUnderstanding, *texts: str
-) -> Decision:
-    replayed = asyncio.run(replay_conversation(texts, knowledge, understanding))
-    assert replayed.decision is not None
-    return replayed.decision
-
+from claw_entrypoints.venue_evaluation import RecordingUnderstanding
+from venue_stories import decide
 
 # Kind 1: "still" asked about is no frustration ----------------------------------------
 

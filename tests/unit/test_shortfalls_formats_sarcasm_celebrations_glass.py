@@ -13,44 +13,16 @@ set; the near misses beside each kind must keep their reading.
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
-from claw_adapters.knowledge import load_venue_knowledge
 from claw_adapters.knowledge.venue import VenueKnowledge
 from claw_adapters.understanding.unwanted import looks_like_injection
 from claw_domain.acknowledgements import sounds_sarcastic
-from claw_domain.decisions import Decision, DecisionKind, Reason
+from claw_domain.decisions import DecisionKind, Reason
 from claw_domain.sentiment import reads_as_praise, reports_problem
 from claw_domain.values import Intent
-from claw_entrypoints.venue_evaluation import (
-    RecordingUnderstanding,
-    replay_conversation,
-    venue_understanding,
-)
-
-# Decisions that text the customer or act on claw's own.
-AUTOMATIC = frozenset({DecisionKind.RESPOND, DecisionKind.EXECUTE})
-
-
-@pytest.fixture(scope="module")
-def knowledge() -> VenueKnowledge:
-    return load_venue_knowledge()
-
-
-@pytest.fixture(scope="module")
-def understanding(knowledge: VenueKnowledge) -> RecordingUnderstanding:
-    return venue_understanding(knowledge)
-
-
-def decide(
-    knowledge: VenueKnowledge, understanding: RecordingUnderstanding, *texts: str
-) -> Decision:
-    replayed = asyncio.run(replay_conversation(texts, knowledge, understanding))
-    assert replayed.decision is not None
-    return replayed.decision
-
+from claw_entrypoints.venue_evaluation import RecordingUnderstanding
+from venue_stories import decide
 
 # Kind 1: a purchase that came up short is a problem report -------------------------------
 

@@ -13,48 +13,15 @@ not change sit beside them.
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
-from claw_adapters.knowledge import load_venue_knowledge
 from claw_adapters.knowledge.venue import VenueKnowledge
-from claw_domain.decisions import Decision, DecisionKind
+from claw_domain.decisions import DecisionKind
 from claw_domain.device_faults import device_fault_flow
 from claw_domain.follow_ups import only_names_a_time_of_day
 from claw_domain.values import Intent
-from claw_entrypoints.venue_evaluation import (
-    RecordingUnderstanding,
-    replay_conversation,
-    venue_understanding,
-)
-
-MEMBER_AT_BOTH = "+19025550123"
-
-
-@pytest.fixture(scope="module")
-def knowledge() -> VenueKnowledge:
-    return load_venue_knowledge()
-
-
-@pytest.fixture(scope="module")
-def understanding(knowledge: VenueKnowledge) -> RecordingUnderstanding:
-    return venue_understanding(knowledge)
-
-
-def decide(
-    knowledge: VenueKnowledge,
-    understanding: RecordingUnderstanding,
-    *texts: str,
-    sender: str | None = None,
-) -> Decision:
-    if sender is None:
-        replayed = asyncio.run(replay_conversation(texts, knowledge, understanding))
-    else:
-        replayed = asyncio.run(replay_conversation(texts, knowledge, understanding, sender))
-    assert replayed.decision is not None
-    return replayed.decision
-
+from claw_entrypoints.venue_evaluation import RecordingUnderstanding
+from venue_stories import MEMBER_AT_BOTH, decide
 
 # Kind 1: a booking stated, not asked; a group that grew on a booking made -------------
 

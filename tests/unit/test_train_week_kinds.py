@@ -12,52 +12,17 @@ misses that must not change sit beside them.
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
-from claw_adapters.knowledge import load_venue_knowledge
 from claw_adapters.knowledge.venue import VenueKnowledge
-from claw_domain.decisions import Decision, DecisionKind, Reason
+from claw_domain.decisions import DecisionKind, Reason
 from claw_domain.follow_ups import gives_time_and_party
 from claw_domain.replies import recognise_yes_no
 from claw_domain.unexpected_state import tells_of_unexpected_state
 from claw_domain.values import Intent, YesNo
-from claw_entrypoints.venue_evaluation import (
-    RecordingUnderstanding,
-    replay_conversation,
-    venue_understanding,
-)
-
-# A member of the demo venue, allowed to ask for the door.
-MEMBER = "+19025550123"
-
-
-@pytest.fixture(scope="module")
-def knowledge() -> VenueKnowledge:
-    return load_venue_knowledge()
-
-
-@pytest.fixture(scope="module")
-def understanding(knowledge: VenueKnowledge) -> RecordingUnderstanding:
-    return venue_understanding(knowledge)
-
-
-def decide(
-    knowledge: VenueKnowledge,
-    understanding: RecordingUnderstanding,
-    *texts: str,
-    sender: str | None = None,
-) -> Decision:
-    replaying = (
-        replay_conversation(texts, knowledge, understanding, sender)
-        if sender is not None
-        else replay_conversation(texts, knowledge, understanding)
-    )
-    replayed = asyncio.run(replaying)
-    assert replayed.decision is not None
-    return replayed.decision
-
+from claw_entrypoints.venue_evaluation import RecordingUnderstanding
+from venue_stories import MEMBER_AT_BOTH as MEMBER
+from venue_stories import decide
 
 # A device smoking where the box is named between them -----------------------------
 

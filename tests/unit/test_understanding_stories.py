@@ -8,49 +8,15 @@ for these stories; none comes from the venue evaluation set's held-out third.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Sequence
-
 import pytest
 
-from claw_adapters.knowledge import load_venue_knowledge
 from claw_adapters.knowledge.venue import VenueKnowledge
-from claw_domain.decisions import Decision, DecisionKind, Reason
+from claw_domain.decisions import DecisionKind, Reason
 from claw_domain.holding import is_holding_reply
 from claw_domain.values import Intent
-from claw_entrypoints.venue_evaluation import (
-    RecordingUnderstanding,
-    replay_conversation,
-    venue_understanding,
-)
-
-MEMBER = "+19025550123"  # the demo venue's member with door access at both locations
-
-
-@pytest.fixture(scope="module")
-def knowledge() -> VenueKnowledge:
-    return load_venue_knowledge()
-
-
-@pytest.fixture(scope="module")
-def understanding(knowledge: VenueKnowledge) -> RecordingUnderstanding:
-    # Trained once: every story reads texts with the same local stages.
-    return venue_understanding(knowledge)
-
-
-def decide(
-    knowledge: VenueKnowledge,
-    understanding: RecordingUnderstanding,
-    *texts: str,
-    sender: str | None = None,
-) -> Decision:
-    conversation: Sequence[str] = texts
-    replayed = asyncio.run(
-        replay_conversation(conversation, knowledge, understanding, *([sender] if sender else []))
-    )
-    assert replayed.decision is not None
-    return replayed.decision
-
+from claw_entrypoints.venue_evaluation import RecordingUnderstanding
+from venue_stories import MEMBER_AT_BOTH as MEMBER
+from venue_stories import decide
 
 # Kind 1: praise read as a fault ---------------------------------------------------------
 
