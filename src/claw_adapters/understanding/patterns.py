@@ -283,7 +283,15 @@ DEFAULT_RULES: tuple[IntentRule, ...] = (
             r"\b(monthly|per month|a month) (cost|price|fee|rate)s?\b",
             r"\b(cost|price|fee|rate)s? (per|a|each) month\b",
         ),
-        _rx(r"\bgift\b", r"\bmember", r"\brefund", r"\bcharged\b", r"\bclubs?\b"),
+        # A receipt or invoice "with HST" asks for a document, not a price.
+        _rx(
+            r"\bgift\b",
+            r"\bmember",
+            r"\brefund",
+            r"\bcharged\b",
+            r"\bclubs?\b",
+            r"\b(receipts?|invoices?)\b",
+        ),
         confidence=0.9,
     ),
     IntentRule(
