@@ -5,6 +5,7 @@ Desktop (1280x900) and phone (390x844) viewports; screenshots in screenshots/.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +26,7 @@ from claw_entrypoints.web.auth import CONSOLE
 if (reason := skip_reason()) is not None:
     pytest.skip(reason, allow_module_level=True)
 
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Page, Route, expect
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True}
 # Every number the dashboard defines (owner.js METRICS), in its order.
@@ -108,6 +109,38 @@ async def test_the_connections_page_says_what_works_and_what_is_dry(
     await expect(page.locator("[data-vendor=ninjaone] .verdict")).to_have_text("works")
     await expect(page.locator("[data-vendor=unifi] .verdict")).to_have_text("dry run")
     await screenshot(page, "owner-connections-desktop")
+
+
+async def test_a_page_that_answers_late_never_covers_the_page_asked_for_after_it(
+    page: Page, doorless_venue: Venue
+) -> None:
+    # The console opens on the review queue; its request is held back while the owner
+    # goes on to Connections, then let through. The late queue used to replace the
+    # Connections page, button and all (seen as a flaky browser test).
+    held: asyncio.Future[Route] = asyncio.get_running_loop().create_future()
+
+    async def hold_the_first(route: Route) -> None:
+        if held.done():
+            await route.continue_()
+        else:
+            held.set_result(route)
+
+    await page.route("**/api/review-queue", hold_the_first)
+    await log_in(page, doorless_venue, ADMIN)
+    late = await held
+    await page.goto(f"{doorless_venue.url}/console/#/connections")
+    button = page.get_by_role("button", name="Check the connections now")
+    await expect(button).to_be_visible()
+
+    async with page.expect_response("**/api/review-queue") as answered:
+        await late.continue_()
+    await (await answered.value).finished()
+    # Two animation frames: the late answer's JSON is read and the page drawn by then.
+    await page.evaluate(
+        "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+    )
+    await expect(page.get_by_role("heading", name="Connections")).to_be_visible()
+    await expect(button).to_be_visible()
 
 
 async def run_script(venue: Venue) -> None:

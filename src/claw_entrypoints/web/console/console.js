@@ -555,7 +555,12 @@ const ROUTES = {
 // owner.js adds its pages (dashboard, connections) through this; it loads after this file.
 window.claw = { h, svg, api, titled, empty, when, isAdmin, routes: ROUTES };
 
+// Each render is numbered: a page that took longer to build than the one asked for after
+// it must not replace it (a slow review queue used to cover the Connections page).
+let latestRender = 0;
+
 async function render() {
+  const ticket = ++latestRender;
   // A page may keep its choices after "?" (the dashboard's feature): not part of its name.
   const [, name = "review", arg] = (window.location.hash || "#/review").split("?")[0].split("/");
   state.timers.forEach(clearInterval);
@@ -567,8 +572,10 @@ async function render() {
   const view = document.getElementById("view");
   try {
     const content = name === "conversation" && arg ? await timelineView(arg) : await (ROUTES[name] || reviewView)();
+    if (ticket !== latestRender) return;
     view.replaceChildren(...content.filter(Boolean));
   } catch (problem) {
+    if (ticket !== latestRender) return;
     view.replaceChildren(h("p", { class: "error", text: problem.message }));
   }
 }
