@@ -33,7 +33,8 @@ from claw_adapters.persistence.mapper import CattrsMapper
 from claw_adapters.persistence.sealing import customer_number_of
 from claw_adapters.persistence.streams import select_streams
 from claw_domain import wording
-from claw_domain.actions import action_spec, describe_target
+from claw_domain.action_target import action_target
+from claw_domain.actions import describe_target
 from claw_domain.budget import HourlyBudget, hour_start
 from claw_domain.conversation import Conversation, SuggestionStatus
 from claw_domain.conversation_snapshot import ConversationSnapshot
@@ -83,7 +84,6 @@ from claw_domain.slots import (
 )
 from claw_domain.triage import Handling, triage
 from claw_domain.values import (
-    ACTION_FOR_INTENT,
     Classification,
     InboundText,
     Intent,
@@ -825,23 +825,10 @@ class ClawApplication(Application[UUID]):
             if line_location is not None:
                 entities = attrs.evolve(entities, location=line_location)
         intent = classification.intent if classification else None
-        action_kind = ACTION_FOR_INTENT.get(intent) if intent is not None else None
-        target = (
-            self.venue.action_parameters(action_kind, entities)
-            if action_kind is not None and entities is not None
-            else None
-        )
+        wanted = action_target(self.venue, intent, entities, conv.customer_number)
+        action_kind, target, authorised = wanted.kind, wanted.target, wanted.authorised
         # Found by the venue, even if incomplete: then the customer cannot add what is missing.
-        named_target = target is not None
-        if action_kind is not None and target is not None:
-            # A target missing what the action's runner needs is no target: claw asks.
-            target = target if action_spec(action_kind).has_target(target) else None
-        authorised = (
-            action_kind is not None
-            and action_spec(action_kind).needs_authorisation
-            and target is not None
-            and self.venue.may_open_door(conv.customer_number, target.location)
-        )
+        named_target = wanted.named
         prepared_answer = (
             self.venue.answer(intent, entities)
             if intent is not None and entities is not None and action_kind is None

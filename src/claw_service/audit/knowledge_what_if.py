@@ -16,12 +16,11 @@ from uuid import UUID
 
 import attrs
 
-from claw_domain.actions import action_spec
+from claw_domain.action_target import action_target
 from claw_domain.decisions import Decision
 from claw_domain.policy import Situation, Trigger, decide
 from claw_domain.ports import KnowsLines, Venue
 from claw_domain.settings import SettingsSnapshot
-from claw_domain.values import ACTION_FOR_INTENT
 from claw_service.audit.timeline import TimelineEntry
 from claw_service.audit.what_if import Difference
 from claw_service.holding_replies import with_holding_reply
@@ -69,16 +68,8 @@ def facts_under(situation: Situation, venue: Venue, line_location: str | None = 
     if entities.location is None and line_location is not None:
         entities = attrs.evolve(entities, location=line_location)
     intent = classification.intent
-    action_kind = ACTION_FOR_INTENT.get(intent)
-    target = venue.action_parameters(action_kind, entities) if action_kind is not None else None
-    if action_kind is not None and target is not None:
-        target = target if action_spec(action_kind).has_target(target) else None
-    authorised = (
-        action_kind is not None
-        and action_spec(action_kind).needs_authorisation
-        and target is not None
-        and venue.may_open_door(situation.customer_number, target.location)
-    )
+    wanted = action_target(venue, intent, entities, situation.customer_number)
+    action_kind, target, authorised = wanted.kind, wanted.target, wanted.authorised
     location_name = situation.location_name
     if situation.pending is None:
         location_name = venue.location_name(target.location) if target is not None else ""
